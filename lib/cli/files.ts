@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { UsageError } from './io.js';
+
+export async function readText(cwd: string, path: string, what: string): Promise<string> {
+  try {
+    return await readFile(resolve(cwd, path), 'utf8');
+  } catch (cause) {
+    throw new UsageError(`Cannot read the ${what} file ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}.`);
+  }
+}
+
+export async function readJwk(cwd: string, path: string, what: string): Promise<Record<string, unknown>> {
+  const text = await readText(cwd, path, what);
+  try {
+    const jwk = JSON.parse(text) as unknown;
+    if (jwk === null || typeof jwk !== 'object' || Array.isArray(jwk)) throw new Error('not an object');
+    return jwk as Record<string, unknown>;
+  } catch {
+    throw new UsageError(`The ${what} file ${path} is not a JWK (JSON object).`);
+  }
+}
+
+/** Whole number option parser for commander. */
+export function wholeNumber(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number, not "${value}".`);
+    return Number(value);
+  };
+}
+
+export function list(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+export function repeatable(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,37 @@
+import { LicenseError } from '../errors.js';
+
+/** What a command may touch of the outside world; tests pass their own. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  now: () => Date;
+  cwd: string;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_REFUSED = 1;
+export const EXIT_USAGE = 2;
+
+/** A usage mistake the parser could not catch (a bad date, a missing file): exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    env: process.env,
+    now: () => new Date(),
+    cwd: process.cwd(),
+  };
+}
+
+/** Sentence for stderr, never a stack trace. */
+export function describeError(err: unknown): { text: string; exitCode: number } {
+  if (err instanceof LicenseError) return { text: `${err.code}: ${err.message}\n`, exitCode: EXIT_REFUSED };
+  if (err instanceof UsageError || err instanceof TypeError) return { text: `error: ${err.message}\n`, exitCode: EXIT_USAGE };
+  const message = err instanceof Error ? err.message : String(err);
+  return { text: `error: ${message}\n`, exitCode: EXIT_REFUSED };
+}

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { describeError, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
+import { registerKeygen } from './keygen.js';
+import { registerIssue } from './issue.js';
+import { registerInspect } from './inspect.js';
+
+type Register = (program: Command, io: CliIo) => void;
+
+/** Commands added by later parts of the module register themselves here. */
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect];
+
+export function addCommands(...more: Register[]): void {
+  registrations.push(...more);
+}
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('license-manager')
+    .description('License Manager: on-prem license keys, server IDs and usage limits.')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const register of registrations) register(program, io);
+  const strict = (cmd: Command) => {
+    cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+    cmd.commands.forEach(strict);
+  };
+  strict(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to its exit code: 0 done, 1 refused input, 2 usage error. */
+export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT_OK;
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    const { text, exitCode } = describeError(err);
+    io.stderr(text);
+    return exitCode;
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The one error type of the module. Callers switch on `code`, never on the message text.
+ * Sentences live in `messages` so that the page, the CLI and the API say the same thing.
+ */
+
+export const messages = {
+  KEY_MALFORMED: 'This is not a license key: a key is three base64url parts separated by dots.',
+  KEY_TOO_LARGE: 'This license key is larger than 16 KiB, so it was not read.',
+  KEY_ALG_UNSUPPORTED: 'This license key uses a signature algorithm that is not accepted (only EdDSA and ES256 are).',
+  KEY_UNKNOWN_KID: 'This license key was signed by a vendor key that this installation does not trust.',
+  KEY_BAD_SIGNATURE: 'The signature of this license key does not match its content: it was altered or damaged.',
+  KEY_CLAIMS_INVALID: 'This license key is signed, but its content is not a valid license.',
+  SERVER_ID_MISMATCH: 'This license key was issued for another server ID.',
+  LICENSE_NOT_YET_VALID: 'This license is not valid yet.',
+  LICENSE_EXPIRED: 'This license has expired.',
+  LOC_LIMIT_EXCEEDED: 'This analysis would take the lines of code over the licensed limit.',
+  USER_LIMIT_EXCEEDED: 'The number of users is over the licensed limit.',
+  FORBIDDEN: 'You are not allowed to do this: only global administrators manage the license.',
+  CSRF_REJECTED: 'The form expired or did not come from this page. Reload the page and try again.',
+  VALIDATION_FAILED: 'The request is not valid.',
+  SUBSCRIPTION_INSTANCE_TAKEN: 'This subscription already has a production instance with another server ID.',
+  EMERGENCY_NOT_ELIGIBLE: 'An emergency license cannot be issued for this account.',
+  FEATURE_NOT_LICENSED: 'This feature is not included in the current license.',
+} as const;
+
+export type LicenseErrorCode = keyof typeof messages;
+
+/** HTTP status for each code, used by the router's error middleware. */
+const statuses: Record<LicenseErrorCode, number> = {
+  KEY_MALFORMED: 422,
+  KEY_TOO_LARGE: 422,
+  KEY_ALG_UNSUPPORTED: 422,
+  KEY_UNKNOWN_KID: 422,
+  KEY_BAD_SIGNATURE: 422,
+  KEY_CLAIMS_INVALID: 422,
+  SERVER_ID_MISMATCH: 422,
+  LICENSE_NOT_YET_VALID: 422,
+  LICENSE_EXPIRED: 422,
+  LOC_LIMIT_EXCEEDED: 409,
+  USER_LIMIT_EXCEEDED: 409,
+  FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
+  VALIDATION_FAILED: 400,
+  SUBSCRIPTION_INSTANCE_TAKEN: 409,
+  EMERGENCY_NOT_ELIGIBLE: 409,
+  FEATURE_NOT_LICENSED: 403,
+};
+
+export interface LicenseErrorOptions {
+  /** A more precise sentence than the default one for the code. */
+  detail?: string;
+  cause?: unknown;
+  /** Structured facts (the claim at fault, the two server IDs, ...). */
+  data?: Record<string, unknown>;
+}
+
+export class LicenseError extends Error {
+  override readonly name = 'LicenseError';
+  readonly code: LicenseErrorCode;
+  readonly status: number;
+  readonly data: Record<string, unknown>;
+
+  constructor(code: LicenseErrorCode, options: LicenseErrorOptions = {}) {
+    super(options.detail ?? messages[code], options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = statuses[code];
+    this.data = options.data ?? {};
+  }
+
+  toJSON(): { code: LicenseErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isLicenseError(err: unknown): err is LicenseError {
+  return err instanceof LicenseError;
+}

@@ -1,0 +1,5 @@
+/** The vendor side: make signing keys and sign license keys. */
+export { generateKeyPair, signLicenseKey, type VendorKeyPair } from '../keys/sign.js';
+export { thumbprint, type PrivateJwk, type PublicJwk } from '../keys/jwk.js';
+export { buildPayload, type IssueOptions } from './payload.js';
+export type { LicensePayload, LicenseType } from '../keys/claims.js';

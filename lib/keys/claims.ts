@@ -1,0 +1,88 @@
+import { LicenseError } from '../errors.js';
+
+export type LicenseType = 'production' | 'staging' | 'trial';
+
+/** The payload of a license key (SPEC 3). */
+export interface LicensePayload {
+  v: 1;
+  lid: string;
+  sub: string;
+  licensee: string;
+  email?: string;
+  serverId: string;
+  type: LicenseType;
+  edition: string;
+  features: string[];
+  limits: { loc?: number; users?: number };
+  tags: string[];
+  iat: number;
+  nbf: number;
+  exp: number;
+  grace?: number;
+}
+
+export interface LicenseHeader {
+  alg: 'EdDSA' | 'ES256';
+  typ: 'license+jws';
+  kid: string;
+}
+
+export const SERVER_ID_PATTERN = /^[0-9A-F]{8}-[A-Z2-7]{20}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TYPES: readonly string[] = ['production', 'staging', 'trial'];
+export const DEFAULT_GRACE_DAYS = 14;
+
+function invalid(claim: string, why: string): LicenseError {
+  return new LicenseError('KEY_CLAIMS_INVALID', {
+    detail: `This license key is signed, but its claim "${claim}" ${why}.`,
+    data: { claim },
+  });
+}
+
+const isInt = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
+const isText = (s: unknown): s is string => typeof s === 'string' && s.trim().length > 0 && s.length <= 1000;
+const isTextList = (l: unknown): l is string[] => Array.isArray(l) && l.every(isText);
+
+/** Checks every claim's type and the rules between them; throws KEY_CLAIMS_INVALID naming the claim. */
+export function validateClaims(payload: unknown): LicensePayload {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw invalid('payload', 'is not a JSON object');
+  }
+  const p = payload as Record<string, unknown>;
+  if (p.v !== 1) throw invalid('v', 'must be 1');
+  if (typeof p.lid !== 'string' || !UUID.test(p.lid)) throw invalid('lid', 'must be a UUID');
+  if (!isText(p.sub)) throw invalid('sub', 'must be a non-empty string');
+  if (!isText(p.licensee)) throw invalid('licensee', 'must be a non-empty string');
+  if (p.email !== undefined && !(typeof p.email === 'string' && /^[^\s@]+@[^\s@]+$/.test(p.email))) {
+    throw invalid('email', 'must be an email address');
+  }
+  if (typeof p.type !== 'string' || !TYPES.includes(p.type)) throw invalid('type', 'must be production, staging or trial');
+  if (typeof p.serverId !== 'string') throw invalid('serverId', 'must be a string');
+  if (p.serverId === '*') {
+    if (p.type !== 'trial') throw invalid('serverId', 'may be "*" only on a trial license');
+  } else if (!SERVER_ID_PATTERN.test(p.serverId)) {
+    throw invalid('serverId', 'must look like XXXXXXXX-YYYYYYYYYYYYYYYYYYYY');
+  }
+  if (!isText(p.edition)) throw invalid('edition', 'must be a non-empty string');
+  if (!isTextList(p.features)) throw invalid('features', 'must be a list of names');
+  if (p.limits === null || typeof p.limits !== 'object' || Array.isArray(p.limits)) throw invalid('limits', 'must be an object');
+  const limits = p.limits as Record<string, unknown>;
+  for (const [name, value] of Object.entries(limits)) {
+    if (name !== 'loc' && name !== 'users') throw invalid(`limits.${name}`, 'is not a known limit');
+    if (value !== undefined && !(isInt(value) && value >= 0)) throw invalid(`limits.${name}`, 'must be a whole number of 0 or more');
+  }
+  if (!isTextList(p.tags)) throw invalid('tags', 'must be a list of tags');
+  for (const claim of ['iat', 'nbf', 'exp'] as const) {
+    if (!isInt(p[claim]) || (p[claim] as number) < 0) throw invalid(claim, 'must be a Unix time in whole seconds');
+  }
+  if ((p.nbf as number) > (p.exp as number)) throw invalid('nbf', 'must not be later than exp');
+  if (p.grace !== undefined && !(isInt(p.grace) && p.grace >= 0 && p.grace <= 3650)) {
+    throw invalid('grace', 'must be a whole number of days from 0 to 3650');
+  }
+  return p as unknown as LicensePayload;
+}
+
+/** Grace days of a payload, with the default of SPEC 3. */
+export function graceDays(payload: Pick<LicensePayload, 'grace'>): number {
+  return payload.grace ?? DEFAULT_GRACE_DAYS;
+}
