@@ -1,0 +1,88 @@
+import type { Knex } from 'knex';
+import type { LicensePayload } from '../keys/claims.js';
+import type { LicenseStatus } from '../license/types.js';
+import type { DbKind } from '../store/connect.js';
+
+export interface Logger {
+  info(message: string, data?: Record<string, unknown>): void;
+  warn(message: string, data?: Record<string, unknown>): void;
+  error(message: string, data?: Record<string, unknown>): void;
+}
+
+export interface GlobalAdmin {
+  name?: string;
+  email?: string;
+}
+
+export interface MailOptions {
+  /** a nodemailer transport: an SMTP URL, transport options, or a Transport/Transporter */
+  transport: unknown;
+  from: string;
+}
+
+/** What the job and notifications need from the manager (wired in lib/manager.ts). */
+export interface JobDeps {
+  knex: Knex;
+  kind: DbKind;
+  now: () => Date;
+  logger: Logger;
+  productName: string;
+  /** absolute URL of the License Manager page, for links in emails */
+  pageUrl: string;
+  serverId: () => string;
+  /** reload the key ring from the database and evaluate: afterwards status() is fresh */
+  refresh: () => Promise<void>;
+  status: () => LicenseStatus;
+  /** the current key with when it was set on this instance, or null */
+  currentKey: () => { lid: string; payload: LicensePayload; setAt: Date } | null;
+  getGlobalAdmins: () => Promise<GlobalAdmin[]>;
+  mail?: MailOptions;
+  /** node-cron expression; default: the minute and hour of start-up, every day */
+  schedule?: string;
+}
+
+export interface JobRunResult {
+  id: number | null;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** false when another node holds the lease and this run did nothing */
+  ran: boolean;
+  sent: number;
+  failed: number;
+  pending: number;
+  outcome: 'ok' | 'partial' | 'failed' | 'skipped';
+  error?: string;
+}
+
+export interface NotificationRow {
+  id: number;
+  dedupKey: string;
+  kind: string;
+  status: 'pending' | 'sent' | 'failed';
+  recipients: number;
+  createdAt: string;
+  sentAt: string | null;
+  lastError: string | null;
+  attempts: number;
+}
+
+export interface JobHealth {
+  mailConfigured: boolean;
+  adminsWithoutEmail: string[];
+  lastRun: JobRunResult | null;
+}
+
+/** What lib/jobs gives back to the manager. */
+export interface JobService {
+  runJob(): Promise<JobRunResult>;
+  /** schedule the daily run with node-cron */
+  schedule(): void;
+  stop(): Promise<void>;
+  notifications(limit?: number): Promise<NotificationRow[]>;
+  jobRuns(limit?: number): Promise<JobRunResult[]>;
+  health(): Promise<JobHealth>;
+  /** daily LOC snapshots for the gauge history, oldest first */
+  locHistory(days?: number): Promise<{ day: string; used: number }[]>;
+  sendTestEmail(actor: string): Promise<{ recipients: number }>;
+}

@@ -1,0 +1,81 @@
+import type { LicensePayload } from '../keys/claims.js';
+
+export type LicenseState =
+  | 'none'
+  | 'invalid'
+  | 'wrong_server'
+  | 'not_yet_valid'
+  | 'active'
+  | 'expiring'
+  | 'grace'
+  | 'expired';
+
+export interface Warning {
+  code: string;
+  message: string;
+}
+
+export interface LocStatus {
+  used: number;
+  /** null = unlimited */
+  limit: number | null;
+  /** used / limit * 100, rounded to one decimal; null when unlimited */
+  percent: number | null;
+  /** threshold percent set by administrators (default 90) */
+  threshold: number;
+  /** true when the license has the true-up tag (limits are soft caps) */
+  softCap: boolean;
+}
+
+/** What status(), `status --json` and GET api/status return (SPEC 9). */
+export interface LicenseStatus {
+  serverId: string;
+  state: LicenseState;
+  license: LicensePayload | null;
+  loc: LocStatus;
+  warnings: Warning[];
+  /** Extra facts for the page: days left to exp, staging, grace end, evaluated-at. */
+  details: {
+    daysLeft: number | null;
+    graceEndsAt: string | null;
+    expiresAt: string | null;
+    staging: boolean;
+    evaluatedAt: string;
+    /** server-ID change bridge: the key stays in force until this date */
+    bridgeUntil: string | null;
+  };
+}
+
+/** A key of the key ring, as the page lists it (the key text itself is not exposed). */
+export interface StoredKey {
+  id: number;
+  lid: string;
+  licensee: string;
+  type: string;
+  edition: string;
+  serverId: string;
+  exp: number;
+  nbf: number;
+  setBy: string;
+  setAt: string;
+  source: 'database' | 'config';
+  /** state of this key for this instance now */
+  state: LicenseState;
+  current: boolean;
+}
+
+export interface ProjectUsage {
+  project: string;
+  branch: string;
+  loc: number;
+  /** share of the limit in percent, null when unlimited */
+  share: number | null;
+  lastAnalysisAt: string;
+}
+
+export interface ServerIdEvent {
+  at: string;
+  oldId: string | null;
+  newId: string;
+  reason: string;
+}

@@ -1,0 +1,30 @@
+import type { Request } from 'express';
+import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
+
+/** What the router needs from the manager (implemented in lib/manager.ts). */
+export interface WebPort {
+  productName: string;
+  productVersion: string;
+  moduleVersion: string;
+  /** vendor address for "Request a new license"; optional */
+  supportEmail?: string;
+  authorize: (req: Request) => boolean | Promise<boolean>;
+  /** who is acting, for the key history; default "administrator" */
+  actorOf: (req: Request) => string;
+  status(): LicenseStatus;
+  setLicense(key: string, options: { actor: string }): Promise<LicenseStatus>;
+  setLocThreshold(percent: number, options: { actor: string }): Promise<LicenseStatus>;
+  keyHistory(): Promise<StoredKey[]>;
+  locUsage(): Promise<ProjectUsage[]>;
+  serverIdEvents(): Promise<ServerIdEvent[]>;
+  database(): Promise<{ kind: string; version: string }>;
+  /** the job service (issue 5) */
+  jobs: {
+    notifications(limit?: number): Promise<NotificationRow[]>;
+    jobRuns(limit?: number): Promise<JobRunResult[]>;
+    health(): Promise<JobHealth>;
+    locHistory(days?: number): Promise<{ day: string; used: number }[]>;
+    sendTestEmail(actor: string): Promise<{ recipients: number }>;
+  };
+}
