@@ -3,11 +3,12 @@ import { describeError, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.
 import { registerKeygen } from './keygen.js';
 import { registerIssue } from './issue.js';
 import { registerInspect } from './inspect.js';
+import { registerVendor } from './vendor.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);
