@@ -9,6 +9,7 @@ export async function up(knex: Knex): Promise<void> {
       t.string('server_id', 40).notNullable();
       t.string('dataset', 32).notNullable();
       t.string('checksum', 64).notNullable();
+      t.text('identity').notNullable();
       t.bigInteger('updated_at').notNullable();
     });
   }

@@ -1,0 +1,42 @@
+import { graceDays, type LicensePayload } from '../keys/claims.js';
+import type { LicenseState } from './types.js';
+
+export const DAY_SECONDS = 86_400;
+export const EXPIRING_DAYS = 60;
+const USABLE: ReadonlySet<LicenseState> = new Set(['active', 'expiring', 'grace']);
+
+/** Features and limits are in force only in these states. */
+export function isUsable(state: LicenseState): boolean {
+  return USABLE.has(state);
+}
+
+export function boundToServer(payload: Pick<LicensePayload, 'serverId'>, serverId: string): boolean {
+  return payload.serverId === '*' || payload.serverId === serverId;
+}
+
+/**
+ * The state of one verified key for this server at `now` (SPEC 5.1). Pure.
+ * Boundaries: valid from `nbf` inclusive; `expiring` from exactly 60 days before `exp`;
+ * `grace` from `exp`; `expired` from `exp + grace days`.
+ */
+export function evaluateKey(payload: LicensePayload, serverId: string, now: Date, options: { bridged?: boolean } = {}): LicenseState {
+  if (!options.bridged && !boundToServer(payload, serverId)) return 'wrong_server';
+  const t = Math.floor(now.getTime() / 1000);
+  if (t < payload.nbf) return 'not_yet_valid';
+  if (t >= payload.exp + graceDays(payload) * DAY_SECONDS) return 'expired';
+  if (t >= payload.exp) return 'grace';
+  if (t >= payload.exp - EXPIRING_DAYS * DAY_SECONDS) return 'expiring';
+  return 'active';
+}
+
+/** The next instant (ms) at which evaluateKey's answer may change, for snapshot refresh. */
+export function nextBoundary(payload: LicensePayload, now: Date): number | null {
+  const t = now.getTime();
+  const candidates = [
+    payload.nbf,
+    payload.exp - EXPIRING_DAYS * DAY_SECONDS,
+    payload.exp,
+    payload.exp + graceDays(payload) * DAY_SECONDS,
+  ].map((s) => s * 1000).filter((ms) => ms > t);
+  return candidates.length ? Math.min(...candidates) : null;
+}

@@ -1,0 +1,124 @@
+import type { Knex } from 'knex';
+import { LicenseError } from '../errors.js';
+import type { LicensePayload } from '../keys/claims.js';
+import type { TrustedKeys } from '../keys/jwk.js';
+import { verifyWith } from '../keys/verify.js';
+import { datasetOf } from '../server-id/derive.js';
+import { boundToServer, evaluateKey, isUsable } from './evaluate.js';
+import type { LicenseState } from './types.js';
+
+/** One key of the ring: every key ever accepted, plus keys given by configuration. */
+export interface RingKey {
+  id: number;
+  lid: string;
+  compact: string;
+  /** null when the key no longer verifies (e.g. its vendor key is no longer trusted) */
+  payload: LicensePayload | null;
+  problem?: LicenseError;
+  setBy: string;
+  setAt: Date;
+  source: 'database' | 'config';
+}
+
+/** A server-ID bridge (SPEC 4): a production key kept in force for 7 days after a move. */
+export interface Bridge {
+  lid: string;
+  from: string;
+  to: string;
+  until: number;
+}
+
+export interface CurrentKey {
+  key: RingKey;
+  state: LicenseState;
+  bridged: boolean;
+}
+
+async function verifyRow(compact: string, trusted: TrustedKeys): Promise<{ payload: LicensePayload | null; problem?: LicenseError }> {
+  try {
+    return { payload: (await verifyWith(compact, trusted)).payload };
+  } catch (err) {
+    if (err instanceof LicenseError) return { payload: null, problem: err };
+    throw err;
+  }
+}
+
+/** Every stored key, oldest first, each verified again (keys are data: trust nothing stored). */
+export async function loadStoredKeys(knex: Knex, trusted: TrustedKeys): Promise<RingKey[]> {
+  const rows = await knex('license_keys').orderBy('id', 'asc').select('id', 'lid', 'key_text', 'set_by', 'set_at');
+  return Promise.all(
+    rows.map(async (r: { id: number; lid: string; key_text: string; set_by: string; set_at: number | string }) => ({
+      id: Number(r.id),
+      lid: r.lid,
+      compact: r.key_text,
+      ...(await verifyRow(r.key_text, trusted)),
+      setBy: r.set_by,
+      setAt: new Date(Number(r.set_at)),
+      source: 'database' as const,
+    })),
+  );
+}
+
+export async function configKey(compact: string, trusted: TrustedKeys, index: number, at: Date): Promise<RingKey> {
+  const verified = await verifyRow(compact, trusted);
+  return { id: -1 - index, lid: verified.payload?.lid ?? `config-${index}`, compact, ...verified, setBy: 'configuration', setAt: at, source: 'config' };
+}
+
+/**
+ * May this instance store the key? Its own server ID or "*", or a staging key whose server ID
+ * carries this instance's dataset part (kept dormant until a production→staging copy).
+ */
+export function checkAcceptable(payload: LicensePayload, serverId: string, now: Date): void {
+  const sibling = payload.type === 'staging' && payload.serverId !== '*' && datasetOf(payload.serverId) === datasetOf(serverId);
+  if (!boundToServer(payload, serverId) && !sibling) {
+    throw new LicenseError('SERVER_ID_MISMATCH', {
+      detail: `This license key was issued for server ID ${payload.serverId}, but this server's ID is ${serverId}.`,
+      data: { keyServerId: payload.serverId, serverId },
+    });
+  }
+  if (boundToServer(payload, serverId) && evaluateKey(payload, serverId, now) === 'expired') {
+    throw new LicenseError('LICENSE_EXPIRED', {
+      detail: `This license key expired on ${new Date(payload.exp * 1000).toISOString().slice(0, 10)} and its grace period is over.`,
+    });
+  }
+}
+
+/** Stores an accepted key; one insert, so a failed one changes nothing. */
+export async function storeKey(knex: Knex, compact: string, payload: LicensePayload, actor: string, now: Date): Promise<void> {
+  await knex('license_keys').insert({
+    lid: payload.lid, key_text: compact, server_id: payload.serverId, type: payload.type,
+    set_by: actor.slice(0, 255), set_at: now.getTime(),
+  });
+}
+
+const newestFirst = (a: RingKey, b: RingKey) => b.setAt.getTime() - a.setAt.getTime() || b.id - a.id;
+
+function bridgeFor(key: RingKey, serverId: string, bridges: readonly Bridge[], now: Date): boolean {
+  return bridges.some((b) => b.lid === key.lid && b.to === serverId && key.payload?.serverId === b.from && now.getTime() < b.until);
+}
+
+export function stateOf(key: RingKey, serverId: string, now: Date, bridges: readonly Bridge[] = []): { state: LicenseState; bridged: boolean } {
+  if (!key.payload) return { state: 'invalid', bridged: false };
+  const bridged = !boundToServer(key.payload, serverId) && bridgeFor(key, serverId, bridges, now);
+  return { state: evaluateKey(key.payload, serverId, now, { bridged }), bridged };
+}
+
+/**
+ * The current license (SPEC 5.2), pure: a usable configuration key first (no database copy
+ * overwrites it), then the most recently set usable key bound to this server; when none is
+ * usable, the most recently set key bound to this server, else the most recently set key.
+ */
+export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = []): CurrentKey | null {
+  const ordered = [...keys.filter((k) => k.source === 'config'), ...keys.filter((k) => k.source === 'database').sort(newestFirst)];
+  let fallback: CurrentKey | null = null;
+  let anyFallback: CurrentKey | null = null;
+  for (const key of ordered) {
+    const { state, bridged } = stateOf(key, serverId, now, bridges);
+    const candidate = { key, state, bridged };
+    if (isUsable(state)) return candidate;
+    const bound = key.payload ? boundToServer(key.payload, serverId) || bridged : false;
+    if (bound && !fallback) fallback = candidate;
+    if (!anyFallback) anyFallback = candidate;
+  }
+  return fallback ?? anyFallback;
+}

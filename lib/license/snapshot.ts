@@ -1,0 +1,105 @@
+import type { LicensePayload } from '../keys/claims.js';
+import { graceDays } from '../keys/claims.js';
+import { DAY_SECONDS, isUsable } from './evaluate.js';
+import { selectCurrent, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
+import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
+
+export interface SnapshotInput {
+  serverId: string;
+  keys: readonly RingKey[];
+  bridges: readonly Bridge[];
+  /** the effective time (after the clock high-water check) */
+  now: Date;
+  clockWarning?: Warning;
+  locUsed: number;
+  threshold: number;
+}
+
+/** What requests read: no query, no signature check. */
+export interface Snapshot {
+  status: LicenseStatus;
+  current: CurrentKey | null;
+  features: ReadonlySet<string>;
+  usable: boolean;
+}
+
+const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: string, now: Date, problem?: string): Warning | undefined {
+  const t = now.getTime() / 1000;
+  switch (state) {
+    case 'none':
+      return { code: 'NO_LICENSE', message: 'No license is installed: commercial features are off. Set a license key to turn them on.' };
+    case 'invalid':
+      return { code: 'LICENSE_INVALID', message: `The installed license key is not valid: ${problem ?? 'it does not verify'}` };
+    case 'wrong_server':
+      return { code: 'SERVER_ID_MISMATCH', message: `The license was issued for server ID ${p!.serverId}, but this server's ID is ${serverId}. Request a key for this server ID.` };
+    case 'not_yet_valid':
+      return { code: 'LICENSE_NOT_YET_VALID', message: `The license is valid from ${new Date(p!.nbf * 1000).toISOString()}.` };
+    case 'expiring':
+      return { code: 'LICENSE_EXPIRING', message: `The license expires on ${day(p!.exp)} (${Math.ceil((p!.exp - t) / DAY_SECONDS)} days left). Request a renewal.` };
+    case 'grace':
+      return { code: 'LICENSE_GRACE', message: `The license expired on ${day(p!.exp)}. It stays in force until ${day(p!.exp + graceDays(p!) * DAY_SECONDS)} (grace period). Install a new license.` };
+    case 'expired':
+      return { code: 'LICENSE_EXPIRED', message: `The license expired on ${day(p!.exp)} and its grace period is over: commercial features are off.` };
+    default:
+      return undefined;
+  }
+}
+
+function locStatus(payload: LicensePayload | null, usable: boolean, used: number, threshold: number): LocStatus {
+  const limit = usable && payload?.limits.loc !== undefined ? payload.limits.loc : null;
+  const percent = limit === null ? null : limit === 0 ? (used > 0 ? 100 : 0) : Math.round((used / limit) * 1000) / 10;
+  return { used, limit, percent, threshold, softCap: usable && !!payload?.tags.includes('true-up') };
+}
+
+/** Builds the snapshot from the key ring and the facts read at refresh. Pure. */
+export function buildSnapshot(input: SnapshotInput): Snapshot {
+  const { serverId, now } = input;
+  const current = selectCurrent(input.keys, serverId, now, input.bridges);
+  const state: LicenseState = current?.state ?? 'none';
+  const payload = current?.key.payload ?? null;
+  const usable = isUsable(state);
+  const warnings: Warning[] = [];
+  if (input.clockWarning) warnings.push(input.clockWarning);
+  const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message);
+  if (sw) warnings.push(sw);
+  let bridgeUntil: string | null = null;
+  if (current?.bridged) {
+    const bridge = input.bridges.find((b) => b.lid === current.key.lid && b.to === serverId);
+    bridgeUntil = bridge ? new Date(bridge.until).toISOString() : null;
+    warnings.push({
+      code: 'SERVER_ID_CHANGED',
+      message: `The server ID changed from ${payload!.serverId} to ${serverId}. The license stays in force until ${bridgeUntil?.slice(0, 10)}: request a key for the new server ID.`,
+    });
+  }
+  const loc = locStatus(payload, usable, input.locUsed, input.threshold);
+  if (loc.limit !== null && loc.used > loc.limit) {
+    warnings.push(loc.softCap
+      ? { code: 'LOC_OVER_LIMIT_SOFT', message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}); the true-up terms allow it, and the overage will be billed.` }
+      : { code: 'LOC_OVER_LIMIT', message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}): new analyses that add code are refused.` });
+  } else if (loc.percent !== null && loc.percent >= loc.threshold) {
+    warnings.push({ code: 'LOC_OVER_THRESHOLD', message: `Lines of code are at ${loc.percent}% of the licensed limit (threshold ${loc.threshold}%).` });
+  }
+  const license = payload ? { ...payload } : null;
+  return {
+    current,
+    usable,
+    features: new Set(usable && payload ? payload.features : []),
+    status: {
+      serverId,
+      state,
+      license,
+      loc,
+      warnings,
+      details: {
+        daysLeft: payload ? Math.ceil((payload.exp - now.getTime() / 1000) / DAY_SECONDS) : null,
+        expiresAt: payload ? new Date(payload.exp * 1000).toISOString() : null,
+        graceEndsAt: payload ? new Date((payload.exp + graceDays(payload) * DAY_SECONDS) * 1000).toISOString() : null,
+        staging: payload?.type === 'staging',
+        evaluatedAt: now.toISOString(),
+        bridgeUntil,
+      },
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import { LicenseError } from '../errors.js';
+import type { Dialect } from '../store/dialects/index.js';
+import type { ProjectUsage } from '../license/types.js';
+
+export interface Analysis {
+  project: string;
+  branch: string;
+  loc: number;
+}
+
+const NAME_MAX = 255;
+
+function checkName(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `The ${what} must be a name of 1 to ${NAME_MAX} characters.`, data: { field: what } });
+  }
+  return value;
+}
+
+export function checkAnalysisInput(a: Analysis): Analysis {
+  if (a === null || typeof a !== 'object') throw new LicenseError('VALIDATION_FAILED', { detail: 'An analysis needs a project, a branch and its lines of code.' });
+  const loc = a.loc;
+  if (typeof loc !== 'number' || !Number.isSafeInteger(loc) || loc < 0) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The lines of code must be a whole number of 0 or more.', data: { field: 'loc' } });
+  }
+  return { project: checkName(a.project, 'project'), branch: checkName(a.branch, 'branch'), loc };
+}
+
+/** Consumption (SPEC 6): one SUM over the per-project maximum, an index of one row per project. */
+export async function consumption(knex: Knex): Promise<number> {
+  const row = await knex('license_loc_projects').sum({ total: 'loc' }).first();
+  return Number(row?.total ?? 0);
+}
+
+/** Re-derives one project's largest branch from its branches (an index seek on project, loc). */
+async function refreshProject(trx: Knex.Transaction, project: string): Promise<void> {
+  const top = await trx('license_loc_branches').where({ project }).orderBy('loc', 'desc').orderBy('branch', 'asc').first('branch', 'loc', 'analyzed_at');
+  if (!top) {
+    await trx('license_loc_projects').where({ project }).delete();
+    return;
+  }
+  await trx('license_loc_projects')
+    .insert({ project, branch: top.branch, loc: top.loc, analyzed_at: top.analyzed_at })
+    .onConflict('project').merge();
+}
+
+/** Serialises writers of one project, so its maximum is never computed from a stale read. */
+async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string, now: Date): Promise<void> {
+  await trx('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore();
+  await dialect.forUpdate(trx('license_loc_projects').where({ project }).select('project'));
+}
+
+export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Analysis, now: Date): Promise<void> {
+  const a = checkAnalysisInput(analysis);
+  await knex.transaction(async (trx) => {
+    await lockProject(trx, dialect, a.project, now);
+    await trx('license_loc_branches')
+      .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
+      .onConflict(['project', 'branch']).merge(['loc', 'analyzed_at']);
+    await refreshProject(trx, a.project);
+  });
+}
+
+export async function removeProject(knex: Knex, project: string): Promise<void> {
+  checkName(project, 'project');
+  await knex.transaction(async (trx) => {
+    await trx('license_loc_branches').where({ project }).delete();
+    await trx('license_loc_projects').where({ project }).delete();
+  });
+}
+
+export async function removeBranch(knex: Knex, dialect: Dialect, project: string, branch: string, now: Date): Promise<void> {
+  checkName(project, 'project');
+  checkName(branch, 'branch');
+  await knex.transaction(async (trx) => {
+    const exists = await trx('license_loc_projects').where({ project }).first('project');
+    if (!exists) return;
+    await lockProject(trx, dialect, project, now);
+    await trx('license_loc_branches').where({ project, branch }).delete();
+    await refreshProject(trx, project);
+  });
+}
+
+/** Consumption if this analysis were stored: the project's new maximum replaces its old one. */
+export async function consumptionAfter(knex: Knex, analysis: Analysis): Promise<{ before: number; after: number }> {
+  const a = checkAnalysisInput(analysis);
+  const [before, current, others] = await Promise.all([
+    consumption(knex),
+    knex('license_loc_projects').where({ project: a.project }).first('loc'),
+    knex('license_loc_branches').where({ project: a.project }).whereNot({ branch: a.branch }).max({ loc: 'loc' }).first(),
+  ]);
+  const newMax = Math.max(a.loc, Number(others?.loc ?? 0));
+  return { before, after: before - Number(current?.loc ?? 0) + newMax };
+}
+
+/** Every project with its largest branch, largest first (SPEC 6 `api/loc-usage`). */
+export async function projectUsage(knex: Knex, limit: number | null): Promise<ProjectUsage[]> {
+  const rows = await knex('license_loc_projects').orderBy('loc', 'desc').orderBy('project', 'asc').select('project', 'branch', 'loc', 'analyzed_at');
+  return rows.map((r: { project: string; branch: string; loc: number | string; analyzed_at: number | string }) => ({
+    project: r.project,
+    branch: r.branch,
+    loc: Number(r.loc),
+    share: limit ? Math.round((Number(r.loc) / limit) * 10000) / 100 : null,
+    lastAnalysisAt: new Date(Number(r.analyzed_at)).toISOString(),
+  }));
+}
