@@ -3,3 +3,4 @@ export { generateKeyPair, signLicenseKey, type VendorKeyPair } from '../keys/sig
 export { thumbprint, type PrivateJwk, type PublicJwk } from '../keys/jwk.js';
 export { buildPayload, type IssueOptions } from './payload.js';
 export type { LicensePayload, LicenseType } from '../keys/claims.js';
+export * from './registry/index.js';

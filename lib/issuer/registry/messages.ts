@@ -1,0 +1,43 @@
+/**
+ * The sentences of the vendor registry, in one place so that the CLI and the library say the
+ * same thing. Each names the facts a support engineer needs to act on (IDs, dates, the rule).
+ */
+export const registryMessages = {
+  companyEmpty: (company: string) => `The company name "${company}" has no letters or digits left to make an account name from.`,
+  accountIdInvalid: (id: string) =>
+    `The account ID "${id}" must be 1 to 64 letters or digits (no spaces or dashes: the dash separates it from the company name).`,
+  accountIdTaken: (id: string, name: string) => `The account ID "${id}" already belongs to the account ${name}.`,
+  accountUnknown: (name: string) => `There is no customer account named "${name}" (names look like Company_Name-UniqueAccountID).`,
+  planInvalid: (plan: string) => `The plan "${plan}" must be 1 to 64 letters, digits, "-" or "_".`,
+  limitInvalid: (name: string, value: unknown) => `The ${name} limit must be a whole number of 0 or more, not ${String(value)}.`,
+  editionInvalid: (edition: string) => `The edition "${edition}" must be 1 to 64 letters, digits, "-" or "_".`,
+  subscriptionUnknown: (id: string) => `There is no subscription "${id}".`,
+  serverIdInvalid: (id: string) => `"${id}" is not a server ID: it looks like XXXXXXXX-YYYYYYYYYYYYYYYYYYYY (8 hex, a dash, 20 base32).`,
+  typeInvalid: (type: string) => `A subscription key is of type production or staging, not "${type}" (emergency licenses have their own command).`,
+  contractEnded: (id: string, ends: string) =>
+    `The contract of subscription ${id} ended on ${ends}: a key issued now would already be expired. Add a subscription with the new contract end.`,
+  instanceTaken: (id: string, bound: string, asked: string) =>
+    `Subscription ${id} is already the production instance ${bound}; a production key for ${asked} needs its own subscription (one subscription is one production instance).`,
+  stagingWithoutProduction: (id: string) =>
+    `Subscription ${id} has no production instance yet: issue its production key first, then staging keys for server IDs that share its dataset part.`,
+  stagingIsProduction: (id: string) =>
+    `${id} is the production instance of this subscription itself; a staging key is for the staging copy's server ID (same part after the dash, other part before it).`,
+  stagingMismatch: (asked: string, production: string) =>
+    `A staging key for ${asked} was refused: a staging server ID shares the part after the dash with the production instance ${production}, and this one does not.`,
+  tagInvalid: (tag: string) => `The tag "${tag}" must be 1 to 100 characters without spaces.`,
+  featureInvalid: (feature: string) => `The feature "${feature}" must be 1 to 100 characters without spaces.`,
+  usersRequired: () => 'An emergency license needs a user count: a whole number of 1 or more.',
+  emailInvalid: (email: string) => `"${email}" is not an email address.`,
+  textRequired: (what: string) => `${what} must not be empty.`,
+  emergencyNoPaidPlan: (account: string, plans: string[]) =>
+    `No emergency license for ${account}: it has no paid plan (${plans.length ? `its plans: ${plans.join(', ')}` : 'no subscription'}; free and trial are not paid).`,
+  emergencyNoLicense: (account: string) => `No emergency license for ${account}: no license was ever issued to this account.`,
+  emergencyStillUsable: (account: string, lid: string, graceEnds: string) =>
+    `No emergency license for ${account}: its last license ${lid} is still usable until ${graceEnds} (end of its grace period).`,
+  emergencyTooLate: (account: string, lid: string, graceEnded: string) =>
+    `No emergency license for ${account}: the grace period of its last license ${lid} ended on ${graceEnded}, more than 3 days ago.`,
+  emailSent: (email: string, users: number) => `[Success] - Created a license under ${email} for ${users} users`,
+  emailFailed: (email: string, reason: string) => `[Failed] - Could not email the license to ${email}: ${reason}`,
+  emailPending: (email: string) => `[Pending] - Sending the license to ${email}`,
+  noSmtp: () => 'no SMTP server is configured (--smtp URL or SMTP_URL)',
+} as const;

@@ -1,0 +1,46 @@
+import type { LicensePayload } from '../../keys/claims.js';
+
+/** A customer account, named `Company_Name-UniqueAccountID`. */
+export interface Account {
+  name: string;
+  company: string;
+  accountId: string;
+  createdAt: Date;
+}
+
+/** A subscription: one contract, one production instance. */
+export interface Subscription {
+  id: string;
+  /** Account name. */
+  account: string;
+  plan: string;
+  /** Last day of the contract, `YYYY-MM-DD`; the production key's `exp` is the next midnight UTC. */
+  ends: string;
+  users: number | null;
+  loc: number | null;
+  edition: string;
+  /** The production instance bound by its first production key, or null. */
+  productionServerId: string | null;
+  createdAt: Date;
+}
+
+/** A license as the registry recorded it when it was issued. */
+export interface IssuedLicense {
+  lid: string;
+  subscription: string | null;
+  account: string;
+  type: LicensePayload['type'];
+  emergency: boolean;
+  serverId: string;
+  claims: LicensePayload;
+  /** The key text, so support can send it again. */
+  key: string;
+  exp: Date;
+  grace: number;
+  issuedBy: string;
+  issuedAt: Date;
+  ticket: string | null;
+  emailTo: string | null;
+  /** `[Success] - Created a license under EMAIL for N users`, or `[Failed] - …` with the reason. */
+  emailOutcome: string | null;
+}
