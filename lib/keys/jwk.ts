@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { importVerifyKey } from './crypto.js';
-import { encodeBase64url } from './base64url.js';
+import { encodeBase64url, isBase64url } from './base64url.js';
 
 export type LicenseAlg = 'EdDSA' | 'ES256';
 
@@ -25,11 +25,14 @@ export function algOfJwk(jwk: PublicJwk): LicenseAlg {
   throw new TypeError(`Unsupported vendor key: kty ${String(jwk.kty)} crv ${String(jwk.crv)}; use an Ed25519 (OKP) or P-256 (EC) JWK.`);
 }
 
+// Ed25519 x, and P-256 x and y, are 32 bytes: 43 base64url characters.
+const isCoordinate = (c: unknown): c is string => typeof c === 'string' && c.length === 43 && isBase64url(c);
+
 /** RFC 7638 JWK thumbprint (SHA-256, base64url): the `kid` of a vendor key. */
 export function thumbprint(jwk: PublicJwk): string {
   const alg = algOfJwk(jwk);
-  if (typeof jwk.x !== 'string' || (alg === 'ES256' && typeof jwk.y !== 'string')) {
-    throw new TypeError('A vendor JWK needs its public coordinates (x, and y for P-256).');
+  if (!isCoordinate(jwk.x) || (alg === 'ES256' && !isCoordinate(jwk.y))) {
+    throw new TypeError('A vendor JWK needs its public coordinates (x, and y for P-256) as 32-byte base64url values.');
   }
   // Members in lexicographic order, no white space (RFC 7638 section 3.2).
   const canonical = alg === 'EdDSA'
@@ -94,7 +97,14 @@ export class TrustedKeys {
     const jwk = this.jwks.get(kid);
     if (!jwk) return undefined;
     const alg = algOfJwk(jwk);
-    imported = importVerifyKey(jwk as JsonWebKey, importParams(alg)).then((key) => ({ kid, alg, key }));
+    imported = importVerifyKey(jwk as JsonWebKey, importParams(alg)).then(
+      (key) => ({ kid, alg, key }),
+      (cause: unknown) => {
+        // A public key that does not import (not a point of the curve) is the host's
+        // configuration at fault, not the license key's.
+        throw new TypeError(`The vendor public key ${kid} in publicKeys cannot be imported.`, { cause });
+      },
+    );
     this.byKid.set(kid, imported);
     return imported;
   }

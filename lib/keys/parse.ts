@@ -40,7 +40,9 @@ function decodeJson(part: string, what: 'header' | 'payload'): unknown {
 export function parseKey(input: unknown): ParsedKey {
   const compact = normalizeKey(input);
   const parts = compact.split('.');
-  if (parts.length !== 3 || !parts.every((p) => p.length > 0 && isBase64url(p))) {
+  // NOTE: an empty signature is the shape of an unsecured JWS (alg "none"): it is let through
+  // here so that the header check can name the algorithm; an empty signature never verifies.
+  if (parts.length !== 3 || parts[0]!.length === 0 || parts[1]!.length === 0 || !parts.every(isBase64url)) {
     throw new LicenseError('KEY_MALFORMED');
   }
   const [h, p, s] = parts as [string, string, string];
