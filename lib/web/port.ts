@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
-import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
+import type { JobHealth, JobRunResult, Logger, NotificationRow } from '../jobs/port.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {
@@ -19,6 +19,10 @@ export interface WebPort {
   locUsage(): Promise<ProjectUsage[]>;
   serverIdEvents(): Promise<ServerIdEvent[]>;
   database(): Promise<{ kind: string; version: string }>;
+  /** where the router logs failures it hides from responses; default: console */
+  logger?: Logger;
+  /** the clock for the support file's `generatedAt`; default: the system clock */
+  now?: () => Date;
   /** the job service (issue 5) */
   jobs: {
     notifications(limit?: number): Promise<NotificationRow[]>;

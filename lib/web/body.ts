@@ -1,0 +1,27 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { RequestRefused } from './refusal.js';
+
+/** Largest request body the module reads, JSON or form (a license key is at most 16 KiB). */
+export const BODY_LIMIT = '64kb';
+
+function mediaType(req: Request): string {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/**
+ * JSON API writes accept `application/json` only, with or without a body. Besides being the
+ * documented format, this is the API's CSRF defence: a cross-site page cannot send that content
+ * type without a CORS preflight, which this router never answers.
+ */
+function requireJson(req: Request, _res: Response, next: NextFunction): void {
+  if (mediaType(req) !== 'application/json') {
+    return next(new RequestRefused(415, 'VALIDATION_FAILED', 'This API accepts application/json only.'));
+  }
+  next();
+}
+
+/** Middlewares for a JSON API write: content type first, then the size-limited parser. */
+export const jsonBody: RequestHandler[] = [requireJson, express.json({ limit: BODY_LIMIT, type: () => true })];
+
+/** Parser for the page's plain HTML forms. */
+export const formBody: RequestHandler = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 });

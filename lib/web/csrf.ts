@@ -1,0 +1,66 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+
+/** Name of the cookie that carries the random half of the double submit. */
+export const CSRF_COOKIE = 'lm_csrf';
+/** Name of the hidden form field that carries the signed half. */
+export const CSRF_FIELD = '_csrf';
+
+const NONCE = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+
+/**
+ * Signed double-submit CSRF tokens, with no session store.
+ *
+ * The page sets a random nonce in an HttpOnly, SameSite=Strict cookie scoped to the mount path and
+ * puts HMAC-SHA256(secret, nonce) in each form. A POST is accepted only when the form's token is
+ * the HMAC of the cookie's nonce. Another site can make the browser send the cookie (not with
+ * SameSite=Strict, but an old browser might) yet cannot read it, and without the per-router
+ * secret nobody can forge a token for a nonce of their own (a cookie planted from a sibling
+ * sub-domain gets nowhere either). The secret is random per router, so a restart invalidates
+ * open forms: the page then says "reload and try again" (CSRF_REJECTED).
+ */
+export interface Csrf {
+  /** The token for this browser's nonce; sets the cookie when there is none yet. */
+  issue(req: Request, res: Response): string;
+  /** true when the request's form token matches its cookie. */
+  verify(req: Request): boolean;
+}
+
+export function createCsrf(secret: Buffer = randomBytes(32)): Csrf {
+  const sign = (nonce: string) => createHmac('sha256', secret).update(nonce).digest('base64url');
+  return {
+    issue(req, res) {
+      let nonce = readCookie(req, CSRF_COOKIE);
+      if (!nonce || !NONCE.test(nonce)) {
+        nonce = randomBytes(32).toString('base64url');
+        res.cookie(CSRF_COOKIE, nonce, {
+          httpOnly: true,
+          sameSite: 'strict',
+          secure: req.secure,
+          path: req.baseUrl || '/',
+        });
+      }
+      return sign(nonce);
+    },
+    verify(req) {
+      const nonce = readCookie(req, CSRF_COOKIE);
+      const body = req.body as Record<string, unknown> | undefined;
+      const token = body && typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : undefined;
+      if (!nonce || !NONCE.test(nonce) || !token) return false;
+      const expected = Buffer.from(sign(nonce));
+      const given = Buffer.from(token);
+      return given.length === expected.length && timingSafeEqual(given, expected);
+    },
+  };
+}
+
+/** One cookie's value from the Cookie header (the host may or may not use cookie-parser). */
+function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}

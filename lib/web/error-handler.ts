@@ -1,0 +1,57 @@
+import type { ErrorRequestHandler } from 'express';
+import { isLicenseError, messages, type LicenseErrorCode } from '../errors.js';
+import type { Logger } from '../jobs/port.js';
+import { RequestRefused } from './refusal.js';
+
+/** What the error middleware answers: a status, a SPEC 12 code and a sentence for people. */
+export interface Refusal {
+  status: number;
+  code: LicenseErrorCode | 'INTERNAL';
+  message: string;
+}
+
+export const INTERNAL_SENTENCE = 'Something went wrong on the server. The details are in the server log.';
+
+/** body-parser's errors carry a `type`; they are the client's fault, said in our words. */
+const parserErrors: Record<string, Refusal> = {
+  'entity.too.large': { status: 413, code: 'VALIDATION_FAILED', message: 'The request body is larger than 64 KiB.' },
+  'entity.parse.failed': { status: 400, code: 'VALIDATION_FAILED', message: 'The request body is not valid JSON.' },
+  'encoding.unsupported': { status: 415, code: 'VALIDATION_FAILED', message: 'The request body encoding is not supported.' },
+  'charset.unsupported': { status: 415, code: 'VALIDATION_FAILED', message: 'The request body charset is not supported.' },
+  'request.aborted': { status: 400, code: 'VALIDATION_FAILED', message: 'The request was aborted.' },
+  'parameters.too.many': { status: 413, code: 'VALIDATION_FAILED', message: 'The form has too many fields.' },
+};
+
+/**
+ * Maps any error to a refusal. Only LicenseError, our edge refusals and body-parser's typed
+ * errors say what went wrong; anything else is a 500 with a generic sentence (raw database or
+ * SMTP errors never reach the response) and is logged.
+ */
+export function refusalOf(err: unknown, logger: Logger): Refusal {
+  if (isLicenseError(err)) {
+    if (err.code === 'FORBIDDEN') return { status: 403, code: 'FORBIDDEN', message: messages.FORBIDDEN };
+    return { status: err.status, code: err.code, message: err.message };
+  }
+  if (err instanceof RequestRefused) return { status: err.status, code: err.code, message: err.message };
+  const type = (err as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && parserErrors[type]) return parserErrors[type];
+  logger.error('license-manager: request failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  return { status: 500, code: 'INTERNAL', message: INTERNAL_SENTENCE };
+}
+
+/**
+ * The router's one error middleware: JSON `{ error: { code, message } }` under `api/`, the
+ * refusal page elsewhere. `renderRefusal` draws that page.
+ */
+export function errorHandler(logger: Logger, renderRefusal: (refusal: Refusal, base: string) => string): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    const refusal = refusalOf(err, logger);
+    res.status(refusal.status);
+    if (req.path.startsWith('/api/')) {
+      res.json({ error: { code: refusal.code, message: refusal.message } });
+      return;
+    }
+    res.type('html').send(renderRefusal(refusal, req.baseUrl));
+  };
+}

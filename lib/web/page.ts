@@ -1,0 +1,119 @@
+import { Router, type Request, type Response } from 'express';
+import { isLicenseError, LicenseError } from '../errors.js';
+import type { Logger } from '../jobs/port.js';
+import type { WebPort } from './port.js';
+import { formBody } from './body.js';
+import type { Csrf } from './csrf.js';
+import { pageModel, type PageContext, type PageData } from './page-model.js';
+import { PAGE_CSP } from './guard.js';
+import { renderPage } from './render.js';
+import { keyFrom, percentFrom } from './validate.js';
+
+type Forms = PageContext['forms'];
+
+/** One section's data, or null when its source fails: the rest of the page still shows. */
+async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): Promise<T | null> {
+  try {
+    return await load();
+  } catch (err) {
+    logger.error(`license-manager: could not load ${what} for the page`, { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    return null;
+  }
+}
+
+/** Sentences after a redirect-after-post; `done` picks one, nothing from the query is echoed. */
+function flashOf(req: Request): string | null {
+  switch (req.query.done) {
+    case 'license':
+      return 'The new license is set.';
+    case 'threshold':
+      return 'The threshold is saved.';
+    case 'test-email': {
+      const n = Number(typeof req.query.recipients === 'string' && /^\d{1,6}$/.test(req.query.recipients) ? req.query.recipients : NaN);
+      return Number.isNaN(n) ? 'The test email was sent.' : `A test email was sent to ${n} administrator${n === 1 ? '' : 's'}.`;
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * The License Manager page and its plain HTML forms: each form posts, then redirects back
+ * (303), or re-renders the page with the sentence next to the form and the typed value kept.
+ */
+export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
+  const page = Router();
+
+  async function show(req: Request, res: Response, status: number, forms: Forms): Promise<void> {
+    const [keys, usage, notifications, health, history, events] = await Promise.all([
+      settle('the stored keys', () => port.keyHistory(), logger),
+      settle('the per-project usage', () => port.locUsage(), logger),
+      settle('the notifications', () => port.jobs.notifications(10), logger),
+      settle('the job health', () => port.jobs.health(), logger),
+      settle('the LOC history', () => port.jobs.locHistory(90), logger),
+      settle('the server ID events', () => port.serverIdEvents(), logger),
+    ]);
+    const data: PageData = { status: port.status(), keys, usage, notifications, health, history, events };
+    const html = renderPage(
+      pageModel(data, {
+        productName: port.productName,
+        productVersion: port.productVersion,
+        moduleVersion: port.moduleVersion,
+        supportEmail: port.supportEmail,
+        base: req.baseUrl,
+        csrfToken: csrf.issue(req, res),
+        flash: status === 200 ? flashOf(req) : null,
+        forms,
+      }),
+    );
+    res.status(status).set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
+  }
+
+  const back = (req: Request, res: Response, query: string, anchor: string) =>
+    res.redirect(303, `${req.baseUrl}/?${query}#${anchor}`);
+
+  /** Form posts: parse the form, then refuse anything without a valid token. */
+  const checked = [
+    formBody,
+    (req: Request, _res: Response, next: (err?: unknown) => void) => next(csrf.verify(req) ? undefined : new LicenseError('CSRF_REJECTED')),
+  ];
+
+  page.get('/', (req, res) => show(req, res, 200, {}));
+
+  page.post('/license', ...checked, async (req, res) => {
+    const pasted = typeof req.body?.key === 'string' ? (req.body.key as string) : '';
+    try {
+      await port.setLicense(keyFrom(req.body), { actor: port.actorOf(req) });
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code } });
+    }
+    back(req, res, 'done=license', 'license-title');
+  });
+
+  page.post('/loc-threshold', ...checked, async (req, res) => {
+    const typed = typeof req.body?.percent === 'string' ? (req.body.percent as string).slice(0, 20) : '';
+    try {
+      await port.setLocThreshold(percentFrom(req.body, true), { actor: port.actorOf(req) });
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { threshold: { value: typed, error: err.message } });
+    }
+    back(req, res, 'done=threshold', 'loc-title');
+  });
+
+  page.post('/test-email', ...checked, async (req, res) => {
+    let recipients: number;
+    try {
+      ({ recipients } = await port.jobs.sendTestEmail(port.actorOf(req)));
+    } catch (err) {
+      // The SMTP error may name hosts or users: log it, show a sentence.
+      const error = isLicenseError(err) ? err.message : 'The test email could not be sent. The details are in the server log.';
+      if (!isLicenseError(err)) logger.error('license-manager: test email failed', { error: err instanceof Error ? err.message : String(err) });
+      return show(req, res, isLicenseError(err) ? err.status : 502, { testEmail: { error } });
+    }
+    back(req, res, `done=test-email&recipients=${recipients}`, 'health-title');
+  });
+
+  return page;
+}

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import type { Logger } from '../jobs/port.js';
+import type { WebPort } from './port.js';
+import { apiRoutes } from './api.js';
+import { assetRoutes } from './assets.js';
+import { createCsrf } from './csrf.js';
+import { errorHandler } from './error-handler.js';
+import { authorizeFirst, baseHeaders } from './guard.js';
+import { pageRoutes } from './page.js';
+import { renderRefusal } from './render.js';
+
+const consoleLogger: Logger = {
+  info: (m, d) => console.info(m, d ?? ''),
+  warn: (m, d) => console.warn(m, d ?? ''),
+  error: (m, d) => console.error(m, d ?? ''),
+};
+
+/**
+ * The License Manager page, its assets and the JSON API of SPEC 8, as one Express router for the
+ * host to mount. Every request first goes through the host's `authorize(req)`.
+ * @example
+ * app.use('/admin/license', createRouter(port)); // what lm.router() returns
+ */
+export function createRouter(port: WebPort): Router {
+  if (!port || typeof port.authorize !== 'function') {
+    throw new TypeError('authorize must be a function (req) => boolean | Promise<boolean>: the License Manager page is never served without it.');
+  }
+  const logger = port.logger ?? consoleLogger;
+  const now = port.now ?? (() => new Date());
+  const router = Router();
+  router.use(baseHeaders, authorizeFirst(port.authorize));
+  router.use('/api', apiRoutes(port, now));
+  router.use('/assets', assetRoutes());
+  router.use(pageRoutes(port, createCsrf(), logger));
+  router.use(errorHandler(logger, renderRefusal));
+  return router;
+}

@@ -1,0 +1,72 @@
+import type { WebPort } from './port.js';
+
+const MODULE_NAME = 'license-manager';
+
+/** Hides credentials an error text may carry (`scheme://user:password@host`). */
+function redact(text: string | undefined): string | undefined {
+  return text?.replace(/\/\/[^/\s@]+@/g, '//***@');
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * The support information file of SPEC 8: what the vendor's support needs to understand an
+ * instance, and nothing secret — no key text, no licensee email, no administrator names or
+ * addresses, no connection strings.
+ */
+export async function supportInfo(port: WebPort, now: Date): Promise<Record<string, unknown>> {
+  const status = port.status();
+  const license = status.license;
+  const [database, events, runs, health, keys] = await Promise.all([
+    port.database(),
+    port.serverIdEvents(),
+    port.jobs.jobRuns(20),
+    port.jobs.health(),
+    port.keyHistory(),
+  ]);
+  return {
+    generatedAt: now.toISOString(),
+    serverId: status.serverId,
+    product: { name: port.productName, version: port.productVersion },
+    module: { name: MODULE_NAME, version: port.moduleVersion },
+    edition: license?.edition ?? null,
+    license: license && {
+      lid: license.lid,
+      sub: license.sub,
+      licensee: license.licensee,
+      type: license.type,
+      edition: license.edition,
+      serverId: license.serverId,
+      features: license.features,
+      limits: license.limits,
+      tags: license.tags,
+      issuedAt: iso(license.iat),
+      validFrom: iso(license.nbf),
+      expiresAt: iso(license.exp),
+      graceDays: license.grace ?? null,
+    },
+    state: status.state,
+    details: status.details,
+    warnings: status.warnings,
+    loc: status.loc,
+    keys: keys.map((k) => ({
+      lid: k.lid,
+      type: k.type,
+      edition: k.edition,
+      serverId: k.serverId,
+      expiresAt: iso(k.exp),
+      setAt: k.setAt,
+      source: k.source,
+      state: k.state,
+      current: k.current,
+    })),
+    database,
+    serverIdEvents: events,
+    jobRuns: runs.map((r) => ({ ...r, error: redact(r.error) })),
+    mail: {
+      configured: health.mailConfigured,
+      adminsWithoutEmail: health.adminsWithoutEmail.length,
+      lastRun: health.lastRun && { ...health.lastRun, error: redact(health.lastRun.error) },
+    },
+  };
+}

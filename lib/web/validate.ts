@@ -1,0 +1,36 @@
+import { LicenseError } from '../errors.js';
+
+/** The `key` field of a JSON body or form: a non-empty string (verification judges the rest). */
+export function keyFrom(body: unknown): string {
+  const key = body && typeof body === 'object' ? (body as Record<string, unknown>).key : undefined;
+  if (typeof key !== 'string' || key.trim() === '') {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'Paste a license key: the "key" field is empty or missing.', data: { field: 'key' } });
+  }
+  return key;
+}
+
+const THRESHOLD_SENTENCE = 'The threshold must be a whole number of percent from 1 to 100.';
+
+/**
+ * The `percent` of a threshold change: a JSON number, or the text of the page's number field.
+ * Whole percents from 1 to 100: 0 would notify forever, over 100 never.
+ */
+export function percentFrom(body: unknown, fromForm: boolean): number {
+  const raw = body && typeof body === 'object' ? (body as Record<string, unknown>).percent : undefined;
+  const value = fromForm && typeof raw === 'string' && /^\s*\d{1,3}\s*$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 100) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: THRESHOLD_SENTENCE, data: { field: 'percent' } });
+  }
+  return value;
+}
+
+/** `?limit=` of a list: 1 to 200, default 50. */
+export function limitFrom(query: unknown, fallback = 50): number {
+  const raw = query && typeof query === 'object' ? (query as Record<string, unknown>).limit : undefined;
+  if (raw === undefined) return fallback;
+  const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= 200)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'limit must be a whole number from 1 to 200.', data: { field: 'limit' } });
+  }
+  return n;
+}

@@ -1,0 +1,90 @@
+/**
+ * A WebPort held in memory, built from the real pieces that exist without a database: key
+ * verification, the key ring's rules and the pure snapshot. The router's tests use the real
+ * manager; this port serves unit-level checks of the router where a database adds nothing
+ * (failing sections, a throwing authorize).
+ */
+import type { Request } from 'express';
+import { verifyLicenseKey } from '../../lib/keys/verify.js';
+import type { PublicJwk } from '../../lib/keys/jwk.js';
+import { buildSnapshot } from '../../lib/license/snapshot.js';
+import { checkAcceptable, stateOf, selectCurrent, type RingKey } from '../../lib/license/key-ring.js';
+import type { LicenseStatus, ProjectUsage, StoredKey } from '../../lib/license/types.js';
+import type { JobHealth, NotificationRow } from '../../lib/jobs/port.js';
+import type { WebPort } from '../../lib/web/port.js';
+
+export interface MemoryPortOptions {
+  serverId: string;
+  publicKeys: PublicJwk[];
+  now: () => Date;
+  authorize?: (req: Request) => boolean | Promise<boolean>;
+  supportEmail?: string;
+}
+
+export interface MemoryPort extends WebPort {
+  projects: ProjectUsage[];
+  notificationRows: NotificationRow[];
+  jobHealth: JobHealth;
+  sentTestEmails: string[];
+}
+
+export function memoryPort(o: MemoryPortOptions): MemoryPort {
+  const ring: RingKey[] = [];
+  let threshold = 90;
+  const used = () => port.projects.reduce((sum, p) => sum + p.loc, 0);
+  const snapshot = (): LicenseStatus =>
+    buildSnapshot({ serverId: o.serverId, keys: ring, bridges: [], now: o.now(), locUsed: used(), threshold }).status;
+
+  const port: MemoryPort = {
+    productName: 'Code Scanner',
+    productVersion: '3.2.1',
+    moduleVersion: '0.1.0',
+    supportEmail: o.supportEmail,
+    authorize: o.authorize ?? (() => true),
+    actorOf: () => 'admin',
+    status: snapshot,
+    async setLicense(key, { actor }) {
+      const { payload } = await verifyLicenseKey(key, { publicKeys: o.publicKeys });
+      checkAcceptable(payload, o.serverId, o.now());
+      ring.push({ id: ring.length + 1, lid: payload.lid, compact: key.trim(), payload, setBy: actor, setAt: o.now(), source: 'database' });
+      return snapshot();
+    },
+    async setLocThreshold(percent) {
+      threshold = percent;
+      return snapshot();
+    },
+    async keyHistory(): Promise<StoredKey[]> {
+      const current = selectCurrent(ring, o.serverId, o.now());
+      return [...ring].reverse().map((k) => ({
+        id: k.id, lid: k.lid, licensee: k.payload!.licensee, type: k.payload!.type, edition: k.payload!.edition,
+        serverId: k.payload!.serverId, exp: k.payload!.exp, nbf: k.payload!.nbf, setBy: k.setBy, setAt: k.setAt.toISOString(),
+        source: k.source, state: stateOf(k, o.serverId, o.now()).state, current: current?.key === k,
+      }));
+    },
+    async locUsage() {
+      return port.projects;
+    },
+    async serverIdEvents() {
+      return [];
+    },
+    async database() {
+      return { kind: 'memory', version: '0' };
+    },
+    projects: [],
+    notificationRows: [],
+    jobHealth: { mailConfigured: false, adminsWithoutEmail: [], lastRun: null },
+    sentTestEmails: [],
+    jobs: {
+      notifications: async () => port.notificationRows,
+      jobRuns: async () => [],
+      health: async () => port.jobHealth,
+      locHistory: async () => [],
+      sendTestEmail: async (actor) => {
+        port.sentTestEmails.push(actor);
+        return { recipients: 1 };
+      },
+    },
+    now: o.now,
+  };
+  return port;
+}
