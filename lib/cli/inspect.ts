@@ -1,22 +1,28 @@
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseKey } from '../keys/parse.js';
+import { LicenseError } from '../errors.js';
+import { MAX_KEY_BYTES, parseKey } from '../keys/parse.js';
 import { verifyLicenseKey } from '../keys/verify.js';
 import type { PublicJwk } from '../keys/jwk.js';
 import type { CliIo } from './io.js';
-import { readJwk, repeatable } from './files.js';
+import { readJwk, readText, repeatable } from './files.js';
 
-/** A key given inline, or the path of a file that holds one. */
+/**
+ * A key given inline, or the path of a file that holds one. A file that exists wins, so that
+ * `customer.license.key` is read rather than taken for a three-part key.
+ */
 export async function keyArgument(cwd: string, keyOrFile: string): Promise<string> {
-  if (keyOrFile.includes('.') && keyOrFile.split('.').length === 3 && !keyOrFile.includes('/')) {
-    return keyOrFile;
-  }
+  let size: number | undefined;
   try {
-    return await readFile(resolve(cwd, keyOrFile), 'utf8');
+    const info = await stat(resolve(cwd, keyOrFile));
+    if (info.isFile()) size = info.size;
   } catch {
-    return keyOrFile; // not a file: let the key parser say what is wrong with it
+    // not a path (or a key too long to be a file name): the argument is the key itself
   }
+  if (size === undefined) return keyOrFile;
+  if (size > 4 * MAX_KEY_BYTES) throw new LicenseError('KEY_TOO_LARGE'); // not read into memory at all
+  return readText(cwd, keyOrFile, 'license key');
 }
 
 const iso = (seconds: unknown) => (typeof seconds === 'number' ? new Date(seconds * 1000).toISOString() : undefined);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { access, chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateKeyPair } from '../keys/sign.js';
@@ -16,12 +16,17 @@ export function registerKeygen(program: Command, io: CliIo): void {
       const dir = resolve(io.cwd, opts.out);
       const privatePath = join(dir, 'private.jwk.json');
       const publicPath = join(dir, 'public.jwk.json');
-      if (!opts.force && (await exists(privatePath))) {
-        throw new UsageError(`${privatePath} exists; a vendor key is not overwritten without --force.`);
+      if (!opts.force) {
+        for (const path of [privatePath, publicPath]) {
+          if (await exists(path)) throw new UsageError(`${path} exists; a vendor key is not overwritten without --force.`);
+        }
       }
       const pair = await generateKeyPair(opts.alg);
       await mkdir(dir, { recursive: true });
       await writeFile(privatePath, JSON.stringify(pair.privateJwk, null, 2) + '\n', { mode: 0o600 });
+      // NOTE: `mode` applies only when the file is created; an overwritten (--force) file keeps
+      // its old, maybe readable, mode.
+      await chmod(privatePath, 0o600);
       await writeFile(publicPath, JSON.stringify(pair.publicJwk, null, 2) + '\n');
       io.stdout(`kid ${pair.kid}\nprivate key: ${privatePath} (keep it offline)\npublic key:  ${publicPath} (give it to instances)\n`);
     });
