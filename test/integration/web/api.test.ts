@@ -1,0 +1,175 @@
+import { expect } from 'chai';
+import { api, startWeb, type WebFixture } from './fixture.js';
+
+describe('web: JSON API (SPEC 8)', () => {
+  let web: WebFixture;
+  beforeEach(async () => {
+    web = await startWeb();
+  });
+  afterEach(() => web.close());
+
+  it('GET api/status prints status() as it is', async () => {
+    await web.setLicense(await web.issue({ loc: 1000 }));
+    const { status, json, res } = await api(web.base, 'GET', '/status');
+    expect(status).to.equal(200);
+    expect(res.headers.get('cache-control')).to.equal('no-store');
+    expect(json).to.deep.equal(JSON.parse(JSON.stringify(web.status())));
+    expect(json.state).to.equal('active');
+    expect(json.loc).to.include({ limit: 1000, threshold: 90 });
+  });
+
+  it('GET api/server-id gives the server ID', async () => {
+    const { status, json } = await api(web.base, 'GET', '/server-id');
+    expect(status).to.equal(200);
+    expect(json).to.deep.equal({ serverId: web.serverId });
+  });
+
+  it('POST api/license sets a good key and answers the new status', async () => {
+    const { status, json } = await api(web.base, 'POST', '/license', { key: await web.issue({ licensee: 'Globex' }) });
+    expect(status).to.equal(200);
+    expect(json.state).to.equal('active');
+    expect(json.license.licensee).to.equal('Globex');
+    expect(web.status().license?.licensee).to.equal('Globex');
+  });
+
+  it('POST api/license refuses a bad key with 422 and its code, and the current license stays', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Initech' }));
+    const good = await web.issue({ licensee: 'Tampered' });
+    const tampered = good.slice(0, -3) + (good.endsWith('AAA') ? 'BBB' : 'AAA');
+    const cases: [string, string][] = [
+      ['not a key', 'KEY_MALFORMED'],
+      [tampered, 'KEY_BAD_SIGNATURE'],
+      [await web.issue({ serverId: 'FFFFFFFF-ABCDEFGHIJKLMNOPQRST' }), 'SERVER_ID_MISMATCH'],
+    ];
+    for (const [key, code] of cases) {
+      const { status, json } = await api(web.base, 'POST', '/license', { key });
+      expect(status, code).to.equal(422);
+      expect(json.error.code).to.equal(code);
+      expect(json.error.message).to.be.a('string').and.not.be.empty;
+      expect(Object.keys(json)).to.deep.equal(['error']);
+    }
+    expect(web.status().license?.licensee).to.equal('Initech');
+  });
+
+  it('POST api/license without a key field is 400 VALIDATION_FAILED', async () => {
+    for (const body of [{}, { key: '' }, { key: 42 }, [], 'null']) {
+      const { status, json } = await api(web.base, 'POST', '/license', body);
+      expect(status).to.equal(400);
+      expect(json.error.code).to.equal('VALIDATION_FAILED');
+    }
+  });
+
+  it('PUT api/loc-threshold stores whole percents from 1 to 100 and refuses the rest with 400', async () => {
+    const ok = await api(web.base, 'PUT', '/loc-threshold', { percent: 75 });
+    expect(ok.status).to.equal(200);
+    expect(ok.json.loc.threshold).to.equal(75);
+    expect(web.status().loc.threshold).to.equal(75);
+    for (const percent of [0, 101, -5, 50.5, '80', null, undefined]) {
+      const { status, json } = await api(web.base, 'PUT', '/loc-threshold', { percent });
+      expect(status, String(percent)).to.equal(400);
+      expect(json.error).to.deep.equal({ code: 'VALIDATION_FAILED', message: 'The threshold must be a whole number of percent from 1 to 100.' });
+    }
+    expect(web.status().loc.threshold).to.equal(75);
+  });
+
+  it('writes accept application/json only: anything else is 415 VALIDATION_FAILED', async () => {
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '/license', 'key=abc', 'application/x-www-form-urlencoded'],
+      ['POST', '/license', '{"key":"abc"}', 'text/plain'],
+      ['PUT', '/loc-threshold', '{"percent":80}', 'text/plain'],
+      ['POST', '/test-email', '', 'multipart/form-data; boundary=x'],
+    ];
+    for (const [method, path, body, type] of cases) {
+      const { status, json } = await api(web.base, method, path, body, type);
+      expect(status, `${method} ${path} ${type}`).to.equal(415);
+      expect(json.error).to.deep.equal({ code: 'VALIDATION_FAILED', message: 'This API accepts application/json only.' });
+    }
+    const noType = await fetch(`${web.base}/api/test-email`, { method: 'POST' });
+    expect(noType.status).to.equal(415);
+    expect(web.port.sentTestEmails).to.deep.equal([]);
+    expect(web.status().loc.threshold).to.equal(90);
+  });
+
+  it('refuses bodies over 64 KiB with 413 and broken JSON with 400', async () => {
+    const big = await api(web.base, 'POST', '/license', { key: 'a'.repeat(64 * 1024) });
+    expect(big.status).to.equal(413);
+    expect(big.json.error).to.deep.equal({ code: 'VALIDATION_FAILED', message: 'The request body is larger than 64 KiB.' });
+    const justUnder = await api(web.base, 'POST', '/license', { key: 'a'.repeat(60 * 1024) });
+    expect(justUnder.status).to.equal(422); // read, then refused as a key (over 16 KiB)
+    expect(justUnder.json.error.code).to.equal('KEY_TOO_LARGE');
+    const broken = await api(web.base, 'POST', '/license', '{"key": ');
+    expect(broken.status).to.equal(400);
+    expect(broken.json.error.code).to.equal('VALIDATION_FAILED');
+  });
+
+  it('GET api/notifications lists the notification rows, ?limit bounded', async () => {
+    const { status, json } = await api(web.base, 'GET', '/notifications');
+    expect(status).to.equal(200);
+    expect(json).to.have.property('notifications').that.is.an('array');
+    expect((await api(web.base, 'GET', '/notifications?limit=0')).status).to.equal(400);
+    expect((await api(web.base, 'GET', '/notifications?limit=abc')).status).to.equal(400);
+  });
+
+  it('POST api/test-email sends through the job service as the acting administrator', async () => {
+    const { status, json } = await api(web.base, 'POST', '/test-email', {});
+    expect(status).to.equal(200);
+    expect(json).to.deep.equal({ recipients: 1 });
+    expect(web.port.sentTestEmails).to.deep.equal(['admin']);
+  });
+
+  it('GET api/support-info is a JSON download with the facts support needs and no key, email or secret', async () => {
+    const key = await web.issue({ licensee: 'Acme Corp', email: 'buyer@acme.example', features: ['sso'] });
+    await web.setLicense(key);
+    const { status, json, res } = await api(web.base, 'GET', '/support-info');
+    expect(status).to.equal(200);
+    expect(res.headers.get('content-disposition')).to.equal(`attachment; filename=license-support-${web.serverId}.json`);
+    expect(json).to.include({ serverId: web.serverId, edition: 'enterprise', state: 'active' });
+    expect(json.product).to.deep.equal({ name: 'Code Scanner', version: '3.2.1' });
+    expect(json.module.name).to.equal('license-manager');
+    expect(json.license).to.include({ licensee: 'Acme Corp', type: 'production' });
+    expect(json.database).to.have.keys(['kind', 'version']);
+    expect(json).to.have.property('serverIdEvents').that.is.an('array');
+    expect(json).to.have.property('jobRuns').that.is.an('array');
+    expect(json.mail).to.have.property('configured');
+    const text = JSON.stringify(json);
+    expect(text).not.to.contain(key.split('.')[2]);
+    expect(text).not.to.contain(key.split('.')[1]);
+    expect(text).not.to.contain('buyer@acme.example');
+  });
+
+  it('GET api/loc-usage gives each project largest first, as JSON or as a CSV download', async () => {
+    await web.recordAnalysis('backend', 'main', 1200);
+    await web.recordAnalysis('=cmd|calc', 'dev, "x"', 300);
+    const { status, json } = await api(web.base, 'GET', '/loc-usage');
+    expect(status).to.equal(200);
+    expect(json.projects.map((p: { project: string }) => p.project)).to.deep.equal(['backend', '=cmd|calc']);
+    expect(json.loc.used).to.equal(1500);
+    const csv = await fetch(`${web.base}/api/loc-usage?format=csv`);
+    expect(csv.status).to.equal(200);
+    expect(csv.headers.get('content-type')).to.match(/^text\/csv/);
+    expect(csv.headers.get('content-disposition')).to.contain('attachment');
+    const lines = (await csv.text()).trimEnd().split('\r\n');
+    expect(lines[0]).to.equal('project,branch,loc,share_of_limit_percent,last_analysis_at');
+    expect(lines[1]).to.match(/^backend,main,1200,,2026-/);
+    // a name a spreadsheet would run as a formula is quoted out; commas and quotes are escaped
+    expect(lines[2]).to.match(/^'=cmd\|calc,"dev, ""x""",300,,/);
+    expect((await api(web.base, 'GET', '/loc-usage?format=xml')).status).to.equal(400);
+  });
+
+  it('a raw failure is a 500 with a generic sentence; the details go to the log only', async () => {
+    const logged: string[] = [];
+    web.port.logger = { info: () => undefined, warn: () => undefined, error: (m, d) => logged.push(`${m} ${JSON.stringify(d)}`) };
+    // NOTE: the logger is read when the router is built; rebuild through a second fixture-less app
+    const { createRouter } = await import('../../../lib/web/router.js');
+    const express = (await import('express')).default;
+    const app = express().use('/lm', createRouter({ ...web.port, locUsage: async () => { throw new Error('SQLITE_BUSY: database is locked at /secret/path.db'); } }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/lm/api/loc-usage`);
+    server.close();
+    expect(res.status).to.equal(500);
+    const body = await res.json();
+    expect(body).to.deep.equal({ error: { code: 'INTERNAL', message: 'Something went wrong on the server. The details are in the server log.' } });
+    expect(logged.join('\n')).to.contain('SQLITE_BUSY');
+  });
+});

@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import express from 'express';
+import { createRouter } from '../../../lib/web/router.js';
+import { api, FormClient, startWeb, type WebFixture } from './fixture.js';
+
+/** Every route of the router, as the host's users could call it. */
+const ROUTES: { method: string; path: string; json?: unknown }[] = [
+  { method: 'GET', path: '/' },
+  { method: 'POST', path: '/license' },
+  { method: 'POST', path: '/loc-threshold' },
+  { method: 'POST', path: '/test-email' },
+  { method: 'GET', path: '/assets/license-manager.css' },
+  { method: 'GET', path: '/assets/license-manager.js' },
+  { method: 'GET', path: '/api/status' },
+  { method: 'POST', path: '/api/license', json: { key: 'x' } },
+  { method: 'PUT', path: '/api/loc-threshold', json: { percent: 80 } },
+  { method: 'GET', path: '/api/server-id' },
+  { method: 'GET', path: '/api/notifications' },
+  { method: 'POST', path: '/api/test-email', json: {} },
+  { method: 'GET', path: '/api/support-info' },
+  { method: 'GET', path: '/api/loc-usage' },
+  { method: 'GET', path: '/api/loc-usage?format=csv' },
+];
+
+describe('web: authorize comes before every route', () => {
+  let web: WebFixture;
+  before(async () => {
+    web = await startWeb();
+    await web.setLicense(await web.issue({ licensee: 'Secret Customer Ltd' }));
+  });
+  after(() => web.close());
+  afterEach(() => {
+    web.allow.value = true;
+  });
+
+  for (const route of ROUTES) {
+    it(`${route.method} ${route.path} is 403 FORBIDDEN when authorize says no, and shows nothing of the license`, async () => {
+      web.allow.value = false;
+      const res = await fetch(web.base + route.path, {
+        method: route.method,
+        headers: route.json === undefined ? {} : { 'content-type': 'application/json' },
+        body: route.json === undefined ? undefined : JSON.stringify(route.json),
+        redirect: 'manual',
+      });
+      const text = await res.text();
+      expect(res.status).to.equal(403);
+      expect(text).not.to.contain('Secret Customer');
+      expect(text).not.to.contain(web.serverId);
+      if (route.path.startsWith('/api/')) {
+        expect(JSON.parse(text)).to.deep.equal({ error: { code: 'FORBIDDEN', message: 'You are not allowed to do this: only global administrators manage the license.' } });
+      } else {
+        expect(res.headers.get('content-type')).to.match(/^text\/html/);
+        expect(text).to.contain('data-code="FORBIDDEN"');
+      }
+    });
+  }
+
+  it('answers the same routes when authorize says yes', async () => {
+    expect((await api(web.base, 'GET', '/status')).status).to.equal(200);
+    expect((await fetch(`${web.base}/assets/license-manager.css`)).status).to.equal(200);
+    expect((await new FormClient(web.base).get()).res.status).to.equal(200);
+  });
+
+  it('refuses when authorize throws or rejects, and accepts a promise of true', async () => {
+    const verdicts: (() => boolean | Promise<boolean>)[] = [
+      () => {
+        throw new Error('session store down');
+      },
+      () => Promise.reject(new Error('session store down')),
+      () => Promise.resolve(false),
+    ];
+    for (const verdict of verdicts) {
+      const app = express().use('/lm', createRouter({ ...web.port, authorize: verdict }));
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const { port } = server.address() as { port: number };
+      const res = await fetch(`http://127.0.0.1:${port}/lm/api/status`);
+      expect(res.status).to.equal(403);
+      expect(await res.text()).not.to.contain('session store down');
+      server.close();
+    }
+    const app = express().use('/lm', createRouter({ ...web.port, authorize: async () => true }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/lm/api/status`);
+    expect(res.status).to.equal(200);
+    server.close();
+  });
+
+  it('will not build a router without authorize (a TypeError naming it)', () => {
+    expect(() => createRouter({ ...web.port, authorize: undefined as never })).to.throw(TypeError, /authorize/);
+  });
+});

@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import { bannersOf } from '../../../lib/web/page-model.js';
+import { historyChart } from '../../../lib/web/chart.js';
+import type { LicenseStatus } from '../../../lib/license/types.js';
+import type { LicensePayload } from '../../../lib/keys/claims.js';
+
+const payload: LicensePayload = {
+  v: 1, lid: '6f1c1c1e-8a7b-4b1e-9a51-0a1f7f3e1a11', sub: 's', licensee: 'Acme', serverId: 'AAAAAAAA-ABCDEFGHIJKLMNOPQRST',
+  type: 'production', edition: 'enterprise', features: [], limits: { loc: 100 }, tags: [], iat: 0, nbf: 0, exp: 1_900_000_000,
+};
+
+function status(over: Partial<LicenseStatus>): LicenseStatus {
+  return {
+    serverId: 'BBBBBBBB-ABCDEFGHIJKLMNOPQRST', state: 'active', license: payload,
+    loc: { used: 10, limit: 100, percent: 10, threshold: 90, softCap: false }, warnings: [],
+    details: { daysLeft: 100, graceEndsAt: null, expiresAt: null, staging: false, evaluatedAt: '2026-11-23T00:00:00Z', bridgeUntil: null },
+    ...over,
+  };
+}
+
+describe('web: page banners and chart (pure)', () => {
+  it('wrong_server names both server IDs', () => {
+    const [b] = bannersOf(status({ state: 'wrong_server' }));
+    expect(b).to.include({ code: 'wrong_server', tone: 'danger' });
+    expect(b!.text).to.contain('AAAAAAAA-ABCDEFGHIJKLMNOPQRST').and.contain('BBBBBBBB-ABCDEFGHIJKLMNOPQRST');
+  });
+
+  it('shows every status() warning once: those a banner already says are not repeated', () => {
+    const banners = bannersOf(status({
+      state: 'expiring',
+      warnings: [
+        { code: 'LICENSE_EXPIRING', message: 'expiring (manager words)' },
+        { code: 'SERVER_ID_CHANGED', message: 'The server ID changed from A to B.' },
+        { code: 'SOMETHING_NEW', message: 'A warning the page does not know yet.' },
+      ],
+    }));
+    expect(banners.map((b) => b.code)).to.deep.equal(['expiring', 'SERVER_ID_CHANGED', 'SOMETHING_NEW']);
+    expect(banners[1]!.title).to.equal('Server ID changed');
+    expect(banners[2]!.text).to.equal('A warning the page does not know yet.');
+  });
+
+  it('puts STAGING first', () => {
+    const banners = bannersOf(status({ state: 'grace', details: { ...status({}).details, staging: true, graceEndsAt: '2030-01-01T00:00:00Z' } }));
+    expect(banners.map((b) => b.code)).to.deep.equal(['staging', 'grace']);
+  });
+
+  it('draws the 90-day history inside its box, with the limit and threshold lines', () => {
+    const points = Array.from({ length: 90 }, (_, i) => ({ day: `2026-0${i < 30 ? 8 : 9}-01`, used: i * 10 }));
+    const chart = historyChart(points, 1000, 50)!;
+    const ys = [...chart.line.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(ys).to.have.length(90);
+    for (const y of ys) expect(y).to.be.within(chart.plot.top, chart.plot.bottom);
+    expect(chart.limitY).to.be.below(chart.thresholdY!);
+    expect(historyChart([], 1000, 50)).to.equal(null);
+    expect(historyChart([{ day: '2026-09-01', used: 5 }], null, 90)!.dots).to.have.length(1);
+  });
+});
