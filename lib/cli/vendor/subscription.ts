@@ -3,9 +3,10 @@ import type { CliIo } from '../io.js';
 import { wholeNumber } from '../files.js';
 import { withRegistry, withRegistryOption } from './shared.js';
 
-interface Flags { account: string; plan: string; ends: string; users?: number; loc?: number; edition: string; registry: string }
+interface AddFlags { account: string; plan: string; ends: string; users?: number; loc?: number; edition: string; registry: string }
+interface RenewFlags { subscription: string; ends: string; users?: number; loc?: number; registry: string }
 
-/** `vendor subscription add`: prints the new subscription ID. */
+/** `vendor subscription add` (prints the new subscription ID) and `vendor subscription renew`. */
 export function registerSubscription(vendor: Command, io: CliIo): void {
   const subscription = vendor.command('subscription').description('Subscriptions: one contract, one production instance.');
   withRegistryOption(
@@ -18,10 +19,22 @@ export function registerSubscription(vendor: Command, io: CliIo): void {
       .option('--users <n>', 'user limit of its keys', wholeNumber('--users'))
       .option('--loc <n>', 'lines-of-code limit of its keys', wholeNumber('--loc'))
       .option('--edition <edition>', 'edition of its keys', 'enterprise'),
-  ).action(async (opts: Flags) => {
+  ).action(async (opts: AddFlags) => {
     const sub = await withRegistry(io, opts.registry, (r) =>
       r.addSubscription({ account: opts.account, plan: opts.plan, ends: opts.ends, users: opts.users, loc: opts.loc, edition: opts.edition }),
     );
     io.stdout(`${sub.id}\n`);
+  });
+  withRegistryOption(
+    subscription
+      .command('renew')
+      .description('Set a new contract end (and limits) for a subscription; its next key, for the same instance, follows them.')
+      .requiredOption('--subscription <id>', 'subscription ID')
+      .requiredOption('--ends <YYYY-MM-DD>', 'new last day of the contract')
+      .option('--users <n>', 'new user limit', wholeNumber('--users'))
+      .option('--loc <n>', 'new lines-of-code limit', wholeNumber('--loc')),
+  ).action(async (opts: RenewFlags) => {
+    const sub = await withRegistry(io, opts.registry, (r) => r.renewSubscription({ subscription: opts.subscription, ends: opts.ends, users: opts.users, loc: opts.loc }));
+    io.stdout(`${sub.id} ends ${sub.ends}\n`);
   });
 }

@@ -1,11 +1,11 @@
 /** The vendor registry (SPEC 11): customers, subscriptions, issued and emergency licenses. */
-export { openVendorRegistry, DEFAULT_REGISTRY_URL, type VendorRegistry, type VendorRegistryOptions, type IssueRequest, type EmergencyRequest, type EmergencyResult } from './registry.js';
-export type { Account, Subscription, IssuedLicense } from './types.js';
+export { openVendorRegistry, DEFAULT_REGISTRY_URL, type VendorRegistry, type VendorRegistryOptions } from './registry.js';
+export type { Account, Subscription, IssuedLicense, IssueRequest, EmergencyRequest, EmergencyResult } from './types.js';
 export { accountName, normaliseCompany } from './account-name.js';
 export { smtpMailer, emergencyMail, type Mailer, type MailMessage } from './mailer.js';
 export { buildEmergencyPayload, EMERGENCY_DURATION_SECONDS, EMERGENCY_LICENSEE } from './emergency.js';
 export {
-  checkEmergencyEligible, checkProductionInstance, checkStagingServerId, checkContractRunning, contractExp, datasetPart,
-  graceEndsAt, isPaidPlan, EMERGENCY_WINDOW_MS, UNPAID_PLANS, type EmergencyFacts,
+  checkEmergencyEligible, checkInstanceFree, checkProductionInstance, checkStagingServerId, checkContractRunning, contractExp,
+  datasetPart, graceEndsAt, isPaidPlan, EMERGENCY_WINDOW_MS, UNPAID_PLANS, type EmergencyFacts,
 } from './rules.js';
 export { registryMessages } from './messages.js';

@@ -55,6 +55,22 @@ export function checkProductionInstance(sub: { id: string; productionServerId: s
 }
 
 /**
+ * Each instance has its own subscription: a production key for a server ID that is the production
+ * instance of another subscription whose contract is still running is SUBSCRIPTION_INSTANCE_TAKEN.
+ * Once that contract has ended the instance may move to a new subscription (a new contract, a
+ * plan change); to move earlier, end the old contract first.
+ */
+export function checkInstanceFree(subscription: string, serverId: string, others: readonly { id: string; ends: string }[], now: Date): void {
+  const holder = others.find((o) => o.id !== subscription && contractExp(o.ends) * 1000 > now.getTime());
+  if (holder) {
+    throw new LicenseError('SUBSCRIPTION_INSTANCE_TAKEN', {
+      detail: m.instanceHasSubscription(serverId, holder.id, holder.ends),
+      data: { subscription, serverId, heldBy: holder.id },
+    });
+  }
+}
+
+/**
  * Staging keys only for a server ID that shares the production's dataset part and is not the
  * production itself. Another dataset part is SERVER_ID_MISMATCH naming both IDs, as an instance
  * says for such a key (SPEC 5.3); no production yet, or the production's own ID, is VALIDATION_FAILED.

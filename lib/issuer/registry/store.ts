@@ -21,12 +21,13 @@ const num = (v: number | string) => Number(v);
 const numOrNull = (v: number | string | null) => (v === null ? null : Number(v));
 
 export type StoredAccount = Account & { pk: number };
+export type StoredSubscription = Subscription & { accountPk: number };
 
 function toAccount(r: AccountRow): StoredAccount {
   return { pk: r.id, name: r.name, company: r.company, accountId: r.account_id, createdAt: new Date(num(r.created_at)) };
 }
 
-function toSubscription(r: SubscriptionRow & { account_name: string }): Subscription & { accountPk: number } {
+function toSubscription(r: SubscriptionRow & { account_name: string }): StoredSubscription {
   return {
     id: r.id, account: r.account_name, accountPk: r.account, plan: r.plan, ends: r.ends, users: r.users, loc: numOrNull(r.loc),
     edition: r.edition, productionServerId: r.production_server_id, createdAt: new Date(num(r.created_at)),
@@ -63,14 +64,27 @@ const subscriptionQuery = (db: Knex) =>
     .join('vendor_accounts as a', 'a.id', 's.account')
     .select('s.*', 'a.name as account_name');
 
-export async function findSubscription(db: Knex, id: string): Promise<(Subscription & { accountPk: number }) | undefined> {
+export async function findSubscription(db: Knex, id: string): Promise<StoredSubscription | undefined> {
   const row = await subscriptionQuery(db).where('s.id', id).first();
   return row ? toSubscription(row as SubscriptionRow & { account_name: string }) : undefined;
 }
 
-export async function subscriptionsOf(db: Knex, accountPk: number): Promise<Subscription[]> {
+export async function subscriptionsOf(db: Knex, accountPk: number): Promise<StoredSubscription[]> {
   const rows = await subscriptionQuery(db).where('s.account', accountPk).orderBy([{ column: 's.created_at' }, { column: 's.id' }]);
   return (rows as (SubscriptionRow & { account_name: string })[]).map(toSubscription);
+}
+
+/** Subscriptions whose production instance is this server ID. */
+export async function subscriptionsBoundTo(db: Knex, serverId: string): Promise<StoredSubscription[]> {
+  const rows = await subscriptionQuery(db).where('s.production_server_id', serverId);
+  return (rows as (SubscriptionRow & { account_name: string })[]).map(toSubscription);
+}
+
+export async function updateSubscription(db: Knex, id: string, changes: { ends: string; users?: number | null; loc?: number | null }): Promise<void> {
+  const row: Record<string, unknown> = { ends: changes.ends };
+  if (changes.users !== undefined) row.users = changes.users;
+  if (changes.loc !== undefined) row.loc = changes.loc;
+  await db('vendor_subscriptions').where({ id }).update(row);
 }
 
 /**

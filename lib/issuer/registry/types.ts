@@ -1,4 +1,5 @@
 import type { LicensePayload } from '../../keys/claims.js';
+import type { PrivateJwk } from '../../keys/jwk.js';
 
 /** A customer account, named `Company_Name-UniqueAccountID`. */
 export interface Account {
@@ -43,4 +44,32 @@ export interface IssuedLicense {
   emailTo: string | null;
   /** `[Success] - Created a license under EMAIL for N users`, or `[Failed] - …` with the reason. */
   emailOutcome: string | null;
+}
+
+export interface IssueRequest {
+  privateJwk: PrivateJwk;
+  subscription: string;
+  serverId: string;
+  type?: 'production' | 'staging';
+  features?: readonly string[];
+  /** Carried into the key as given, e.g. `true-up`, `instance:test`. */
+  tags?: readonly string[];
+  /** Recorded as who issued it; default `vendor`. */
+  issuedBy?: string;
+}
+
+/** An emergency license request. There is deliberately no duration: it is always 10 days. */
+export interface EmergencyRequest {
+  privateJwk: PrivateJwk;
+  account: string;
+  users: number;
+  email: string;
+  issuedBy: string;
+  ticket: string;
+}
+
+export interface EmergencyResult {
+  license: IssuedLicense;
+  /** True when the SMTP server accepted the mail. */
+  emailed: boolean;
 }

@@ -79,6 +79,15 @@ withDbs('license-manager vendor (CLI)', (dbs) => {
     expect(wrong.stderr).to.match(/^SERVER_ID_MISMATCH: /);
   });
 
+  it('renews a subscription, and the renewal key for the same instance expires at the new end', async () => {
+    const { key, subscription } = await setUp();
+    const renew = await c.run('vendor', 'subscription', 'renew', '--subscription', subscription, '--ends', '2027-01-10', '--registry', db.url);
+    expect(renew).to.deep.equal({ code: 0, stdout: `${subscription} ends 2027-01-10\n`, stderr: '' });
+    const issued = await c.run('vendor', 'issue', '--private-key', key, '--subscription', subscription, '--server-id', PROD_ID, '--registry', db.url);
+    const { payload } = await verifyLicenseKey(issued.stdout.trim(), { publicKeys: [(await vendorKeys()).publicJwk] });
+    expect(payload.exp).to.equal(Date.UTC(2027, 0, 11) / 1000);
+  });
+
   it('emails an emergency key through --smtp, prints it and lists the success', async () => {
     const { key } = await setUp();
     const smtp = await startSmtp();
@@ -144,7 +153,7 @@ describe('license-manager vendor (CLI usage)', () => {
   it('has --help on each command, exit 0', async () => {
     const c = cli(clock);
     try {
-      for (const command of [['vendor'], ['vendor', 'customer', 'add'], ['vendor', 'subscription', 'add'], ['vendor', 'issue'], ['vendor', 'emergency'], ['vendor', 'list']]) {
+      for (const command of [['vendor'], ['vendor', 'customer', 'add'], ['vendor', 'subscription', 'add'], ['vendor', 'subscription', 'renew'], ['vendor', 'issue'], ['vendor', 'emergency'], ['vendor', 'list']]) {
         const out = await c.run(...command, '--help');
         expect(out.code, command.join(' ')).to.equal(0);
         expect(out.stdout).to.contain(`Usage: license-manager ${command.join(' ')}`);

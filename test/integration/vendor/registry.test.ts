@@ -90,6 +90,30 @@ withDbs('vendor registry: accounts, subscriptions, issue rules', (dbs) => {
     expect(await registry.list()).to.have.length(1);
   });
 
+  it('renews a subscription: the next key of the same instance follows the new contract end and limits', async () => {
+    const { privateJwk } = await vendorKeys();
+    const sub = await subscription({ ends: '2026-12-31' });
+    await registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID });
+    const renewed = await registry.renewSubscription({ subscription: sub.id, ends: '2027-12-31', users: 30 });
+    expect(renewed).to.include({ ends: '2027-12-31', users: 30, loc: 500_000, productionServerId: PROD_ID });
+    const next = await registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID });
+    expect(next.claims.exp).to.equal(Date.UTC(2028, 0, 1) / 1000);
+    expect(next.claims.limits).to.deep.equal({ users: 30, loc: 500_000 });
+  });
+
+  it('gives each instance its own subscription: another running subscription cannot take a bound production instance', async () => {
+    const { privateJwk } = await vendorKeys();
+    const first = await subscription({ ends: '2026-06-30' });
+    const second = await registry.addSubscription({ account: 'Acme_Corp-A1001', plan: 'enterprise', ends: '2027-06-30' });
+    await registry.issue({ privateJwk, subscription: first.id, serverId: PROD_ID });
+    const err = await refusal(registry.issue({ privateJwk, subscription: second.id, serverId: PROD_ID }));
+    expect(err.code).to.equal('SUBSCRIPTION_INSTANCE_TAKEN');
+    expect(err.message).to.contain(first.id).and.to.contain(PROD_ID);
+    clock.set('2026-07-01T00:00:00Z'); // the first contract has ended: the instance may move
+    const moved = await registry.issue({ privateJwk, subscription: second.id, serverId: PROD_ID });
+    expect(moved.claims.sub).to.equal(second.id);
+  });
+
   it('issues staging keys only for server IDs that share the production dataset part', async () => {
     const { privateJwk } = await vendorKeys();
     const sub = await subscription();
