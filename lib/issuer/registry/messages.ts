@@ -17,7 +17,7 @@ export const registryMessages = {
   contractEnded: (id: string, ends: string) =>
     `The contract of subscription ${id} ended on ${ends}: a key issued now would already be expired. Add a subscription with the new contract end.`,
   instanceTaken: (id: string, bound: string, asked: string) =>
-    `Subscription ${id} is already the production instance ${bound}; a production key for ${asked} needs its own subscription (one subscription is one production instance).`,
+    `Subscription ${id} already has its production instance, ${bound}; a production key for ${asked} needs its own subscription (one subscription is one production instance).`,
   instanceHasSubscription: (serverId: string, other: string, ends: string) =>
     `${serverId} is already the production instance of subscription ${other}, under contract until ${ends}; each instance has its own subscription.`,
   stagingWithoutProduction: (id: string) =>
