@@ -35,6 +35,8 @@ export async function up(knex: Knex): Promise<void> {
       t.integer('notification_id').notNullable();
       t.string('email', 320).notNullable();
       t.bigInteger('sent_at').notNullable();
+      // set when the server refused this address for good (5xx): not retried, not delivered
+      t.text('error').nullable();
       t.primary(['notification_id', 'email']);
     });
   }

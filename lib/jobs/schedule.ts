@@ -1,0 +1,63 @@
+/**
+ * The daily schedule (node-cron). A tick runs the job, catches and logs its own errors, and
+ * `stop()` waits for a run in progress, so a host that stops never leaves a half-sent run behind.
+ */
+import cron from 'node-cron';
+import type { Logger } from './port.js';
+
+/** `M H * * *` in UTC: every day at the minute and hour of `now`, so runs fall 24 hours apart. */
+export function defaultSchedule(now: Date): string {
+  return `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`;
+}
+
+/** Misuse is a TypeError naming the option. */
+export function assertSchedule(expression: unknown): asserts expression is string {
+  if (typeof expression !== 'string' || !cron.validate(expression)) {
+    throw new TypeError(`schedule must be a node-cron expression such as "30 2 * * *" (got ${JSON.stringify(expression)}).`);
+  }
+}
+
+export interface ScheduleHandle {
+  readonly expression: string;
+  stop(): Promise<void>;
+}
+
+export function startSchedule(options: { expression: string; run: () => Promise<unknown>; logger: Logger }): ScheduleHandle {
+  const { expression, run, logger } = options;
+  assertSchedule(expression);
+  let current: Promise<void> | null = null;
+  const tick = async (): Promise<void> => {
+    if (current) return; // a run still going: this tick is covered by it
+    current = (async () => {
+      try {
+        await run();
+      } catch (err) {
+        logger.error('scheduled license job failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    })();
+    try {
+      await current;
+    } finally {
+      current = null;
+    }
+  };
+  const task = cron.schedule(expression, tick, {
+    name: 'license-manager-job',
+    timezone: 'UTC',
+    noOverlap: true,
+    logger: {
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (message) => logger.warn(`node-cron: ${message}`),
+      error: (message) => logger.error(`node-cron: ${message instanceof Error ? message.message : message}`),
+    },
+  });
+  return {
+    expression,
+    async stop() {
+      await task.stop();
+      await task.destroy();
+      if (current) await current;
+    },
+  };
+}

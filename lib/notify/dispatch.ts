@@ -1,0 +1,101 @@
+/**
+ * Sends what the outbox holds: claim a row, render it once, mail every administrator who has not
+ * had it yet, then mark it sent, or put it back to pending when the SMTP server fails.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../jobs/port.js';
+import { deliver } from './deliver.js';
+import type { Mailer } from './mailer.js';
+import type { Outbox, OutboxRow } from './outbox.js';
+import type { EmailContext, Renderer } from './render.js';
+
+export interface DispatchContext {
+  outbox: Outbox;
+  mailer: Mailer;
+  renderer: Renderer;
+  logger: Logger;
+  now: () => Date;
+  email: EmailContext;
+  /** a row left in `sending` for longer than this is taken back (its node died mid-send) */
+  claimTimeoutMs: number;
+  /** called before each notification: a long run keeps its lease */
+  keepAlive?: () => Promise<unknown>;
+}
+
+export interface DispatchResult {
+  sent: number;
+  failed: number;
+}
+
+const token = (): string => randomBytes(16).toString('hex');
+
+type Outcome = 'sent' | 'failed' | 'skipped';
+
+async function sendOne(ctx: DispatchContext, row: OutboxRow, recipients: readonly string[]): Promise<{ outcome: Outcome; transient: boolean }> {
+  const claim = token();
+  const staleBefore = new Date(ctx.now().getTime() - ctx.claimTimeoutMs);
+  if (!(await ctx.outbox.claim(row.id, claim, ctx.now(), staleBefore))) return { outcome: 'skipped', transient: false };
+  try {
+    if (recipients.length === 0) {
+      await ctx.outbox.release(row.id, claim, 'No global administrator has an email address.');
+      return { outcome: 'failed', transient: false };
+    }
+    const email = await ctx.renderer.render(row.kind, row.facts, ctx.email);
+    const handled = await ctx.outbox.handled(row.id);
+    const todo = recipients.filter((e) => !handled.has(e.toLowerCase()));
+    const result = await deliver({
+      mailer: ctx.mailer,
+      email,
+      recipients: todo,
+      record: (batch) => ctx.outbox.recordDeliveries(row.id, batch, ctx.now()),
+    });
+    if (result.error) {
+      await ctx.outbox.release(row.id, claim, result.error.message);
+      ctx.logger.warn('notification not sent, will retry on the next run', { id: row.id, kind: row.kind, error: result.error.message });
+      return { outcome: 'failed', transient: true };
+    }
+    const note = result.refused.length > 0 ? `Refused by the mail server: ${result.refused.map((r) => r.email).join(', ')}` : null;
+    await ctx.outbox.markSent(row.id, claim, recipients.length, ctx.now(), note);
+    return { outcome: 'sent', transient: false };
+  } catch (err) {
+    await ctx.outbox.release(row.id, claim, (err as Error).message ?? String(err));
+    throw err;
+  }
+}
+
+/**
+ * Sends every claimable notification to `recipients`. After a transient failure (SMTP down) the
+ * rest is left pending for the next run rather than tried one by one against a dead server.
+ */
+export async function dispatchPending(ctx: DispatchContext, recipients: readonly string[]): Promise<DispatchResult> {
+  const result: DispatchResult = { sent: 0, failed: 0 };
+  const staleBefore = new Date(ctx.now().getTime() - ctx.claimTimeoutMs);
+  for (const row of await ctx.outbox.claimable(staleBefore)) {
+    await ctx.keepAlive?.();
+    const { outcome, transient } = await sendOne(ctx, row, recipients);
+    if (outcome === 'sent') result.sent++;
+    if (outcome === 'failed') result.failed++;
+    if (transient) break;
+  }
+  return result;
+}
+
+/** Sends a notification right now, outside the outbox's queue (the test email). */
+export async function sendNow(ctx: DispatchContext, item: Parameters<Outbox['insertClaimed']>[0], recipients: readonly string[]): Promise<{ error: Error | null }> {
+  const claim = token();
+  const id = await ctx.outbox.insertClaimed(item, claim, ctx.now());
+  try {
+    const email = await ctx.renderer.render(item.kind, item.facts, ctx.email);
+    const result = await deliver({ mailer: ctx.mailer, email, recipients, record: (batch) => ctx.outbox.recordDeliveries(id, batch, ctx.now()) });
+    if (result.error || result.delivered === 0) {
+      const error = result.error ?? new Error(result.refused.map((r) => r.error).join('; '));
+      await ctx.outbox.markFailed(id, claim, error.message);
+      return { error };
+    }
+    await ctx.outbox.markSent(id, claim, recipients.length, ctx.now(), null);
+    return { error: null };
+  } catch (err) {
+    await ctx.outbox.markFailed(id, claim, (err as Error).message);
+    throw err;
+  }
+}

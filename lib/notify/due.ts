@@ -1,0 +1,126 @@
+/**
+ * What is due (SPEC 7), as one pure function of (status, current key, history, LOC arming, now):
+ * no database, no clock, no mail. The outbox turns the result into rows; the unique
+ * de-duplication key of each makes "once" hold even if two runs compute the same thing.
+ */
+import type { LicensePayload } from '../keys/claims.js';
+import { DEFAULT_GRACE_DAYS } from '../keys/claims.js';
+import type { LicenseState, LicenseStatus } from '../license/types.js';
+import type { DueNotification, LocArm, NotificationFacts, NotificationKind } from './types.js';
+
+export interface DueInput {
+  status: LicenseStatus;
+  currentKey: { lid: string; payload: LicensePayload; setAt: Date } | null;
+  /** de-duplication keys already recorded (any status) for the current license */
+  history: ReadonlySet<string>;
+  locArm: LocArm;
+  now: Date;
+}
+
+export interface DueResult {
+  due: DueNotification[];
+  /** the arming to store for the next run (equal to the input when nothing moved) */
+  locArm: LocArm;
+}
+
+const DAY_MS = 86_400_000;
+/** states in which limits are in force (SPEC 5.1) */
+const IN_FORCE: readonly LicenseState[] = ['active', 'expiring', 'grace'];
+/** states in which the license has not reached `exp` yet */
+const BEFORE_EXP: readonly LicenseState[] = ['active', 'expiring'];
+
+/**
+ * Calendar months back in UTC, with date-fns `subMonths` semantics (31 March - 1 month = 28/29
+ * February, time of day kept). NOTE: date-fns itself works in the process's local time zone, which
+ * would move the reminder dates with the host's TZ; `exp` is a UTC instant, so we count in UTC.
+ */
+export function subMonthsUtc(date: Date, months: number): Date {
+  const d = new Date(date.getTime());
+  const day = d.getUTCDate();
+  d.setUTCDate(1);
+  d.setUTCMonth(d.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
+  d.setUTCDate(Math.min(day, lastDay));
+  return d;
+}
+
+/** The dates of the two expiry reminders of a license that ends at `exp`. */
+export function reminderDates(exp: Date): { twoMonths: Date; oneMonth: Date } {
+  return { twoMonths: subMonthsUtc(exp, 2), oneMonth: subMonthsUtc(exp, 1) };
+}
+
+/** The signature of what a LOC threshold notice is about; a change re-arms it. */
+function locSignature(lid: string | null, limit: number | null, threshold: number): string {
+  return `${lid ?? '-'}:${limit ?? 'unlimited'}:${threshold}`;
+}
+
+function factsOf(input: DueInput, lid: string | null): NotificationFacts {
+  const { status, currentKey, now } = input;
+  const payload = currentKey?.payload ?? status.license;
+  const exp = payload ? new Date(payload.exp * 1000) : null;
+  const graceDays = payload?.grace ?? DEFAULT_GRACE_DAYS;
+  return {
+    serverId: status.serverId,
+    lid,
+    licensee: payload?.licensee ?? null,
+    edition: payload?.edition ?? null,
+    expiresAt: exp ? exp.toISOString() : null,
+    daysLeft: exp ? Math.max(0, Math.ceil((exp.getTime() - now.getTime()) / DAY_MS)) : null,
+    graceEndsAt: exp ? new Date(exp.getTime() + graceDays * DAY_MS).toISOString() : status.details.graceEndsAt,
+    loc: {
+      used: status.loc.used,
+      limit: status.loc.limit,
+      threshold: status.loc.threshold,
+      percent: status.loc.percent,
+    },
+    at: now.toISOString(),
+  };
+}
+
+/** The expiry reminder due now for this key, if any (before de-duplication). */
+function expiryReminder(input: DueInput): NotificationKind | null {
+  const { currentKey, status, now } = input;
+  if (!currentKey || !BEFORE_EXP.includes(status.state)) return null;
+  const exp = new Date(currentKey.payload.exp * 1000);
+  if (now >= exp) return null;
+  const { twoMonths, oneMonth } = reminderDates(exp);
+  if (now >= oneMonth) return 'expiry-1m';
+  // NOTE: a key set with less than a month left never gets the two-month reminder. A run that
+  // catches up after the one-month date sends only the one-month reminder (above): two mails at
+  // once, both saying "N days left", would say the same thing twice.
+  if (now >= twoMonths && currentKey.setAt < oneMonth) return 'expiry-2m';
+  return null;
+}
+
+/**
+ * Everything due now and not in `history`, and the LOC arming to keep.
+ * @example
+ * const { due, locArm } = dueNotifications({ status, currentKey, history, locArm, now });
+ */
+export function dueNotifications(input: DueInput): DueResult {
+  const { status, currentKey, history } = input;
+  const lid = currentKey?.lid ?? status.license?.lid ?? null;
+  const due: DueNotification[] = [];
+  const add = (kind: NotificationKind, dedupKey: string): void => {
+    if (!history.has(dedupKey)) due.push({ dedupKey, kind, lid, facts: factsOf(input, lid) });
+  };
+
+  const reminder = expiryReminder(input);
+  if (reminder && lid) add(reminder, `${reminder}:${lid}`);
+  if (lid && status.state === 'grace') add('grace', `grace:${lid}`);
+  if (lid && status.state === 'expired') add('expired', `expired:${lid}`);
+
+  // LOC threshold: one notice per crossing; the epoch in the key re-arms it.
+  const { limit, threshold, used } = status.loc;
+  const inForce = lid !== null && IN_FORCE.includes(status.state) && limit !== null;
+  const signature = inForce ? locSignature(lid, limit, threshold) : null;
+  let locArm = input.locArm;
+  if (signature !== locArm.armedFor) locArm = { epoch: locArm.epoch + 1, armedFor: signature };
+  if (inForce) {
+    const key = `loc-threshold:${signature}:${locArm.epoch}`;
+    const over = used >= (limit * threshold) / 100;
+    if (over) add('loc-threshold', key);
+    else if (history.has(key)) locArm = { epoch: locArm.epoch + 1, armedFor: signature };
+  }
+  return { due, locArm };
+}

@@ -1,0 +1,93 @@
+/**
+ * Renders a notification's subject, HTML and text parts from the EJS templates in
+ * `views/emails/`. Called once per notification, not once per recipient: every administrator
+ * gets the same body.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { NotificationFacts, NotificationKind } from './types.js';
+
+export interface EmailContext {
+  productName: string;
+  serverId: string;
+  pageUrl: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+/** Dates in emails: a calendar day in UTC, the time zone `exp` is counted in. */
+export function formatDate(isoDate: string | null): string {
+  if (!isoDate) return '—';
+  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(isoDate));
+}
+
+export function formatNumber(n: number | null): string {
+  return n === null ? 'unlimited' : n.toLocaleString('en-US');
+}
+
+/** Subject lines, one per kind (the sentences the administrators see first). */
+const subjects: Record<NotificationKind, (f: NotificationFacts, product: string) => string> = {
+  'expiry-2m': (f, p) => `${p}: the license expires in two months, on ${formatDate(f.expiresAt)}`,
+  'expiry-1m': (f, p) => `${p}: the license expires in one month, on ${formatDate(f.expiresAt)}`,
+  'loc-threshold': (f, p) => `${p}: ${f.loc.percent ?? 0}% of the licensed lines of code are used`,
+  grace: (f, p) => `${p}: the license has expired, grace period until ${formatDate(f.graceEndsAt)}`,
+  expired: (f, p) => `${p}: the license has expired`,
+  test: (_f, p) => `${p}: test email from the License Manager`,
+};
+
+/** template file per kind (the two reminders share one) */
+const templates: Record<NotificationKind, string> = {
+  'expiry-2m': 'expiry',
+  'expiry-1m': 'expiry',
+  'loc-threshold': 'loc-threshold',
+  grace: 'grace',
+  expired: 'expired',
+  test: 'test',
+};
+
+/** `views/emails/` of this package, from `lib/notify/` (tsx) as from `dist/lib/notify/` (built). */
+function findEmailViews(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'views', 'emails');
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('views/emails/ not found above lib/notify/.');
+    dir = parent;
+  }
+}
+
+export interface Renderer {
+  render(kind: NotificationKind, facts: NotificationFacts, context: EmailContext): Promise<RenderedEmail>;
+}
+
+export function createRenderer(viewsDir: string = findEmailViews()): Renderer {
+  return {
+    async render(kind, facts, context) {
+      const subject = subjects[kind](facts, context.productName);
+      const data = {
+        kind,
+        subject,
+        facts,
+        product: context.productName,
+        serverId: context.serverId || facts.serverId,
+        pageUrl: context.pageUrl,
+        months: kind === 'expiry-2m' ? 'two months' : 'one month',
+        date: formatDate,
+        number: formatNumber,
+      };
+      const file = (part: string): string => join(viewsDir, `${templates[kind]}.${part}.ejs`);
+      const [html, text] = await Promise.all([
+        ejs.renderFile(file('html'), data, { cache: true, async: false }),
+        ejs.renderFile(file('text'), data, { cache: true, async: false }),
+      ]);
+      return { subject, html, text };
+    },
+  };
+}
