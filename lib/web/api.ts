@@ -1,4 +1,4 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import { LicenseError } from '../errors.js';
 import type { WebPort } from './port.js';
 import { jsonBody } from './body.js';
@@ -16,10 +16,7 @@ const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9-]/g, '_');
 export function apiRoutes(port: WebPort, now: () => Date): Router {
   const api = Router();
 
-  // NOTE: the hot path (SPEC 13 benchmark): an in-memory snapshot straight to JSON.
-  api.get('/status', (_req: Request, res: Response) => {
-    res.json(port.status());
-  });
+  // GET /status is served before this router (router.ts), on the hot path.
 
   api.get('/server-id', (_req, res) => {
     res.json({ serverId: port.status().serverId });
