@@ -53,6 +53,15 @@ const STATE_LABELS: Record<LicenseState, { label: string; tone: Tone }> = {
 
 const TABLE_ROWS = 50;
 
+const NOTIFICATION_KINDS: Record<string, string> = {
+  'expiry-2m': 'Expiry reminder, 2 months',
+  'expiry-1m': 'Expiry reminder, 1 month',
+  'loc-threshold': 'Lines of code over the threshold',
+  grace: 'License in grace period',
+  expired: 'License expired',
+  test: 'Test email',
+};
+
 function daysText(days: number | null): string {
   if (days === null) return '';
   if (days > 1) return `${days} days left`;
@@ -203,7 +212,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
     })) ?? null,
     events: data.events?.map((e) => ({ at: formatDateTime(e.at), oldId: e.oldId ?? '—', newId: e.newId, reason: e.reason })) ?? null,
     notifications: data.notifications?.map((n) => ({
-      kind: n.kind.replace(/[_-]+/g, ' '),
+      kind: NOTIFICATION_KINDS[n.kind] ?? n.kind.replace(/[_-]+/g, ' '),
       status: n.status,
       recipients: n.recipients,
       created: formatDateTime(n.createdAt),
@@ -229,7 +238,8 @@ export function pageModel(data: PageData, ctx: PageContext) {
         branch: u.branch,
         loc: formatNumber(u.loc),
         share: u.share === null ? '—' : `${u.share}%`,
-        last: formatDateTime(u.lastAnalysisAt),
+        last: formatDate(u.lastAnalysisAt),
+        lastFull: formatDateTime(u.lastAnalysisAt),
       })),
       more: Math.max(0, usage.length - TABLE_ROWS),
       count: usage.length,
