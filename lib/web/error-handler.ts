@@ -2,6 +2,7 @@ import type { ErrorRequestHandler } from 'express';
 import { isLicenseError, messages, type LicenseErrorCode } from '../errors.js';
 import type { Logger } from '../jobs/port.js';
 import { RequestRefused } from './refusal.js';
+import { PAGE_CSP } from './guard.js';
 
 /** What the error middleware answers: a status, a SPEC 12 code and a sentence for people. */
 export interface Refusal {
@@ -29,7 +30,11 @@ const parserErrors: Record<string, Refusal> = {
  */
 export function refusalOf(err: unknown, logger: Logger): Refusal {
   if (isLicenseError(err)) {
-    if (err.code === 'FORBIDDEN') return { status: 403, code: 'FORBIDDEN', message: messages.FORBIDDEN };
+    if (err.code === 'FORBIDDEN') {
+      // authorize threw: a host bug worth a log line, refused all the same (fail closed)
+      if (err.cause !== undefined) logger.warn('license-manager: authorize(req) failed; the request was refused', { error: String(err.cause) });
+      return { status: 403, code: 'FORBIDDEN', message: messages.FORBIDDEN };
+    }
     return { status: err.status, code: err.code, message: err.message };
   }
   if (err instanceof RequestRefused) return { status: err.status, code: err.code, message: err.message };
@@ -52,6 +57,6 @@ export function errorHandler(logger: Logger, renderRefusal: (refusal: Refusal, b
       res.json({ error: { code: refusal.code, message: refusal.message } });
       return;
     }
-    res.type('html').send(renderRefusal(refusal, req.baseUrl));
+    res.set('Content-Security-Policy', PAGE_CSP).type('html').send(renderRefusal(refusal, req.baseUrl));
   };
 }
