@@ -55,3 +55,13 @@ describe('web: page banners and chart (pure)', () => {
     expect(historyChart([{ day: '2026-09-01', used: 5 }], null, 90)!.dots).to.have.length(1);
   });
 });
+
+describe('web: views are found from lib/ and from dist/lib/', () => {
+  it('walks up to the folder holding package.json', async () => {
+    const { packageRoot } = await import('../../../lib/web/package-root.js');
+    const { pathToFileURL, fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
+    expect(packageRoot(pathToFileURL(`${root}/lib/web/render.js`).href)).to.equal(root);
+    expect(packageRoot(pathToFileURL(`${root}/dist/lib/web/render.js`).href)).to.equal(root);
+  });
+});
