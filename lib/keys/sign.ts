@@ -1,6 +1,6 @@
 import { subtle } from './crypto.js';
 import { encodeBase64url } from './base64url.js';
-import { algOfJwk, importParams, signParams, thumbprint, type PrivateJwk } from './jwk.js';
+import { algOfJwk, importParams, signParams, thumbprint, type PrivateJwk, type PublicJwk } from './jwk.js';
 import { validateClaims, type LicenseHeader, type LicensePayload } from './claims.js';
 
 /**
@@ -20,8 +20,8 @@ export async function signLicenseKey(payload: LicensePayload, privateJwk: Privat
 
 export interface VendorKeyPair {
   kid: string;
-  publicJwk: JsonWebKey & { kid: string };
-  privateJwk: JsonWebKey & { kid: string; d: string };
+  publicJwk: PublicJwk & { kid: string };
+  privateJwk: PrivateJwk & { kid: string };
 }
 
 /** A new vendor signing key pair as JWKs, `kid` set to the RFC 7638 thumbprint. */
@@ -33,7 +33,7 @@ export async function generateKeyPair(alg: 'EdDSA' | 'ES256' = 'EdDSA'): Promise
   const strip = ({ key_ops: _ops, ext: _ext, ...rest }: JsonWebKey) => rest;
   return {
     kid,
-    publicJwk: { ...strip(publicJwk), alg, use: 'sig', kid },
+    publicJwk: { ...strip(publicJwk), alg, use: 'sig', kid } as VendorKeyPair['publicJwk'],
     privateJwk: { ...strip(privateJwk), alg, use: 'sig', kid } as VendorKeyPair['privateJwk'],
   };
 }

@@ -44,8 +44,8 @@ async function verifyRow(compact: string, trusted: TrustedKeys): Promise<{ paylo
 }
 
 /** Every stored key, oldest first, each verified again (keys are data: trust nothing stored). */
-export async function loadStoredKeys(knex: Knex, trusted: TrustedKeys): Promise<RingKey[]> {
-  const rows = await knex('license_keys').orderBy('id', 'asc').select('id', 'lid', 'key_text', 'set_by', 'set_at');
+export async function loadStoredKeys(knex: Knex, trusted: TrustedKeys, afterId = 0): Promise<RingKey[]> {
+  const rows = await knex('license_keys').where('id', '>', afterId).orderBy('id', 'asc').select('id', 'lid', 'key_text', 'set_by', 'set_at');
   return Promise.all(
     rows.map(async (r: { id: number; lid: string; key_text: string; set_by: string; set_at: number | string }) => ({
       id: Number(r.id),

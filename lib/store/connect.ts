@@ -21,7 +21,7 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new TypeError('A SQLite URL needs a file path: sqlite:./data.db');
-    return { client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) }, useNullAsDefault: true };
+    return withSqliteDefaults({ client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) } });
   }
   let parsed: URL;
   try {
@@ -47,6 +47,21 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   throw new TypeError(`Unsupported database URL scheme "${protocol}": use sqlite:, postgres:// or mysql://.`);
 }
 
+/**
+ * Several nodes (or a CLI beside a running host) may share one SQLite file: wait for a writer
+ * instead of failing with "database is locked".
+ */
+export function withSqliteDefaults(config: Knex.Config): Knex.Config {
+  const pool = { ...(config.pool ?? {}) } as Knex.PoolConfig & { afterCreate?: (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void };
+  const hostAfterCreate = pool.afterCreate;
+  pool.afterCreate = (conn: unknown, done: (err: Error | null, conn: unknown) => void) => {
+    (conn as { pragma(sql: string): unknown }).pragma('busy_timeout = 10000');
+    if (hostAfterCreate) hostAfterCreate(conn, done);
+    else done(null, conn);
+  };
+  return { useNullAsDefault: true, ...config, pool };
+}
+
 export function knexFromUrl(url: string, cwd?: string): Knex {
   return knexFactory(knexConfigFromUrl(url, cwd));
 }
@@ -57,8 +72,7 @@ export function openDb(db: Knex | Knex.Config | string): { knex: Knex; owned: bo
   if (typeof db === 'function') return { knex: db as Knex, owned: false };
   if (db && typeof db === 'object' && 'client' in db) {
     const config = { ...db } as Knex.Config;
-    if (dbKind(config) === 'sqlite' && config.useNullAsDefault === undefined) config.useNullAsDefault = true;
-    return { knex: knexFactory(config), owned: true };
+    return { knex: knexFactory(dbKind(config) === 'sqlite' ? withSqliteDefaults(config) : config), owned: true };
   }
   throw new TypeError('db must be a knex instance, a knex config or a database URL.');
 }

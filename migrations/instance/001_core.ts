@@ -2,9 +2,10 @@ import type { Knex } from 'knex';
 
 /** Server identity, key ring, events, settings and LOC. */
 export async function up(knex: Knex): Promise<void> {
-  const s = knex.schema;
-  if (!(await s.hasTable('license_identity'))) {
-    await s.createTable('license_identity', (t) => {
+  // NOTE: knex.schema is a new builder on each access; one reused builder replays its statements.
+  const s = () => knex.schema;
+  if (!(await s().hasTable('license_identity'))) {
+    await s().createTable('license_identity', (t) => {
       t.integer('id').primary(); // always 1: one identity per database
       t.string('server_id', 40).notNullable();
       t.string('dataset', 32).notNullable();
@@ -13,8 +14,8 @@ export async function up(knex: Knex): Promise<void> {
       t.bigInteger('updated_at').notNullable();
     });
   }
-  if (!(await s.hasTable('license_keys'))) {
-    await s.createTable('license_keys', (t) => {
+  if (!(await s().hasTable('license_keys'))) {
+    await s().createTable('license_keys', (t) => {
       t.increments('id').primary();
       t.string('lid', 64).notNullable();
       t.text('key_text').notNullable();
@@ -25,8 +26,8 @@ export async function up(knex: Knex): Promise<void> {
       t.index(['server_id'], 'license_keys_server_id_idx');
     });
   }
-  if (!(await s.hasTable('license_events'))) {
-    await s.createTable('license_events', (t) => {
+  if (!(await s().hasTable('license_events'))) {
+    await s().createTable('license_events', (t) => {
       t.increments('id').primary();
       t.string('kind', 64).notNullable();
       t.bigInteger('at').notNullable();
@@ -34,14 +35,14 @@ export async function up(knex: Knex): Promise<void> {
       t.index(['kind', 'at'], 'license_events_kind_idx');
     });
   }
-  if (!(await s.hasTable('license_settings'))) {
-    await s.createTable('license_settings', (t) => {
+  if (!(await s().hasTable('license_settings'))) {
+    await s().createTable('license_settings', (t) => {
       t.string('name', 128).primary();
       t.text('value').notNullable();
     });
   }
-  if (!(await s.hasTable('license_loc_branches'))) {
-    await s.createTable('license_loc_branches', (t) => {
+  if (!(await s().hasTable('license_loc_branches'))) {
+    await s().createTable('license_loc_branches', (t) => {
       t.string('project', 255).notNullable();
       t.string('branch', 255).notNullable();
       t.bigInteger('loc').notNullable();
@@ -50,10 +51,10 @@ export async function up(knex: Knex): Promise<void> {
       t.index(['project', 'loc'], 'license_loc_branches_project_loc_idx');
     });
   }
-  if (!(await s.hasTable('license_loc_projects'))) {
+  if (!(await s().hasTable('license_loc_projects'))) {
     // NOTE: each project's largest branch, kept up to date as analyses arrive, so consumption is
     // one SUM over an index of one row per project instead of a GROUP BY over every branch.
-    await s.createTable('license_loc_projects', (t) => {
+    await s().createTable('license_loc_projects', (t) => {
       t.string('project', 255).primary();
       t.string('branch', 255).notNullable();
       t.bigInteger('loc').notNullable();

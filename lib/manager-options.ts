@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import type { Knex } from 'knex';
+import type { Request } from 'express';
+import type { PublicJwk } from './keys/jwk.js';
+import type { GlobalAdmin, Logger, MailOptions } from './jobs/port.js';
+
+/** Options of createLicenseManager (SPEC 9). */
+export interface LicenseManagerOptions {
+  /** a knex instance (kept open on stop), a knex config or a database URL */
+  db: Knex | Knex.Config | string;
+  /** the vendor public JWKs this instance trusts */
+  publicKeys: PublicJwk[];
+  productName: string;
+  productVersion?: string;
+  /** absolute URL where the License Manager page is mounted, for links in emails */
+  baseUrl: string;
+  authorize?: (req: Request) => boolean | Promise<boolean>;
+  /** who acts in a request, for the key history; default "administrator" */
+  actorOf?: (req: Request) => string;
+  getGlobalAdmins?: () => Promise<GlobalAdmin[]>;
+  mail?: MailOptions;
+  /** a key from configuration; LICENSE_KEY / LICENSE_KEY_FILE are read when absent */
+  licenseKey?: string;
+  /** vendor address for "Request a new license" */
+  supportEmail?: string;
+  /** node-cron expression for the daily job; default: minute and hour of start-up */
+  schedule?: string;
+  now?: () => Date;
+  logger?: Logger;
+  /** run the migrations at start (default true) */
+  migrate?: boolean;
+  /** how often a node re-reads keys and usage written by other nodes (default 10) */
+  refreshSeconds?: number;
+  /** environment for LICENSE_KEY / LICENSE_KEY_FILE (default process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export const consoleLogger: Logger = {
+  info: (m, d) => console.log(`[license-manager] ${m}`, d ?? ''),
+  warn: (m, d) => console.warn(`[license-manager] ${m}`, d ?? ''),
+  error: (m, d) => console.error(`[license-manager] ${m}`, d ?? ''),
+};
+
+/** Misuse fails loudly with a sentence naming the option. */
+export function checkOptions(o: LicenseManagerOptions): void {
+  if (!o || typeof o !== 'object') throw new TypeError('createLicenseManager needs an options object.');
+  if (!o.db) throw new TypeError('Option "db" is required: a knex instance, a knex config or a database URL.');
+  if (!Array.isArray(o.publicKeys) || o.publicKeys.length === 0) throw new TypeError('Option "publicKeys" must list the vendor public JWKs.');
+  if (typeof o.productName !== 'string' || !o.productName) throw new TypeError('Option "productName" is required.');
+  if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl)) throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
+  if (o.refreshSeconds !== undefined && !(o.refreshSeconds > 0)) throw new TypeError('Option "refreshSeconds" must be a positive number.');
+  if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
+}
+
+/** Keys given by configuration: the option, else LICENSE_KEY, else the file LICENSE_KEY_FILE. */
+export function configuredKeys(o: LicenseManagerOptions): string[] {
+  const env = o.env ?? process.env;
+  if (o.licenseKey) return [o.licenseKey];
+  if (env.LICENSE_KEY) return [env.LICENSE_KEY];
+  if (env.LICENSE_KEY_FILE) {
+    try {
+      return [readFileSync(env.LICENSE_KEY_FILE, 'utf8')];
+    } catch (err) {
+      throw new TypeError(`LICENSE_KEY_FILE ${env.LICENSE_KEY_FILE} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}.`);
+    }
+  }
+  return [];
+}
