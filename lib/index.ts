@@ -5,3 +5,9 @@ export { LicenseError, isLicenseError, messages, type LicenseErrorCode } from '.
 export { verifyLicenseKey } from './keys/verify.js';
 export type { LicenseHeader, LicensePayload, LicenseType } from './keys/claims.js';
 export type { PublicJwk } from './keys/jwk.js';
+export { createLicenseManager, type LicenseManager } from './manager.js';
+export type { LicenseManagerOptions } from './manager-options.js';
+export type { LicenseState, LicenseStatus, LocStatus, Warning, StoredKey, ProjectUsage, ServerIdEvent } from './license/types.js';
+export type { GlobalAdmin, MailOptions, Logger, JobRunResult } from './jobs/port.js';
+export type { LimitDecision } from './usage/limits.js';
+export type { Analysis } from './usage/loc.js';
