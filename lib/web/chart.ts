@@ -12,7 +12,7 @@ export interface HistoryChart {
   limitY: number | null;
   thresholdY: number | null;
   yTicks: { y: number; label: string }[];
-  xLabels: { x: number; label: string; anchor: 'start' | 'end' }[];
+  xLabels: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[];
   plot: { left: number; right: number; top: number; bottom: number };
   /** one sentence for screen readers */
   summary: string;
@@ -52,10 +52,13 @@ export function historyChart(
     limitY: limit === null ? null : r(y(limit)),
     thresholdY: limit === null ? null : r(y((limit * threshold) / 100)),
     yTicks: [0, top / 2, top].map((v) => ({ y: r(y(v)), label: formatCompact(v) })),
-    xLabels: [
-      { x: plot.left, label: formatDate(first.day), anchor: 'start' },
-      { x: plot.right, label: formatDate(last.day), anchor: 'end' },
-    ],
+    xLabels:
+      points.length === 1
+        ? [{ x: coords[0]!.x, label: formatDate(first.day), anchor: 'middle' }]
+        : [
+            { x: plot.left, label: formatDate(first.day), anchor: 'start' },
+            { x: plot.right, label: formatDate(last.day), anchor: 'end' },
+          ],
     plot,
     summary:
       `Lines of code over ${points.length} day${points.length === 1 ? '' : 's'}: ` +

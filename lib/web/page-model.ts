@@ -1,6 +1,7 @@
 import type { LicenseState, LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
 import type { JobHealth, NotificationRow } from '../jobs/port.js';
-import { historyChart, type HistoryChart } from './chart.js';
+import { isUsable } from '../license/evaluate.js';
+import { historyChart } from './chart.js';
 import { formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
 
 /** What the page's sections were loaded with; null when that source failed (the page still shows). */
@@ -186,7 +187,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
     },
     gauge: {
       used: formatNumber(used),
-      limit: limit === null ? 'Unlimited' : formatNumber(limit),
+      limit: limit !== null ? formatNumber(limit) : l && isUsable(s.state) ? 'Unlimited' : '—',
       unlimited: limit === null,
       percent: percent === null ? '—' : `${percent}%`,
       fill: percent === null ? 0 : Math.min(100, Math.max(0, percent)),
