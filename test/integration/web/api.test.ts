@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { api, startWeb, type WebFixture } from './fixture.js';
+import { ADMIN_EMAIL, api, serveMemoryPort, startWeb, type WebFixture } from './fixture.js';
 
 describe('web: JSON API (SPEC 8)', () => {
   let web: WebFixture;
@@ -86,7 +86,7 @@ describe('web: JSON API (SPEC 8)', () => {
     }
     const noType = await fetch(`${web.base}/api/test-email`, { method: 'POST' });
     expect(noType.status).to.equal(415);
-    expect(web.port.sentTestEmails).to.deep.equal([]);
+    expect(web.smtp.to(ADMIN_EMAIL)).to.deep.equal([]);
     expect(web.status().loc.threshold).to.equal(90);
   });
 
@@ -110,11 +110,20 @@ describe('web: JSON API (SPEC 8)', () => {
     expect((await api(web.base, 'GET', '/notifications?limit=abc')).status).to.equal(400);
   });
 
-  it('POST api/test-email sends through the job service as the acting administrator', async () => {
+  it('POST api/test-email mails every administrator with an address, through the SMTP server', async () => {
     const { status, json } = await api(web.base, 'POST', '/test-email', {});
     expect(status).to.equal(200);
     expect(json).to.deep.equal({ recipients: 1 });
-    expect(web.port.sentTestEmails).to.deep.equal(['admin']);
+    expect(web.smtp.to(ADMIN_EMAIL)).to.have.length(1);
+  });
+
+  it('POST api/test-email with the SMTP server down is a refusal with a sentence, not a crash', async () => {
+    await web.smtp.stop();
+    const { status, json } = await api(web.base, 'POST', '/test-email', {});
+    expect(status).to.equal(400);
+    expect(json.error.code).to.equal('VALIDATION_FAILED');
+    expect(json.error.message).to.match(/^The test email could not be sent/);
+    await web.smtp.restart();
   });
 
   it('GET api/support-info is a JSON download with the facts support needs and no key, email or secret', async () => {
@@ -156,20 +165,31 @@ describe('web: JSON API (SPEC 8)', () => {
     expect((await api(web.base, 'GET', '/loc-usage?format=xml')).status).to.equal(400);
   });
 
-  it('a raw failure is a 500 with a generic sentence; the details go to the log only', async () => {
+  it('a raw failure is a 500 with a generic sentence: a database error never reaches the response', async () => {
+    await web.lm.knex.destroy(); // the database goes away under the running manager
+    const quiet = console.error;
+    console.error = () => undefined; // the router logs the raw error (its default logger)
+    try {
+      const { status, json } = await api(web.base, 'GET', '/loc-usage');
+      expect(status).to.equal(500);
+      expect(json).to.deep.equal({ error: { code: 'INTERNAL', message: 'Something went wrong on the server. The details are in the server log.' } });
+    } finally {
+      console.error = quiet;
+    }
+  });
+
+  it('logs the raw error it hides, through the logger it was given', async () => {
     const logged: string[] = [];
-    web.port.logger = { info: () => undefined, warn: () => undefined, error: (m, d) => logged.push(`${m} ${JSON.stringify(d)}`) };
-    // NOTE: the logger is read when the router is built; rebuild through a second fixture-less app
-    const { createRouter } = await import('../../../lib/web/router.js');
-    const express = (await import('express')).default;
-    const app = express().use('/lm', createRouter({ ...web.port, locUsage: async () => { throw new Error('SQLITE_BUSY: database is locked at /secret/path.db'); } }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/lm/api/loc-usage`);
-    server.close();
-    expect(res.status).to.equal(500);
-    const body = await res.json();
-    expect(body).to.deep.equal({ error: { code: 'INTERNAL', message: 'Something went wrong on the server. The details are in the server log.' } });
+    const app = await serveMemoryPort((port) => {
+      port.locUsage = async () => {
+        throw new Error('SQLITE_BUSY: database is locked at /secret/path.db');
+      };
+      port.logger = { info: () => undefined, warn: () => undefined, error: (m, d) => logged.push(`${m} ${JSON.stringify(d)}`) };
+    });
+    const { status, json } = await api(app.base, 'GET', '/loc-usage');
+    await app.close();
+    expect(status).to.equal(500);
+    expect(JSON.stringify(json)).not.to.contain('SQLITE_BUSY');
     expect(logged.join('\n')).to.contain('SQLITE_BUSY');
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import express from 'express';
 import { createRouter } from '../../../lib/web/router.js';
-import { api, FormClient, startWeb, type WebFixture } from './fixture.js';
+import { api, FormClient, serveMemoryPort, startWeb, type WebFixture } from './fixture.js';
+import { memoryPort } from '../../helpers/web-port.js';
 
 /** Every route of the router, as the host's users could call it. */
 const ROUTES: { method: string; path: string; json?: unknown }[] = [
@@ -70,24 +70,24 @@ describe('web: authorize comes before every route', () => {
       () => Promise.resolve(false),
     ];
     for (const verdict of verdicts) {
-      const app = express().use('/lm', createRouter({ ...web.port, authorize: verdict }));
-      const server = app.listen(0, '127.0.0.1');
-      await new Promise((r) => server.once('listening', r));
-      const { port } = server.address() as { port: number };
-      const res = await fetch(`http://127.0.0.1:${port}/lm/api/status`);
+      const app = await serveMemoryPort((port) => {
+        port.authorize = verdict;
+      });
+      const res = await fetch(`${app.base}/api/status`);
+      await app.close();
       expect(res.status).to.equal(403);
       expect(await res.text()).not.to.contain('session store down');
-      server.close();
     }
-    const app = express().use('/lm', createRouter({ ...web.port, authorize: async () => true }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/lm/api/status`);
+    const app = await serveMemoryPort((port) => {
+      port.authorize = async () => true;
+    });
+    const res = await fetch(`${app.base}/api/status`);
+    await app.close();
     expect(res.status).to.equal(200);
-    server.close();
   });
 
   it('will not build a router without authorize (a TypeError naming it)', () => {
-    expect(() => createRouter({ ...web.port, authorize: undefined as never })).to.throw(TypeError, /authorize/);
+    const port = memoryPort({ serverId: web.serverId, publicKeys: web.publicKeys, now: () => new Date() });
+    expect(() => createRouter({ ...port, authorize: undefined as never })).to.throw(TypeError, /authorize/);
   });
 });

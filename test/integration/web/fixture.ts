@@ -1,35 +1,61 @@
 /**
- * A host app for the router's tests: the License Manager mounted at /admin/license on a real
- * HTTP server, a vendor key pair, a settable clock and an `allow` switch for authorize.
+ * A host app for the router's tests, the way a product embeds the module: a real license manager
+ * on a fresh SQLite file, mail to a real SMTP server, its router mounted at /admin/license on a
+ * real HTTP server; plus a vendor key pair, a settable clock and an `allow` switch for authorize.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express from 'express';
+import express, { type Router } from 'express';
 import { buildPayload, generateKeyPair, signLicenseKey, type IssueOptions, type PrivateJwk, type PublicJwk } from '../../../lib/issuer/index.js';
+import { createLicenseManager, type LicenseManager } from '../../../lib/manager.js';
 import type { LicenseStatus } from '../../../lib/license/types.js';
-import { createRouter } from '../../../lib/web/router.js';
+import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
 import { memoryPort, type MemoryPort } from '../../helpers/web-port.js';
+import { createRouter } from '../../../lib/web/router.js';
 
 export const MOUNT = '/admin/license';
+export const ADMIN_EMAIL = 'admin@host.example';
 
 export interface WebFixture {
   /** http://127.0.0.1:PORT/admin/license */
   base: string;
   origin: string;
   serverId: string;
+  /** the manager's clock; call `refresh()` after moving it */
   clock: { now: Date };
   allow: { value: boolean };
+  lm: LicenseManager;
+  smtp: SmtpTestServer;
   /** a key signed by the trusted vendor key, for this server unless told otherwise */
   issue(options?: Partial<Omit<IssueOptions, 'now'>>): Promise<string>;
   setLicense(key: string): Promise<LicenseStatus>;
   recordAnalysis(project: string, branch: string, loc: number): Promise<void>;
+  refresh(): Promise<LicenseStatus>;
   status(): LicenseStatus;
-  port: MemoryPort;
   publicKeys: PublicJwk[];
   close(): Promise<void>;
 }
 
-let vendor: Promise<Awaited<ReturnType<typeof generateKeyPair>>> | undefined;
+let vendor: ReturnType<typeof generateKeyPair> | undefined;
+
+/** Serves `router` at /admin/license (and a bare JSON route at /bare) on 127.0.0.1. */
+export async function serve(router: Router): Promise<{ origin: string; close: () => Promise<void> }> {
+  const app = express();
+  app.get('/bare', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use(MOUNT, router);
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 export async function startWeb(options: { supportEmail?: string; now?: Date } = {}): Promise<WebFixture> {
   vendor ??= generateKeyPair();
@@ -37,36 +63,49 @@ export async function startWeb(options: { supportEmail?: string; now?: Date } = 
   const clock = { now: options.now ?? new Date('2026-11-23T12:00:00Z') };
   const allow = { value: true };
   const publicKeys = [pair.publicJwk as PublicJwk];
-  const serverId = '1A2B3C4D-ABCDEFGHIJKLMNOPQRST';
-  const port = memoryPort({ serverId, publicKeys, now: () => clock.now, authorize: () => allow.value, supportEmail: options.supportEmail ?? 'support@vendor.example' });
-  const app = express();
-  app.get('/bare', (_req, res) => {
-    res.json({ ok: true });
+  const dir = mkdtempSync(join(tmpdir(), 'lm-web-'));
+  const smtp = await startSmtp();
+  const lm = createLicenseManager({
+    db: `sqlite:${join(dir, 'instance.db')}`,
+    publicKeys,
+    productName: 'Code Scanner',
+    productVersion: '3.2.1',
+    baseUrl: `http://127.0.0.1${MOUNT}`,
+    authorize: () => allow.value,
+    actorOf: () => 'admin',
+    getGlobalAdmins: async () => [{ name: 'admin', email: ADMIN_EMAIL }, { name: 'bob' }],
+    mail: { transport: smtp.url, from: 'License Manager <lm@host.example>' },
+    supportEmail: options.supportEmail ?? 'support@vendor.example',
+    now: () => clock.now,
   });
-  app.use(MOUNT, createRouter(port));
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await lm.start();
+  const http = await serve(lm.router());
   return {
-    base: `${origin}${MOUNT}`,
-    origin,
-    serverId,
+    base: `${http.origin}${MOUNT}`,
+    origin: http.origin,
+    serverId: lm.serverId,
     clock,
     allow,
-    port,
+    lm,
+    smtp,
     publicKeys,
     issue: (o = {}) =>
       signLicenseKey(
-        buildPayload({ serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: new Date(clock.now.getTime() - 86_400_000) }),
+        buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: new Date(clock.now.getTime() - 86_400_000) }),
         pair.privateJwk as PrivateJwk,
       ),
-    setLicense: (key) => port.setLicense(key, { actor: 'test' }),
+    setLicense: (key) => lm.setLicense(key, { actor: 'test' }),
     recordAnalysis: async (project, branch, loc) => {
-      port.projects.push({ project, branch, loc, share: null, lastAnalysisAt: clock.now.toISOString() });
+      await lm.recordAnalysis({ project, branch, loc });
     },
-    status: () => port.status(),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    refresh: () => lm.refresh(),
+    status: () => lm.status(),
+    close: async () => {
+      await http.close();
+      await lm.stop();
+      await smtp.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -122,4 +161,18 @@ export async function api(base: string, method: string, path: string, body?: unk
     json = text;
   }
   return { status: res.status, json, res };
+}
+
+/**
+ * The router over the in-memory port (test/helpers/web-port.ts), for what a real manager cannot
+ * be made to do on demand: an authorize that throws, a section whose source fails, a logger to
+ * read. `change` edits the port before the router is built.
+ */
+export async function serveMemoryPort(change: (port: MemoryPort) => void = () => undefined): Promise<{ base: string; port: MemoryPort; close: () => Promise<void> }> {
+  vendor ??= generateKeyPair();
+  const pair = await vendor;
+  const port = memoryPort({ serverId: '1A2B3C4D-ABCDEFGHIJKLMNOPQRST', publicKeys: [pair.publicJwk as PublicJwk], now: () => new Date('2026-11-23T12:00:00Z') });
+  change(port);
+  const http = await serve(createRouter(port));
+  return { base: `${http.origin}${MOUNT}`, port, close: http.close };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FormClient, startWeb, type WebFixture } from './fixture.js';
+import { FormClient, serveMemoryPort, startWeb, type WebFixture } from './fixture.js';
 
 const DAY = 86_400_000;
 
@@ -54,15 +54,16 @@ describe('web: what the page shows', () => {
   });
 
   it('shows a banner for expiring, grace and expired, as the clock moves', async () => {
-    await web.setLicense(await web.issue({ expires: '2027-01-15' }));
+    await web.setLicense(await web.issue({ expires: '2027-03-31' })); // exp = 1 Apr 2027 00:00 UTC
     const seen = async (at: string) => {
       web.clock.now = new Date(at);
+      await web.refresh();
       return /data-banner="(expiring|grace|expired)"/.exec((await browser.get()).html)?.[1] ?? 'none';
     };
-    expect(await seen('2026-10-01T00:00:00Z')).to.equal('none');
-    expect(await seen('2026-12-01T00:00:00Z')).to.equal('expiring');
-    expect(await seen('2027-01-20T00:00:00Z')).to.equal('grace');
-    expect(await seen(new Date(Date.parse('2027-01-16T00:00:00Z') + 15 * DAY).toISOString())).to.equal('expired');
+    expect(await seen('2026-11-23T12:00:00Z')).to.equal('none');
+    expect(await seen('2027-02-15T00:00:00Z')).to.equal('expiring');
+    expect(await seen('2027-04-05T00:00:00Z')).to.equal('grace');
+    expect(await seen(new Date(Date.parse('2027-04-01T00:00:00Z') + 14 * DAY).toISOString())).to.equal('expired');
   });
 
   it('shows the soft-cap overage banner under true-up, the limit banner without it', async () => {
@@ -95,16 +96,14 @@ describe('web: what the page shows', () => {
 
   it('still shows the page when a section cannot load, and logs why', async () => {
     const logged: string[] = [];
-    web.port.jobs.health = async () => {
-      throw new Error('job tables missing');
-    };
-    const { createRouter } = await import('../../../lib/web/router.js');
-    const express = (await import('express')).default;
-    const app = express().use('/lm', createRouter({ ...web.port, logger: { info() {}, warn() {}, error: (m, d) => logged.push(`${m} ${JSON.stringify(d)}`) } }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const res = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/lm/`);
-    server.close();
+    const app = await serveMemoryPort((port) => {
+      port.jobs.health = async () => {
+        throw new Error('job tables missing');
+      };
+      port.logger = { info() {}, warn() {}, error: (m, d) => logged.push(`${m} ${JSON.stringify(d)}`) };
+    });
+    const res = await fetch(`${app.base}/`);
+    await app.close();
     expect(res.status).to.equal(200);
     const html = await res.text();
     expect(html).to.contain('The health of the background job could not be loaded.');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { messages } from '../../../lib/errors.js';
-import { FormClient, MOUNT, startWeb, type WebFixture } from './fixture.js';
+import { ADMIN_EMAIL, FormClient, MOUNT, startWeb, type WebFixture } from './fixture.js';
 
 /** The text inside the Set new license textarea, as the browser would show it. */
 function textarea(html: string): string {
@@ -78,8 +78,16 @@ describe('web: page forms work without JavaScript', () => {
     const { token } = await browser.get();
     const { res } = await browser.post('/test-email', { _csrf: token });
     expect(res.status).to.equal(303);
-    expect(web.port.sentTestEmails).to.deep.equal(['admin']);
+    expect(web.smtp.to(ADMIN_EMAIL)).to.have.length(1);
     expect((await browser.get(`/?${res.headers.get('location')!.split('?')[1]!.split('#')[0]}`)).html).to.contain('A test email was sent to 1 administrator.');
+  });
+
+  it('a form body over 64 KiB is refused with 413 and a page that says so, nothing set', async () => {
+    const { token } = await browser.get();
+    const { res, html } = await browser.post('/license', { _csrf: token, key: 'k'.repeat(70 * 1024) });
+    expect(res.status).to.equal(413);
+    expect(html).to.contain('The request body is larger than 64 KiB.');
+    expect(web.status().state).to.equal('none');
   });
 
   describe('CSRF', () => {
@@ -104,7 +112,7 @@ describe('web: page forms work without JavaScript', () => {
       }
       expect(web.status().state).to.equal('none');
       expect(web.status().loc.threshold).to.equal(90);
-      expect(web.port.sentTestEmails).to.deep.equal([]);
+      expect(web.smtp.to(ADMIN_EMAIL)).to.deep.equal([]);
     });
 
     it("one browser's token does not pass with another browser's cookie", async () => {
