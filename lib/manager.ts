@@ -90,6 +90,7 @@ class Manager implements LicenseManager {
   private timer: NodeJS.Timeout | undefined;
   private opened: Promise<void> | undefined;
   private refreshing: Promise<LicenseStatus> | undefined;
+  private highWater: number | undefined;
 
   constructor(private readonly o: LicenseManagerOptions) {
     this.clock = o.now ?? (() => new Date());
@@ -198,6 +199,7 @@ class Manager implements LicenseManager {
       const observed = this.clock();
       const highWater = await readSetting<number>(knex, 'clock_high_water');
       if (highWater === undefined || observed.getTime() > highWater) await writeSetting(knex, 'clock_high_water', observed.getTime());
+      this.highWater = Math.max(highWater ?? 0, observed.getTime());
       const { now, warning } = effectiveNow(observed, highWater);
       await this.loadNewKeys();
       const [bridges, used, threshold] = await Promise.all([
@@ -243,9 +245,15 @@ class Manager implements LicenseManager {
     return { lid: current.key.lid, payload: current.key.payload, setAt: current.key.setAt };
   }
 
+  /** The clock, unless it went back more than a day (SPEC 5.4): then the latest time seen. */
+  private time(): Date {
+    return effectiveNow(this.clock(), this.highWater).now;
+  }
+
   async setLicense(key: string, options: { actor?: string } = {}): Promise<LicenseStatus> {
     const verified = await verifyWith(key, this.trusted);
-    const now = this.clock();
+    // NOTE: with a clock gone back, the latest time seen judges expiry and orders the history.
+    const now = this.time();
     checkAcceptable(verified.payload, this.serverId, now);
     await storeKey(this.knex, verified.compact, verified.payload, options.actor ?? 'administrator', now);
     this.logger.info('License key set', { lid: verified.payload.lid, actor: options.actor ?? 'administrator' });
