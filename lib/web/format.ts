@@ -42,3 +42,12 @@ function toDate(value: Date | string | number | null | undefined): Date | null {
 export function lastValidDay(exp: number): string {
   return formatDate(exp - 1);
 }
+
+/** "12 days left", "ends today", "ended 3 days ago". */
+export function daysText(days: number | null): string {
+  if (days === null) return '';
+  if (days > 1) return `${days} days left`;
+  if (days === 1) return '1 day left';
+  if (days === 0) return 'ends today';
+  return `ended ${-days} day${days === -1 ? '' : 's'} ago`;
+}

@@ -2,7 +2,8 @@ import type { LicenseState, LicenseStatus, ProjectUsage, ServerIdEvent, StoredKe
 import type { JobHealth, NotificationRow } from '../jobs/port.js';
 import { isUsable } from '../license/evaluate.js';
 import { historyChart } from './chart.js';
-import { formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
+import { bannersOf, type Tone } from './banners.js';
+import { daysText, formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
 
 /** What the page's sections were loaded with; null when that source failed (the page still shows). */
 export interface PageData {
@@ -33,14 +34,6 @@ export interface PageContext {
   };
 }
 
-export type Tone = 'staging' | 'danger' | 'warning' | 'info' | 'success';
-export interface Banner {
-  tone: Tone;
-  title: string;
-  text: string;
-  code: string;
-}
-
 const STATE_LABELS: Record<LicenseState, { label: string; tone: Tone }> = {
   none: { label: 'No license', tone: 'info' },
   invalid: { label: 'Invalid', tone: 'danger' },
@@ -63,96 +56,6 @@ const NOTIFICATION_KINDS: Record<string, string> = {
   test: 'Test email',
 };
 
-function daysText(days: number | null): string {
-  if (days === null) return '';
-  if (days > 1) return `${days} days left`;
-  if (days === 1) return '1 day left';
-  if (days === 0) return 'ends today';
-  return `ended ${-days} day${days === -1 ? '' : 's'} ago`;
-}
-
-/** Warning codes of status() that a banner below already says, in better words. */
-const COVERS: Record<string, string> = {
-  none: 'NO_LICENSE',
-  invalid: 'LICENSE_INVALID',
-  wrong_server: 'SERVER_ID_MISMATCH',
-  not_yet_valid: 'LICENSE_NOT_YET_VALID',
-  expiring: 'LICENSE_EXPIRING',
-  grace: 'LICENSE_GRACE',
-  expired: 'LICENSE_EXPIRED',
-  loc_soft_cap_overage: 'LOC_OVER_LIMIT_SOFT',
-  loc_limit_reached: 'LOC_OVER_LIMIT',
-  loc_threshold: 'LOC_OVER_THRESHOLD',
-};
-
-const WARNING_TITLES: Record<string, string> = {
-  SERVER_ID_CHANGED: 'Server ID changed',
-  CLOCK_BACKWARDS: 'The clock went back',
-};
-
-/**
- * The banners at the top of the page, most serious first: STAGING, the license state, the LOC
- * limit, then every status() warning that no banner already says.
- */
-export function bannersOf(s: LicenseStatus): Banner[] {
-  const banners: Banner[] = [];
-  const l = s.license;
-  const ends = l ? lastValidDay(l.exp) : '';
-  const warning = (code: string) => s.warnings.find((w) => w.code === code)?.message;
-  if (s.details.staging) {
-    banners.push({ tone: 'staging', code: 'staging', title: 'STAGING', text: 'This instance runs on a staging license. It is not licensed for production use.' });
-  }
-  switch (s.state) {
-    case 'none':
-      banners.push({ tone: 'info', code: 'none', title: 'No license installed', text: 'Commercial features are off. Paste the license key you received from your vendor in “Set new license” below.' });
-      break;
-    case 'invalid':
-      banners.push({ tone: 'danger', code: 'invalid', title: 'The license key is not valid', text: `${warning('LICENSE_INVALID') ?? 'The installed key does not verify.'} Commercial features are off; set a new license below.` });
-      break;
-    case 'wrong_server':
-      banners.push({
-        tone: 'danger', code: 'wrong_server', title: 'License issued for another server',
-        text: `The license was issued for server ID ${l?.serverId ?? 'unknown'}, but this server's ID is ${s.serverId}. Request a license for ${s.serverId}.`,
-      });
-      break;
-    case 'not_yet_valid':
-      banners.push({ tone: 'warning', code: 'not_yet_valid', title: 'License not valid yet', text: `The license becomes valid on ${l ? formatDate(l.nbf) : '—'}.` });
-      break;
-    case 'expiring':
-      banners.push({ tone: 'warning', code: 'expiring', title: 'License expiring soon', text: `The license ends on ${ends} (${daysText(s.details.daysLeft)}). Request a renewal to keep commercial features on.` });
-      break;
-    case 'grace':
-      banners.push({
-        tone: 'danger', code: 'grace', title: 'License expired — grace period',
-        text: `The license ended on ${ends}. Commercial features stay on until ${formatDate(s.details.graceEndsAt)}; set a renewed license before then.`,
-      });
-      break;
-    case 'expired':
-      banners.push({ tone: 'danger', code: 'expired', title: 'License expired', text: `The license ended on ${ends} and its grace period is over. Commercial features are off until a new license is set.` });
-      break;
-    default:
-      break;
-  }
-  const { used, limit, percent, threshold, softCap } = s.loc;
-  if (limit !== null && used > limit && softCap) {
-    banners.push({
-      tone: 'warning', code: 'loc_soft_cap_overage', title: 'Over the licensed lines of code',
-      text: `${formatNumber(used)} lines of code are in use, ${formatNumber(used - limit)} over the limit of ${formatNumber(limit)}. Your license allows this (true-up); the overage is settled at renewal.`,
-    });
-  } else if (limit !== null && used >= limit && !softCap) {
-    banners.push({
-      tone: 'danger', code: 'loc_limit_reached', title: 'Lines of code limit reached',
-      text: `${formatNumber(used)} of ${formatNumber(limit)} licensed lines of code are in use: analyses that add code are refused.`,
-    });
-  } else if (percent !== null && percent >= threshold) {
-    banners.push({ tone: 'warning', code: 'loc_threshold', title: 'Lines of code above your threshold', text: `${percent}% of the licensed lines of code are in use (threshold ${threshold}%).` });
-  }
-  const said = new Set(banners.map((b) => COVERS[b.code]));
-  for (const w of s.warnings) {
-    if (!said.has(w.code)) banners.push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message });
-  }
-  return banners;
-}
 
 /** Everything the template shows, formatted; the template only lays it out and escapes it. */
 export function pageModel(data: PageData, ctx: PageContext) {

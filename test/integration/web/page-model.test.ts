@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { bannersOf } from '../../../lib/web/page-model.js';
+import { bannersOf } from '../../../lib/web/banners.js';
 import { historyChart } from '../../../lib/web/chart.js';
 import type { LicenseStatus } from '../../../lib/license/types.js';
 import type { LicensePayload } from '../../../lib/keys/claims.js';
