@@ -98,7 +98,7 @@ describe('browser: the License Manager page', function () {
   it('move the threshold marker with the keyboard (arrow keys on the focused slider)', async () => {
     await web.setLicense(await web.issue({ loc: 100_000 }));
     await open();
-    await page.locator('[data-testid="threshold-handle"]').focus();
+    await page.getByRole('slider', { name: 'Threshold' }).focus();
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
     await page.getByText('Threshold saved: 85%').waitFor();
     expect(web.status().loc.threshold).to.equal(85);

@@ -36,6 +36,8 @@
     var saved = Number(handle.getAttribute('aria-valuenow'));
     var current = saved;
     var timer = null;
+    // A slider only once script can move it; without script the number field does the job.
+    handle.setAttribute('role', 'slider');
     handle.setAttribute('tabindex', '0');
 
     function show(p) {
