@@ -279,7 +279,7 @@ class Manager implements LicenseManager {
   }
 
   async removeBranch(project: string, branch: string): Promise<LicenseStatus> {
-    await loc.removeBranch(this.knex, this.dialect, project, branch, this.clock());
+    await loc.removeBranch(this.knex, this.dialect, project, branch);
     return this.refresh();
   }
 

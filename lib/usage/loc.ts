@@ -45,16 +45,25 @@ async function refreshProject(trx: Knex.Transaction, project: string): Promise<v
     .onConflict('project').merge();
 }
 
-/** Serialises writers of one project, so its maximum is never computed from a stale read. */
-async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string, now: Date): Promise<void> {
-  await trx('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore();
+/**
+ * Serialises writers of one project, so its maximum is never computed from a stale read.
+ * NOTE: the project row is created by its own statement before the transaction: an INSERT that
+ * meets a duplicate takes a shared lock on MariaDB, and upgrading it to FOR UPDATE deadlocks
+ * with a concurrent writer. Locking an existing row never needs that upgrade.
+ */
+async function ensureProjectRow(knex: Knex, project: string, now: Date): Promise<void> {
+  await knex('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore();
+}
+
+async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string): Promise<void> {
   await dialect.forUpdate(trx('license_loc_projects').where({ project }).select('project'));
 }
 
 export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Analysis, now: Date): Promise<void> {
   const a = checkAnalysisInput(analysis);
+  await ensureProjectRow(knex, a.project, now);
   await knex.transaction(async (trx) => {
-    await lockProject(trx, dialect, a.project, now);
+    await lockProject(trx, dialect, a.project);
     await trx('license_loc_branches')
       .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
       .onConflict(['project', 'branch']).merge(['loc', 'analyzed_at']);
@@ -70,13 +79,11 @@ export async function removeProject(knex: Knex, project: string): Promise<void> 
   });
 }
 
-export async function removeBranch(knex: Knex, dialect: Dialect, project: string, branch: string, now: Date): Promise<void> {
+export async function removeBranch(knex: Knex, dialect: Dialect, project: string, branch: string): Promise<void> {
   checkName(project, 'project');
   checkName(branch, 'branch');
   await knex.transaction(async (trx) => {
-    const exists = await trx('license_loc_projects').where({ project }).first('project');
-    if (!exists) return;
-    await lockProject(trx, dialect, project, now);
+    await lockProject(trx, dialect, project);
     await trx('license_loc_branches').where({ project, branch }).delete();
     await refreshProject(trx, project);
   });
