@@ -90,6 +90,24 @@ describe('web: page forms work without JavaScript', () => {
     expect(web.status().state).to.equal('none');
   });
 
+  it('works mounted at the root too: links, redirects and the cookie path follow the mount', async () => {
+    const express = (await import('express')).default;
+    const app = express().use(web.lm.router());
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    try {
+      const root = new FormClient(`http://127.0.0.1:${(server.address() as { port: number }).port}`);
+      const { html, token, res } = await root.get('/');
+      expect(html).to.contain('href="/assets/license-manager.css"');
+      expect(res.headers.getSetCookie().join()).to.contain('Path=/;');
+      const post = await root.post('/loc-threshold', { _csrf: token, percent: '60' });
+      expect(post.res.headers.get('location')).to.equal('/?done=threshold#loc-title');
+      expect(web.status().loc.threshold).to.equal(60);
+    } finally {
+      server.close();
+    }
+  });
+
   describe('CSRF', () => {
     it('refuses a form without a token, with a wrong token, or without the cookie (403 CSRF_REJECTED), changing nothing', async () => {
       const { token } = await browser.get();
