@@ -4,11 +4,13 @@ import { registerKeygen } from './keygen.js';
 import { registerIssue } from './issue.js';
 import { registerInspect } from './inspect.js';
 import { registerVendor } from './vendor.js';
+import { registerInstance } from './instance.js';
+import { registerServe } from './serve.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);
@@ -31,12 +33,16 @@ function buildProgram(io: CliIo): Command {
 /** Runs the CLI and resolves to its exit code: 0 done, 1 refused input, 2 usage error. */
 export async function runCli(argv: string[], io: CliIo = processIo()): Promise<number> {
   const program = buildProgram(io);
+  if (argv.length === 0) {
+    io.stderr(program.helpInformation());
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return EXIT_OK;
+      // --help exits 0; a command group called without a subcommand prints help and exits 1: usage
       return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
     const { text, exitCode } = describeError(err);

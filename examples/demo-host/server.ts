@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Server } from 'node:http';
+import express from 'express';
+import { createLicenseManager, type LicenseManager } from '../../lib/index.js';
+import { buildPayload, signLicenseKey } from '../../lib/issuer/index.js';
+import { knexConfigFromUrl } from '../../lib/store/connect.js';
+import { consoleLogger } from '../../lib/manager-options.js';
+import { demoVendorKeys } from './demo-vendor.js';
+import { mailLogTransport } from './mail-log.js';
+
+export interface DemoOptions {
+  /** database URL; default: an SQLite file in the data folder */
+  db?: string;
+  port?: number;
+  host?: string;
+  /** where the demo keeps its SQLite file, its DEMO-ONLY vendor key and its mail log */
+  dataDir?: string;
+  smtpUrl?: string;
+  quiet?: boolean;
+}
+
+export interface DemoHost {
+  url: string;
+  lm: LicenseManager;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+const DEMO_PROJECTS = [
+  { project: 'billing-service', branch: 'main', loc: 48_200 },
+  { project: 'billing-service', branch: 'release-2.4', loc: 46_900 },
+  { project: 'web-frontend', branch: 'main', loc: 31_450 },
+  { project: 'mobile-app', branch: 'develop', loc: 22_800 },
+  { project: 'data-pipeline', branch: 'main', loc: 12_300 },
+];
+
+const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1f2933;background:#f5f7fa}header{background:#243b53;color:#fff;padding:12px 24px}main{max-width:860px;margin:24px auto;padding:0 24px}a{color:#2f6fdb}table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:8px 12px;border-bottom:1px solid #e4e7eb;text-align:left}</style></head>
+<body><header><strong>Acme Code Scanner</strong> · demo</header><main>${body}</main></body></html>`;
+
+/**
+ * The demo host of SPEC 14: a small self-hosted "code scanner" that embeds the License Manager
+ * the way a real product would. No login: every request is the global administrator "admin".
+ */
+export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
+  const dataDir = resolve(o.dataDir ?? '.demo');
+  mkdirSync(dataDir, { recursive: true });
+  const port = o.port ?? 3000;
+  const host = o.host ?? '127.0.0.1';
+  const vendor = await demoVendorKeys(dataDir);
+  const baseUrl = `http://localhost:${port}/admin/license`;
+  const lm = createLicenseManager({
+    db: knexConfigFromUrl(o.db ?? `sqlite:${join(dataDir, 'demo.db')}`),
+    publicKeys: [vendor.publicJwk],
+    productName: 'Acme Code Scanner',
+    productVersion: '2.4.0-demo',
+    baseUrl,
+    supportEmail: 'licensing@vendor.example',
+    authorize: () => true, // the demo has no login: every request is the administrator
+    actorOf: () => 'admin',
+    getGlobalAdmins: async () => [{ name: 'admin', email: 'admin@scanner.example' }, { name: 'ops-without-email' }],
+    mail: { transport: o.smtpUrl ?? mailLogTransport(join(dataDir, 'mail.log')), from: 'Acme Code Scanner <license@scanner.example>' },
+    logger: o.quiet ? undefined : consoleLogger,
+  });
+  await lm.start();
+
+  if (lm.status().state === 'none') {
+    const now = new Date();
+    const expires = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
+    const payload = buildPayload({
+      serverId: lm.serverId, licensee: 'Demo Company (demo license)', type: 'production', expires,
+      edition: 'enterprise', features: ['security-reports', 'sso', 'portfolio'], loc: 250_000, users: 50,
+      email: 'it@demo-company.example', now,
+    });
+    await lm.setLicense(await signLicenseKey(payload, vendor.privateJwk), { actor: 'demo setup' });
+    for (const analysis of DEMO_PROJECTS) await lm.recordAnalysis(analysis);
+  }
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/', (_req, res) => {
+    const s = lm.status();
+    res.type('html').send(page('Acme Code Scanner', `<h1>Projects</h1><p>License: <strong>${s.state}</strong> · ${s.loc.used.toLocaleString('en')} lines of code analysed.</p>
+<p><a href="/admin/license">Administration → License Manager</a> · <a href="/reports/security">Security report</a> (needs the <code>security-reports</code> feature)</p>`));
+  });
+  app.get('/reports/security', lm.requireFeature('security-reports'), (_req, res) => {
+    res.type('html').send(page('Security report', '<h1>Security report</h1><p>No vulnerabilities found in the demo projects.</p><p><a href="/">Back</a></p>'));
+  });
+  app.use('/admin/license', lm.router());
+
+  const server = await new Promise<Server>((done, fail) => {
+    const s = app.listen(port, host, () => done(s));
+    s.once('error', fail);
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://localhost:${actualPort}/admin/license`;
+  return {
+    url,
+    lm,
+    server,
+    stop: async () => {
+      await new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections?.();
+      await lm.stop();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { withDbs } from '../../helpers/dbs.js';
+import { testVendor, type TestVendor } from '../../helpers/license-keys.js';
+import { runCli } from '../../../lib/cli/program.js';
+import type { CliIo } from '../../../lib/cli/io.js';
+
+function capture(cwd: string, env: NodeJS.ProcessEnv = {}) {
+  const out = { stdout: '', stderr: '' };
+  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env, now: () => new Date('2026-11-23T12:00:00Z'), cwd };
+  return { io, out };
+}
+
+withDbs('instance CLI: server-id, status, set-license', (dbs) => {
+  let vendor: TestVendor;
+  let dir: string;
+  before(async () => {
+    vendor = await testVendor();
+    dir = mkdtempSync(join(tmpdir(), 'lm-cli-'));
+    writeFileSync(join(dir, 'vendor.pub.json'), JSON.stringify(vendor.pair.publicJwk));
+  });
+
+  it('prints the server ID, sets a license from a file, and shows the status as text and JSON', async () => {
+    const db = await dbs.fresh();
+    const a = capture(dir);
+    expect(await runCli(['server-id', '--db', db.url], a.io)).to.equal(0);
+    const serverId = a.out.stdout.trim();
+    expect(serverId).to.match(/^[0-9A-F]{8}-[A-Z2-7]{20}$/);
+    const again = capture(dir);
+    await runCli(['server-id', '--db', db.url], again.io);
+    expect(again.out.stdout.trim()).to.equal(serverId);
+
+    writeFileSync(join(dir, 'license.key'), await vendor.issue({ serverId, licensee: 'Acme CLI', features: ['sso'] }));
+    const set = capture(dir);
+    expect(await runCli(['set-license', '--db', db.url, '--file', 'license.key', '--public-key', 'vendor.pub.json'], set.io), set.out.stderr).to.equal(0);
+    expect(set.out.stdout).to.include('state:      active').and.include('Acme CLI');
+
+    const json = capture(dir, { LICENSE_PUBLIC_KEYS_FILE: join(dir, 'vendor.pub.json') });
+    expect(await runCli(['status', '--db', db.url, '--json'], json.io), json.out.stderr).to.equal(0);
+    const status = JSON.parse(json.out.stdout);
+    expect(status).to.include({ serverId, state: 'active' });
+    expect(status.license.features).to.deep.equal(['sso']);
+    expect(Object.keys(status)).to.include.members(['serverId', 'state', 'license', 'loc', 'warnings']);
+  });
+
+  it('refuses a key for another server with exit code 1, the code and a sentence, and changes nothing', async () => {
+    const db = await dbs.fresh();
+    const other = await vendor.issue({ serverId: 'ABCDEF01-AAAAAAAAAAAAAAAAAAAA' });
+    const run = capture(dir);
+    expect(await runCli(['set-license', '--db', db.url, '--key', other, '--public-key', 'vendor.pub.json'], run.io)).to.equal(1);
+    expect(run.out.stderr).to.match(/^SERVER_ID_MISMATCH: .*ABCDEF01-AAAAAAAAAAAAAAAAAAAA/);
+    expect(run.out.stderr).to.not.include('    at ');
+    const status = capture(dir);
+    await runCli(['status', '--db', db.url, '--public-key', 'vendor.pub.json', '--json'], status.io);
+    expect(JSON.parse(status.out.stdout).state).to.equal('none');
+  });
+
+  it('answers usage errors with exit code 2', async () => {
+    const db = await dbs.fresh();
+    expect(await runCli(['set-license', '--db', db.url, '--public-key', 'vendor.pub.json'], capture(dir).io)).to.equal(2);
+    expect(await runCli(['status', '--db', db.url], capture(dir).io)).to.equal(2); // no public key anywhere
+    expect(await runCli(['status'], capture(dir).io)).to.equal(2);
+  });
+});
