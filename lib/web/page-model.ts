@@ -98,7 +98,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       tone: limit !== null && used >= limit ? 'danger' : percent !== null && percent >= threshold ? 'warning' : 'ok',
       softCap,
     },
-    chart: data.history && historyChart(data.history, limit, threshold),
+    chart: data.history && historyChart(endingNow(data.history, s), limit, threshold),
     historyAvailable: data.history !== null,
     keys: data.keys?.map((k) => ({
       lid: k.lid,
@@ -153,6 +153,16 @@ export function pageModel(data: PageData, ctx: PageContext) {
 }
 
 export type PageModel = ReturnType<typeof pageModel>;
+
+/**
+ * The daily snapshots, ending with the consumption shown above the chart: today's point is the
+ * live figure (the day's snapshot may predate the latest analyses).
+ */
+export function endingNow(history: readonly { day: string; used: number }[], s: LicenseStatus): { day: string; used: number }[] {
+  const today = s.details.evaluatedAt.slice(0, 10);
+  const past = history.filter((p) => p.day < today);
+  return [...past, { day: today, used: s.loc.used }];
+}
 
 /** The "Request a new license" mailto: with what the vendor needs to issue a key. */
 function requestLink(ctx: PageContext, s: LicenseStatus): string | null {

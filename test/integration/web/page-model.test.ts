@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { bannersOf } from '../../../lib/web/banners.js';
 import { historyChart } from '../../../lib/web/chart.js';
+import { endingNow } from '../../../lib/web/page-model.js';
 import type { LicenseStatus } from '../../../lib/license/types.js';
 import type { LicensePayload } from '../../../lib/keys/claims.js';
 
@@ -42,6 +43,14 @@ describe('web: page banners and chart (pure)', () => {
   it('puts STAGING first', () => {
     const banners = bannersOf(status({ state: 'grace', details: { ...status({}).details, staging: true, graceEndsAt: '2030-01-01T00:00:00Z' } }));
     expect(banners.map((b) => b.code)).to.deep.equal(['staging', 'grace']);
+  });
+
+  it('ends the history with the live consumption of today', () => {
+    const s = status({ loc: { used: 70, limit: 100, percent: 70, threshold: 90, softCap: false } });
+    expect(endingNow([{ day: '2026-11-21', used: 10 }, { day: '2026-11-22', used: 20 }, { day: '2026-11-23', used: 30 }], s)).to.deep.equal([
+      { day: '2026-11-21', used: 10 }, { day: '2026-11-22', used: 20 }, { day: '2026-11-23', used: 70 },
+    ]);
+    expect(endingNow([], s)).to.deep.equal([{ day: '2026-11-23', used: 70 }]);
   });
 
   it('draws the 90-day history inside its box, with the limit and threshold lines', () => {
