@@ -343,6 +343,8 @@ class Manager implements LicenseManager {
       serverIdEvents: () => this.serverIdEvents(),
       database: () => this.database(),
       jobs: this.jobs,
+      logger: this.logger,
+      now: this.clock,
     };
     return createRouter(port);
   }

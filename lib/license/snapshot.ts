@@ -96,7 +96,8 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
         daysLeft: payload ? Math.ceil((payload.exp - now.getTime() / 1000) / DAY_SECONDS) : null,
         expiresAt: payload ? new Date(payload.exp * 1000).toISOString() : null,
         graceEndsAt: payload ? new Date((payload.exp + graceDays(payload) * DAY_SECONDS) * 1000).toISOString() : null,
-        staging: payload?.type === 'staging',
+        // a dormant staging key (wrong_server) does not make this instance a staging one
+        staging: payload?.type === 'staging' && state !== 'wrong_server',
         evaluatedAt: now.toISOString(),
         bridgeUntil,
       },
