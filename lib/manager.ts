@@ -198,7 +198,8 @@ class Manager implements LicenseManager {
       const knex = this.knex;
       const observed = this.clock();
       const highWater = await readSetting<number>(knex, 'clock_high_water');
-      if (highWater === undefined || observed.getTime() > highWater) await writeSetting(knex, 'clock_high_water', observed.getTime());
+      // NOTE: a minute of slack keeps a cluster from writing the mark on every refresh.
+      if (highWater === undefined || observed.getTime() > highWater + 60_000) await writeSetting(knex, 'clock_high_water', observed.getTime());
       this.highWater = Math.max(highWater ?? 0, observed.getTime());
       const { now, warning } = effectiveNow(observed, highWater);
       await this.loadNewKeys();
