@@ -64,7 +64,7 @@ export interface Outbox {
   enqueue(items: readonly DueNotification[], now: Date): Promise<void>;
   /** de-duplication keys recorded for a license */
   history(lid: string | null): Promise<Set<string>>;
-  /** rows that may be claimed: pending, or stuck in sending since before `staleBefore` (a node died mid-send) */
+  /** rows that may be claimed: pending, or stuck in sending since `staleBefore` or earlier (a node died mid-send) */
   claimable(staleBefore: Date): Promise<OutboxRow[]>;
   claim(id: number, token: string, now: Date, staleBefore: Date): Promise<boolean>;
   /** addresses (lower-case) already handled for a notification: delivered or refused for good */
@@ -82,7 +82,7 @@ export interface Outbox {
 
 export function createOutbox(knex: Knex): Outbox {
   const claimableWhere = (q: Knex.QueryBuilder, staleBefore: Date): Knex.QueryBuilder =>
-    q.where((w) => w.where('status', 'pending').orWhere((s) => s.where('status', 'sending').andWhere('claimed_at', '<', staleBefore.getTime())));
+    q.where((w) => w.where('status', 'pending').orWhere((s) => s.where('status', 'sending').andWhere('claimed_at', '<=', staleBefore.getTime())));
 
   return {
     async enqueue(items, now) {

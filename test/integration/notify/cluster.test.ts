@@ -100,4 +100,27 @@ withDbs('two nodes on one database', (dbs) => {
     expect(smtp.messages).to.have.length(2);
     expect((await h.jobs.jobRuns()).map((r) => r.outcome)).to.deep.equal(['ok', 'skipped', 'skipped']);
   });
+
+  it('a notification left in sending by a node that died mid-send is taken back after the claim timeout, and sent once', async () => {
+    const db = await dbs.fresh();
+    const world = createWorld({ now: '2027-03-31T00:00:00Z', admins: ADMINS.slice(0, 2) });
+    world.setLicense({ exp: '2027-03-31T00:00:00Z' });
+    const h = await jobHarness(db, world); // no mail: the grace notice is only recorded
+    open.push(h);
+    await h.jobs.runJob();
+    const outbox = createOutbox(h.knex);
+    const [row] = await outbox.claimable(new Date(0));
+    expect(await outbox.claim(row.id, 'node-that-died', world.now(), new Date(0))).to.equal(true);
+
+    const mailing = await jobHarness(db, world, { mail: mailTo(smtp.url) });
+    open.push(mailing);
+    world.setNow('2027-03-31T00:29:59Z');
+    expect(await mailing.jobs.runJob()).to.include({ sent: 0, pending: 1 });
+    expect(smtp.messages).to.have.length(0);
+    world.setNow('2027-03-31T00:30:00Z');
+    expect(await mailing.jobs.runJob()).to.include({ sent: 1, pending: 0 });
+    world.setNow('2027-04-01T00:00:00Z');
+    await mailing.jobs.runJob();
+    expect(smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['admin0@example.com', 'admin1@example.com']);
+  });
 });
