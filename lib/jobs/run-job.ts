@@ -35,6 +35,10 @@ async function enqueueDue(ctx: RunContext): Promise<void> {
   const now = deps.now();
   const result = dueNotifications({ status, currentKey, history, locArm, now });
   await outbox.enqueue(result.due, now);
+  if (lid !== null) {
+    const dropped = await outbox.supersede(lid);
+    if (dropped > 0) deps.logger.info('pending notifications about a former license dropped', { count: dropped });
+  }
   // NOTE: the arming is stored after the rows: a crash in between re-computes the same keys,
   // which the outbox ignores, instead of skipping a notice.
   if (result.locArm.epoch !== locArm.epoch || result.locArm.armedFor !== locArm.armedFor) await store.setLocArm(result.locArm);

@@ -76,10 +76,16 @@ export interface Outbox {
   /** a row that is sent at once by its caller (the test email), already claimed */
   insertClaimed(item: DueNotification, token: string, now: Date): Promise<number>;
   markFailed(id: number, token: string, error: string): Promise<void>;
+  /**
+   * Gives up the pending notifications about a license that is no longer the current one (a
+   * reminder held back by an SMTP outage must not go out after the renewal). Returns how many.
+   */
+  supersede(currentLid: string): Promise<number>;
   countPending(): Promise<number>;
   list(limit: number): Promise<NotificationRow[]>;
 }
 
+/** The outbox on the `license_notifications` and `license_notification_deliveries` tables. */
 export function createOutbox(knex: Knex): Outbox {
   const claimableWhere = (q: Knex.QueryBuilder, staleBefore: Date): Knex.QueryBuilder =>
     q.where((w) => w.where('status', 'pending').orWhere((s) => s.where('status', 'sending').andWhere('claimed_at', '<=', staleBefore.getTime())));
@@ -169,6 +175,15 @@ export function createOutbox(knex: Knex): Outbox {
       await knex(T)
         .where({ id, claim_token: token })
         .update({ status: 'failed', claim_token: null, last_error: error.slice(0, 2000), attempts: knex.raw('attempts + 1') });
+    },
+
+    async supersede(currentLid) {
+      const count = await knex(T)
+        .where({ status: 'pending' })
+        .whereNot({ kind: 'test' })
+        .andWhere((w) => w.whereNull('lid').orWhereNot({ lid: currentLid }))
+        .update({ status: 'failed', last_error: 'Not sent: the license it is about is no longer the current one.' });
+      return num(count);
     },
 
     async countPending() {

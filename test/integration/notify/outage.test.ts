@@ -96,4 +96,20 @@ withDbs('SMTP outage and recovery', (dbs) => {
     await h.jobs.runJob();
     expect(perAddress(smtp, 3)).to.deep.equal([1, 0, 1]);
   });
+
+  it('drops a notification held back by an outage once another license is current: no stale reminder after a renewal', async () => {
+    const world = createWorld({ now: '2027-02-28T00:00:00Z', admins: admins(2) });
+    world.setLicense({ exp: '2027-03-31T00:00:00Z', setAt: '2026-04-01T00:00:00Z' });
+    h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+    await smtp.stop();
+    expect(await h.jobs.runJob()).to.include({ failed: 1, pending: 1 });
+
+    await smtp.restart();
+    world.setLicense({ exp: '2028-03-31T00:00:00Z', setAt: '2027-03-01T00:00:00Z' });
+    world.setNow('2027-03-01T00:00:00Z');
+    expect(await h.jobs.runJob()).to.include({ outcome: 'ok', sent: 0, pending: 0 });
+    expect(smtp.messages).to.have.length(0);
+    const [row] = await h.jobs.notifications();
+    expect(row).to.include({ kind: 'expiry-1m', status: 'failed', lastError: 'Not sent: the license it is about is no longer the current one.' });
+  });
 });
