@@ -31,6 +31,12 @@ export function formatNumber(n: number | null): string {
   return n === null ? 'unlimited' : n.toLocaleString('en-US');
 }
 
+/** "1 day", "59 days" */
+export function formatDays(n: number | null): string {
+  if (n === null) return '—';
+  return `${formatNumber(n)} ${n === 1 ? 'day' : 'days'}`;
+}
+
 /** Subject lines, one per kind (the sentences the administrators see first). */
 const subjects: Record<NotificationKind, (f: NotificationFacts, product: string) => string> = {
   'expiry-2m': (f, p) => `${p}: the license expires in two months, on ${formatDate(f.expiresAt)}`,
@@ -81,6 +87,7 @@ export function createRenderer(viewsDir: string = findEmailViews()): Renderer {
         months: kind === 'expiry-2m' ? 'two months' : 'one month',
         date: formatDate,
         number: formatNumber,
+        days: formatDays,
       };
       const file = (part: string): string => join(viewsDir, `${templates[kind]}.${part}.ejs`);
       const [html, text] = await Promise.all([

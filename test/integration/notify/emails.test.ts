@@ -55,6 +55,21 @@ withDbs(
       expect(text).to.include('Globex & Sons');
     });
 
+    it('say "1 day" and that the features stop on exp for a license without grace days', async () => {
+      const world = createWorld({ now: '2027-03-30T00:00:00Z', admins: ADMINS });
+      world.setLicense({ exp: '2027-03-31T00:00:00Z', grace: 0, setAt: '2027-03-30T00:00:00Z' });
+      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      await h.jobs.runJob();
+
+      const { html, text } = parts(smtp.messages[0]);
+      expect(html).to.include('in <strong>1 day</strong>.');
+      expect(text).to.include('in 1 day.');
+      for (const body of [html, text]) {
+        expect(body).to.include('On that date the licensed features stop.');
+        expect(body).to.not.include('grace period');
+      }
+    });
+
     it('give the figures of the LOC threshold notice: used, limit, percent and threshold', async () => {
       const world = createWorld({ now: '2027-01-01T00:00:00Z', admins: ADMINS, loc: { used: 950_000, threshold: 90 } });
       world.setLicense({ exp: '2028-01-01T00:00:00Z', loc: 1_000_000 });
