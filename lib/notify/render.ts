@@ -39,8 +39,10 @@ export function formatDays(n: number | null): string {
 
 /** Subject lines, one per kind (the sentences the administrators see first). */
 const subjects: Record<NotificationKind, (f: NotificationFacts, product: string) => string> = {
-  'expiry-2m': (f, p) => `${p}: the license expires in two months, on ${formatDate(f.expiresAt)}`,
-  'expiry-1m': (f, p) => `${p}: the license expires in one month, on ${formatDate(f.expiresAt)}`,
+  // NOTE: the days left, not "two months" / "one month": a key set with ten days left (an
+  // emergency license) gets the one-month reminder, and it must not say "in one month".
+  'expiry-2m': (f, p) => `${p}: the license expires on ${formatDate(f.expiresAt)}, in ${formatDays(f.daysLeft)}`,
+  'expiry-1m': (f, p) => `${p}: the license expires on ${formatDate(f.expiresAt)}, in ${formatDays(f.daysLeft)}`,
   'loc-threshold': (f, p) => `${p}: ${f.loc.percent ?? 0}% of the licensed lines of code are used`,
   grace: (f, p) => `${p}: the license has expired, grace period until ${formatDate(f.graceEndsAt)}`,
   expired: (f, p) => `${p}: the license has expired`,
@@ -84,7 +86,6 @@ export function createRenderer(viewsDir: string = findEmailViews()): Renderer {
         product: context.productName,
         serverId: context.serverId || facts.serverId,
         pageUrl: context.pageUrl,
-        months: kind === 'expiry-2m' ? 'two months' : 'one month',
         date: formatDate,
         number: formatNumber,
         days: formatDays,

@@ -37,7 +37,7 @@ withDbs('the job through the license manager', (dbs) => {
       mail: mailTo(smtp.url),
       getGlobalAdmins: async () => ADMINS,
     });
-    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 26 days']);
     expect(subjects('grace@example.com')).to.have.length(1);
     const [first] = await lm.jobs.jobRuns();
     expect(first).to.include({ ran: true, outcome: 'ok', sent: 1, startedAt: '2027-03-05T09:00:00.000Z' });
@@ -68,15 +68,15 @@ withDbs('the job through the license manager', (dbs) => {
     const options = { licenseKey: await trialKey(), mail: mailTo(smtp.url), getGlobalAdmins: async () => ADMINS };
     const a = await managers.start(db, vendor, clock, options);
     const b = await managers.start(db, vendor, clock, options);
-    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires in two months, on 31 March 2027']);
+    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 59 days']);
 
     for (const at of ['2027-02-28T09:00:00Z', '2027-02-28T09:00:01Z', '2027-03-31T09:00:00Z', '2027-04-14T09:00:00Z']) {
       clock.set(at);
       await Promise.all([a.runJob(), b.runJob(), a.runJob(), b.runJob()]);
     }
     const expected = [
-      'Acme Code Scanner: the license expires in two months, on 31 March 2027',
-      'Acme Code Scanner: the license expires in one month, on 31 March 2027',
+      'Acme Code Scanner: the license expires on 31 March 2027, in 59 days',
+      'Acme Code Scanner: the license expires on 31 March 2027, in 31 days',
       'Acme Code Scanner: the license has expired, grace period until 14 April 2027',
       'Acme Code Scanner: the license has expired',
     ];

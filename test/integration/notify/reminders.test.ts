@@ -47,7 +47,7 @@ withDbs('expiry reminders', (dbs) => {
     await start(world);
 
     expect(await runAt(world, '2027-01-30T23:59:59.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in two months, on 31 March 2027']);
+    expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 59 days']);
     expect(smtp.to('grace@example.com')).to.have.length(1);
     expect(smtp.messages).to.have.length(2);
 
@@ -63,7 +63,7 @@ withDbs('expiry reminders', (dbs) => {
 
     expect(await runAt(world, '2027-02-01T00:00:00.000Z')).to.have.length(1); // the two-month one
     expect(await runAt(world, '2027-02-27T23:59:59.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
     expect(await runAt(world, '2027-03-01T00:00:00.000Z')).to.deep.equal([]);
     expect(await runAt(world, '2027-03-30T23:59:59.000Z')).to.deep.equal([]);
     expect(smtp.to('ada@example.com')).to.have.length(2);
@@ -74,7 +74,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-03-05T10:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-03-05T10:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(await runAt(world, '2027-03-05T10:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 26 days']);
     expect(await runAt(world, '2027-03-20T10:00:00.000Z')).to.deep.equal([]);
   });
 
@@ -83,7 +83,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-02-28T00:00:01Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-02-28T00:00:01.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(await runAt(world, '2027-02-28T00:00:01.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
   });
 
   it('gives a key set between two months and one month before exp the two-month reminder at once, then the one-month reminder on its date', async () => {
@@ -91,8 +91,8 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-02-10T00:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-02-10T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in two months, on 31 March 2027']);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(await runAt(world, '2027-02-10T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 49 days']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
   });
 
   it('catches up a reminder missed on its day at the next run', async () => {
@@ -101,7 +101,7 @@ withDbs('expiry reminders', (dbs) => {
     await start(world);
 
     // no run on 31 January: the host was down for three days
-    expect(await runAt(world, '2027-02-03T08:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in two months, on 31 March 2027']);
+    expect(await runAt(world, '2027-02-03T08:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 56 days']);
   });
 
   it('sends only the one-month reminder when the first run after the two-month date comes after the one-month date', async () => {
@@ -109,7 +109,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2026-04-01T00:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-03-02T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in one month, on 31 March 2027']);
+    expect(await runAt(world, '2027-03-02T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 29 days']);
   });
 
   it('reminds again for a new license (once per license ID)', async () => {
@@ -120,7 +120,7 @@ withDbs('expiry reminders', (dbs) => {
 
     world.setLicense({ exp: '2027-04-30T00:00:00Z', setAt: '2027-02-01T00:00:00Z' });
     expect(await runAt(world, '2027-02-01T00:00:00.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires in two months, on 30 April 2027']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 30 April 2027, in 61 days']);
   });
 
   it('records every reminder as a sent notification row with its recipients', async () => {
