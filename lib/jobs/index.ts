@@ -21,6 +21,12 @@ export type { JobDeps, JobService, JobRunResult, JobHealth, NotificationRow, Glo
 const LEASE_TTL_MS = 30 * 60_000;
 const DAY_MS = 86_400_000;
 
+/** Misuse is a TypeError naming the argument. */
+function positive(name: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`${name} must be a positive whole number.`);
+  return n;
+}
+
 function checkDeps(deps: JobDeps): void {
   const fns = ['now', 'refresh', 'status', 'currentKey', 'getGlobalAdmins', 'serverId'] as const;
   for (const name of fns) {
@@ -91,9 +97,9 @@ export function createJobService(deps: JobDeps): JobService {
       mailer.close();
     },
 
-    notifications: (limit = 50) => outbox.list(limit),
+    notifications: async (limit = 50) => outbox.list(positive('notifications(limit)', limit)),
 
-    jobRuns: (limit = 20) => store.runs(limit),
+    jobRuns: async (limit = 20) => store.runs(positive('jobRuns(limit)', limit)),
 
     async health() {
       const { withoutEmail } = recipientsOf(await deps.getGlobalAdmins());
@@ -102,8 +108,8 @@ export function createJobService(deps: JobDeps): JobService {
       return { mailConfigured: mailer.configured, adminsWithoutEmail: withoutEmail, lastRun: last ?? null };
     },
 
-    locHistory(days = 90) {
-      if (!Number.isInteger(days) || days < 1) throw new TypeError('locHistory(days): days must be a positive integer.');
+    async locHistory(days = 90) {
+      positive('locHistory(days)', days);
       const since = utcDay(new Date(deps.now().getTime() - (days - 1) * DAY_MS));
       return store.locHistory(since);
     },
