@@ -7,7 +7,7 @@ import { openDb, dbKind } from './store/connect.js';
 import { dialectOf, type Dialect } from './store/dialects/index.js';
 import { migrateLatest } from './store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
-import { readSetting, readSettings, writeSetting } from './store/settings.js';
+import { raiseSetting, readSetting, readSettings, writeSetting } from './store/settings.js';
 import { listEvents } from './store/events.js';
 import { connectionIdentity } from './server-id/identity.js';
 import { ensureServerId, type ServerIdChange } from './server-id/store.js';
@@ -90,6 +90,9 @@ class Manager implements LicenseManager {
   private timer: NodeJS.Timeout | undefined;
   private opened: Promise<void> | undefined;
   private refreshing: Promise<LicenseStatus> | undefined;
+  private queued: Promise<LicenseStatus> | undefined;
+  private started: Promise<void> | undefined;
+  private stopped = false;
   private highWater: number | undefined;
 
   constructor(private readonly o: LicenseManagerOptions) {
@@ -114,6 +117,7 @@ class Manager implements LicenseManager {
   }
 
   open(): Promise<void> {
+    if (this.stopped) return Promise.reject(new TypeError('This license manager was stopped; create a new one to open again.'));
     this.opened ??= this.doOpen();
     return this.opened;
   }
@@ -131,9 +135,9 @@ class Manager implements LicenseManager {
     for (const k of this.configKeys) {
       if (k.problem) this.logger.warn('The license key from configuration is refused', { code: k.problem.code, message: k.problem.message });
     }
-    const { serverId, changed } = await ensureServerId(knex, this.dialect, identity, now);
+    const { serverId } = await ensureServerId(knex, this.dialect, identity, now);
     this.id = serverId;
-    if (changed) await this.bridgeAfterMove(changed, now);
+    await this.bridgeAfterLatestMove(now);
     this.jobService = createJobService({
       knex, kind: dbKind(knex), now: this.clock, logger: this.logger, productName: this.o.productName,
       pageUrl: this.o.baseUrl, serverId: () => this.serverId, refresh: async () => { await this.refresh(); },
@@ -143,7 +147,14 @@ class Manager implements LicenseManager {
     await this.refresh();
   }
 
-  async start(): Promise<void> {
+  /** Idempotent: a second call waits for the first. */
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    if (this.stopped) throw new TypeError('This license manager was stopped; create a new one to start again.');
     if (typeof this.o.authorize !== 'function') {
       throw new TypeError('Option "authorize" is required: (req) => boolean, true only for global administrators. Without it the License Manager does not start.');
     }
@@ -161,15 +172,36 @@ class Manager implements LicenseManager {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.started?.catch(() => undefined);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.jobService?.stop();
-    await this.refreshing?.catch(() => undefined);
+    // wait until no refresh is running or queued (a write may have queued one after another)
+    while (this.refreshing) {
+      const current = this.refreshing;
+      await current.catch(() => undefined);
+      if (this.refreshing === current) break;
+    }
     if (this.ownsKnex) await this.knexInstance?.destroy();
   }
 
+  /**
+   * NOTE: the move is read from the latest server_id_changed event rather than from this start's
+   * own result, so the bridge is also granted when the new ID was first stored by the CLI's
+   * `server-id` or by a node that stopped before granting it. Each event is decided once.
+   */
+  private async bridgeAfterLatestMove(now: Date): Promise<void> {
+    const [latest] = await listEvents<ServerIdChange>(this.knex, 'server_id_changed', 1);
+    if (!latest || latest.data.newId !== this.serverId) return;
+    const decided = `bridge_decided:${latest.id}`;
+    if (await readSetting(this.knex, decided)) return;
+    await this.bridgeAfterMove(latest.data, latest.at, now);
+    await writeSetting(this.knex, decided, true);
+  }
+
   /** SPEC 4: a production key current before the move stays in force 7 days, once per key. */
-  private async bridgeAfterMove(change: ServerIdChange, now: Date): Promise<void> {
+  private async bridgeAfterMove(change: ServerIdChange, movedAt: Date, now: Date): Promise<void> {
     const keys = [...this.configKeys, ...(await loadStoredKeys(this.knex, this.trusted))];
     const bridges = await this.bridges();
     const before = selectCurrent(keys, change.oldId, now, bridges);
@@ -178,7 +210,7 @@ class Manager implements LicenseManager {
     if (usableForNew) return;
     const name = `bridge:${before.key.lid}`;
     if (await readSetting(this.knex, name)) return; // once per key
-    const bridge: Bridge = { lid: before.key.lid, from: change.oldId, to: change.newId, until: now.getTime() + BRIDGE_DAYS * 86_400_000 };
+    const bridge: Bridge = { lid: before.key.lid, from: change.oldId, to: change.newId, until: movedAt.getTime() + BRIDGE_DAYS * 86_400_000 };
     await writeSetting(this.knex, name, bridge);
     this.logger.warn('The server ID changed; the license stays in force for 7 days', { ...change });
   }
@@ -199,7 +231,7 @@ class Manager implements LicenseManager {
       const observed = this.clock();
       const highWater = await readSetting<number>(knex, 'clock_high_water');
       // NOTE: a minute of slack keeps a cluster from writing the mark on every refresh.
-      if (highWater === undefined || observed.getTime() > highWater + 60_000) await writeSetting(knex, 'clock_high_water', observed.getTime());
+      if (highWater === undefined || observed.getTime() > highWater + 60_000) await raiseSetting(knex, 'clock_high_water', observed.getTime());
       this.highWater = Math.max(highWater ?? 0, observed.getTime());
       const { now, warning } = effectiveNow(observed, highWater);
       await this.loadNewKeys();
@@ -214,8 +246,15 @@ class Manager implements LicenseManager {
       });
       return this.snapshot.status;
     };
-    // NOTE: concurrent callers share one refresh, so a burst of writes does not stack queries.
-    const next = (this.refreshing ?? Promise.resolve()).catch(() => undefined).then(run);
+    // NOTE: a refresh asked for while one runs joins the single next one, so a burst of writes
+    // costs two refreshes, not one per write; the next one still starts after the write.
+    if (this.queued) return this.queued;
+    const after = (this.refreshing ?? Promise.resolve(undefined as unknown as LicenseStatus)).catch(() => undefined);
+    const next: Promise<LicenseStatus> = after.then(() => {
+      if (this.queued === next) this.queued = undefined;
+      return run();
+    });
+    this.queued = next;
     this.refreshing = next;
     return next;
   }
@@ -275,7 +314,7 @@ class Manager implements LicenseManager {
   }
 
   async removeProject(project: string): Promise<LicenseStatus> {
-    await loc.removeProject(this.knex, project);
+    await loc.removeProject(this.knex, this.dialect, project);
     return this.refresh();
   }
 
@@ -285,8 +324,8 @@ class Manager implements LicenseManager {
   }
 
   async checkAnalysis(analysis: loc.Analysis): Promise<LimitDecision> {
-    const { after } = await loc.consumptionAfter(this.knex, analysis);
-    return decideLimit('loc', after, this.status(), this.snapshot.usable);
+    const { before, after } = await loc.consumptionAfter(this.knex, analysis);
+    return decideLimit('loc', after, this.status(), this.snapshot.usable, before);
   }
 
   async checkUsers(count: number): Promise<LimitDecision> {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { createLicenseManager, type LicenseManager } from '../../lib/index.js';
 import { buildPayload, signLicenseKey } from '../../lib/issuer/index.js';
@@ -89,10 +89,16 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
   });
   app.use('/admin/license', lm.router());
 
-  const server = await new Promise<Server>((done, fail) => {
-    const s = app.listen(port, host, () => done(s));
-    s.once('error', fail);
-  });
+  const server = createServer(app);
+  try {
+    await new Promise<void>((done, fail) => {
+      server.once('error', fail);
+      server.listen(port, host, () => done());
+    });
+  } catch (err) {
+    await lm.stop(); // a busy port must not leave the manager's timers keeping the process alive
+    throw err;
+  }
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://localhost:${actualPort}/admin/license`;

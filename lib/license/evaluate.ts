@@ -28,15 +28,3 @@ export function evaluateKey(payload: LicensePayload, serverId: string, now: Date
   if (t >= payload.exp - EXPIRING_DAYS * DAY_SECONDS) return 'expiring';
   return 'active';
 }
-
-/** The next instant (ms) at which evaluateKey's answer may change, for snapshot refresh. */
-export function nextBoundary(payload: LicensePayload, now: Date): number | null {
-  const t = now.getTime();
-  const candidates = [
-    payload.nbf,
-    payload.exp - EXPIRING_DAYS * DAY_SECONDS,
-    payload.exp,
-    payload.exp + graceDays(payload) * DAY_SECONDS,
-  ].map((s) => s * 1000).filter((ms) => ms > t);
-  return candidates.length ? Math.min(...candidates) : null;
-}

@@ -76,7 +76,7 @@ export function checkAcceptable(payload: LicensePayload, serverId: string, now: 
       data: { keyServerId: payload.serverId, serverId },
     });
   }
-  if (boundToServer(payload, serverId) && evaluateKey(payload, serverId, now) === 'expired') {
+  if (evaluateKey(payload, serverId, now, { bridged: sibling }) === 'expired') {
     throw new LicenseError('LICENSE_EXPIRED', {
       detail: `This license key expired on ${new Date(payload.exp * 1000).toISOString().slice(0, 10)} and its grace period is over.`,
     });
@@ -91,7 +91,8 @@ export async function storeKey(knex: Knex, compact: string, payload: LicensePayl
   });
 }
 
-const newestFirst = (a: RingKey, b: RingKey) => b.setAt.getTime() - a.setAt.getTime() || b.id - a.id;
+// NOTE: insertion order (the id), not set_at: nodes of a cluster may disagree on the time.
+const newestFirst = (a: RingKey, b: RingKey) => b.id - a.id;
 
 function bridgeFor(key: RingKey, serverId: string, bridges: readonly Bridge[], now: Date): boolean {
   return bridges.some((b) => b.lid === key.lid && b.to === serverId && key.payload?.serverId === b.from && now.getTime() < b.until);
@@ -106,7 +107,8 @@ export function stateOf(key: RingKey, serverId: string, now: Date, bridges: read
 /**
  * The current license (SPEC 5.2), pure: a usable configuration key first (no database copy
  * overwrites it), then the most recently set usable key bound to this server; when none is
- * usable, the most recently set key bound to this server, else the most recently set key.
+ * usable, the most recently set key bound to this server, else the most recently set key that
+ * is not a dormant staging key (so a key of a moved database shows `wrong_server`).
  */
 export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = []): CurrentKey | null {
   const ordered = [...keys.filter((k) => k.source === 'config'), ...keys.filter((k) => k.source === 'database').sort(newestFirst)];
@@ -118,7 +120,9 @@ export function selectCurrent(keys: readonly RingKey[], serverId: string, now: D
     if (isUsable(state)) return candidate;
     const bound = key.payload ? boundToServer(key.payload, serverId) || bridged : false;
     if (bound && !fallback) fallback = candidate;
-    if (!anyFallback) anyFallback = candidate;
+    // a dormant staging key (kept for the staging copy) is not this instance's license
+    const dormant = key.payload?.type === 'staging' && !bound;
+    if (!anyFallback && !dormant) anyFallback = candidate;
   }
   return fallback ?? anyFallback;
 }

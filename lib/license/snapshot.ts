@@ -1,7 +1,7 @@
 import type { LicensePayload } from '../keys/claims.js';
 import { graceDays } from '../keys/claims.js';
 import { DAY_SECONDS, isUsable } from './evaluate.js';
-import { selectCurrent, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
+import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
 
 export interface SnapshotInput {
@@ -81,8 +81,17 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   } else if (loc.percent !== null && loc.percent >= loc.threshold) {
     warnings.push({ code: 'LOC_OVER_THRESHOLD', message: `Lines of code are at ${loc.percent}% of the licensed limit (threshold ${loc.threshold}%).` });
   }
-  const license = payload ? { ...payload } : null;
-  return {
+  const shadowed = current?.key.source === 'config'
+    ? input.keys.find((k) => k.source === 'database' && k.lid !== current.key.lid && k.payload && isUsable(stateOfKey(k, input)))
+    : undefined;
+  if (shadowed) {
+    warnings.push({
+      code: 'CONFIG_KEY_IN_FORCE',
+      message: 'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
+    });
+  }
+  const license = payload ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits } }) : null;
+  return deepFreeze({
     current,
     usable,
     features: new Set(usable && payload ? payload.features : []),
@@ -102,5 +111,18 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
         bridgeUntil,
       },
     },
-  };
+  });
+}
+
+function stateOfKey(key: RingKey, input: SnapshotInput): LicenseState {
+  return stateOf(key, input.serverId, input.now, input.bridges).state;
+}
+
+/** Callers get the snapshot itself (no copy on the hot path), so nobody may change it. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Date)) {
+    Object.freeze(value);
+    for (const v of Object.values(value as object)) deepFreeze(v);
+  }
+  return value;
 }

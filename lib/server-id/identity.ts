@@ -1,5 +1,5 @@
 import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { dbKind } from '../store/connect.js';
 
@@ -31,6 +31,19 @@ function connectionOf(config: Knex.Config): NetConnection {
   return conn;
 }
 
+/** The real path; for a file not created yet, the real path of its folder plus its name. */
+function realPath(absolute: string): string {
+  try {
+    return realpathSync(absolute);
+  } catch {
+    try {
+      return join(realpathSync(dirname(absolute)), basename(absolute));
+    } catch {
+      return absolute;
+    }
+  }
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -57,13 +70,7 @@ export function connectionIdentity(db: Knex | Knex.Config): string {
       throw new TypeError('db: an in-memory SQLite database has no identity; use a file.');
     }
     const absolute = resolve(filename);
-    let real = absolute;
-    try {
-      real = realpathSync(absolute);
-    } catch {
-      // not created yet: the path is what it will be
-    }
-    return `sqlite://${real}`;
+    return `sqlite://${realPath(absolute)}`;
   }
   const host = (conn.host ?? 'localhost').toLowerCase();
   const port = Number(conn.port ?? DEFAULT_PORTS[kind]);

@@ -14,9 +14,10 @@ export interface LimitDecision {
  * Hard cap unless the license has the true-up tag (soft cap: allowed, with a warning). Pure.
  * Limits are in force only while the license is usable; otherwise there is nothing to enforce.
  */
-export function decideLimit(kind: 'loc' | 'users', after: number, status: LicenseStatus, usable: boolean): LimitDecision {
+export function decideLimit(kind: 'loc' | 'users', after: number, status: LicenseStatus, usable: boolean, before?: number): LimitDecision {
   const limit = usable ? status.license?.limits[kind] ?? null : null;
-  if (limit === null || after <= limit) return { allowed: true, after, limit };
+  // NOTE: a change that adds nothing is always allowed, so an instance over its limit can get back under it.
+  if (limit === null || after <= limit || (before !== undefined && after <= before)) return { allowed: true, after, limit };
   const what = kind === 'loc' ? 'lines of code' : 'users';
   if (status.loc.softCap) {
     return {

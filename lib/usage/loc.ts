@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { LicenseError } from '../errors.js';
-import type { Dialect } from '../store/dialects/index.js';
+import { retryTransaction, withRetry, type Dialect } from '../store/dialects/index.js';
 import type { ProjectUsage } from '../license/types.js';
 
 export interface Analysis {
@@ -51,8 +51,9 @@ async function refreshProject(trx: Knex.Transaction, project: string): Promise<v
  * meets a duplicate takes a shared lock on MariaDB, and upgrading it to FOR UPDATE deadlocks
  * with a concurrent writer. Locking an existing row never needs that upgrade.
  */
-async function ensureProjectRow(knex: Knex, project: string, now: Date): Promise<void> {
-  await knex('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore();
+async function ensureProjectRow(knex: Knex, dialect: Dialect, project: string, now: Date): Promise<void> {
+  await withRetry(dialect, () =>
+    knex('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore().then(() => undefined));
 }
 
 async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string): Promise<void> {
@@ -61,8 +62,8 @@ async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: str
 
 export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Analysis, now: Date): Promise<void> {
   const a = checkAnalysisInput(analysis);
-  await ensureProjectRow(knex, a.project, now);
-  await knex.transaction(async (trx) => {
+  await ensureProjectRow(knex, dialect, a.project, now);
+  await retryTransaction(knex, dialect, async (trx) => {
     await lockProject(trx, dialect, a.project);
     await trx('license_loc_branches')
       .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
@@ -71,9 +72,11 @@ export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Ana
   });
 }
 
-export async function removeProject(knex: Knex, project: string): Promise<void> {
+export async function removeProject(knex: Knex, dialect: Dialect, project: string): Promise<void> {
   checkName(project, 'project');
-  await knex.transaction(async (trx) => {
+  await retryTransaction(knex, dialect, async (trx) => {
+    // same lock order as recordAnalysis: the project row first, then its branches
+    await lockProject(trx, dialect, project);
     await trx('license_loc_branches').where({ project }).delete();
     await trx('license_loc_projects').where({ project }).delete();
   });
@@ -82,7 +85,7 @@ export async function removeProject(knex: Knex, project: string): Promise<void> 
 export async function removeBranch(knex: Knex, dialect: Dialect, project: string, branch: string): Promise<void> {
   checkName(project, 'project');
   checkName(branch, 'branch');
-  await knex.transaction(async (trx) => {
+  await retryTransaction(knex, dialect, async (trx) => {
     await lockProject(trx, dialect, project);
     await trx('license_loc_branches').where({ project, branch }).delete();
     await refreshProject(trx, project);

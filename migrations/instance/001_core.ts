@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
+import { dialectOf } from '../../lib/store/dialects/index.js';
 
 /** Server identity, key ring, events, settings and LOC. */
 export async function up(knex: Knex): Promise<void> {
+  const collation = await dialectOf(knex).exactCollation(knex);
+  const exact = (column: Knex.ColumnBuilder) => (collation ? column.collate(collation) : column);
   // NOTE: knex.schema is a new builder on each access; one reused builder replays its statements.
   const s = () => knex.schema;
   if (!(await s().hasTable('license_identity'))) {
@@ -39,12 +42,13 @@ export async function up(knex: Knex): Promise<void> {
     await s().createTable('license_settings', (t) => {
       t.string('name', 128).primary();
       t.text('value').notNullable();
+      t.bigInteger('num').nullable(); // numeric copy for compare-and-raise (the clock high-water mark)
     });
   }
   if (!(await s().hasTable('license_loc_branches'))) {
     await s().createTable('license_loc_branches', (t) => {
-      t.string('project', 255).notNullable();
-      t.string('branch', 255).notNullable();
+      exact(t.string('project', 255).notNullable());
+      exact(t.string('branch', 255).notNullable());
       t.bigInteger('loc').notNullable();
       t.bigInteger('analyzed_at').notNullable();
       t.primary(['project', 'branch']);
@@ -55,8 +59,8 @@ export async function up(knex: Knex): Promise<void> {
     // NOTE: each project's largest branch, kept up to date as analyses arrive, so consumption is
     // one SUM over an index of one row per project instead of a GROUP BY over every branch.
     await s().createTable('license_loc_projects', (t) => {
-      t.string('project', 255).primary();
-      t.string('branch', 255).notNullable();
+      exact(t.string('project', 255).primary());
+      exact(t.string('branch', 255).notNullable());
       t.bigInteger('loc').notNullable();
       t.bigInteger('analyzed_at').notNullable();
       t.index(['loc'], 'license_loc_projects_loc_idx');

@@ -13,6 +13,13 @@ export interface Dialect {
   version(knex: Knex): Promise<string>;
   /** lock the selected rows for the transaction (SQLite serialises writers already) */
   forUpdate<T extends Knex.QueryBuilder>(query: T): T;
+  /** true when the transaction lost a deadlock or serialisation conflict and may be run again */
+  isRetryable(err: unknown): boolean;
+  /**
+   * The collation that compares names exactly (case and trailing spaces), when the default
+   * does not: MariaDB/MySQL compare case-insensitively and pad trailing spaces.
+   */
+  exactCollation(knex: Knex): Promise<string | undefined>;
 }
 
 const code = (err: unknown): unknown => (err as { code?: unknown })?.code;
@@ -22,6 +29,8 @@ const sqlite: Dialect = {
   isUniqueViolation: (err) => String(code(err)).startsWith('SQLITE_CONSTRAINT'),
   version: async (knex) => `SQLite ${((await knex.raw('select sqlite_version() as v')) as Array<{ v: string }>)[0]!.v}`,
   forUpdate: (query) => query,
+  isRetryable: (err) => code(err) === 'SQLITE_BUSY',
+  exactCollation: async () => undefined,
 };
 
 const postgres: Dialect = {
@@ -29,6 +38,8 @@ const postgres: Dialect = {
   isUniqueViolation: (err) => code(err) === '23505',
   version: async (knex) => `PostgreSQL ${((await knex.raw('show server_version')) as { rows: Array<{ server_version: string }> }).rows[0]!.server_version}`,
   forUpdate: (query) => query.forUpdate() as typeof query,
+  isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
+  exactCollation: async () => undefined,
 };
 
 const mysql: Dialect = {
@@ -40,10 +51,35 @@ const mysql: Dialect = {
     return v.toLowerCase().includes('mariadb') ? `MariaDB ${v}` : `MySQL ${v}`;
   },
   forUpdate: (query) => query.forUpdate() as typeof query,
+  isRetryable: (err) => code(err) === 'ER_LOCK_DEADLOCK' || code(err) === 'ER_LOCK_WAIT_TIMEOUT',
+  exactCollation: async (knex) => {
+    // MariaDB: utf8mb4_nopad_bin; MySQL 8: utf8mb4_0900_bin; both binary and NO PAD
+    for (const name of ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin']) {
+      const [rows] = (await knex.raw('show collation like ?', [name])) as [unknown[]];
+      if (rows.length > 0) return name;
+    }
+    return 'utf8mb4_bin';
+  },
 };
 
 const dialects: Record<DbKind, Dialect> = { sqlite, postgres, mysql };
 
 export function dialectOf(knex: Knex): Dialect {
   return dialects[dbKind(knex)];
+}
+
+/** Runs work again (a few times) when the database chose it as a deadlock victim. */
+export async function withRetry<T>(dialect: Dialect, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!dialect.isRetryable(err) || attempt >= 8) throw err;
+      await new Promise((r) => setTimeout(r, 5 * attempt + Math.random() * 20));
+    }
+  }
+}
+
+export function retryTransaction<T>(knex: Knex, dialect: Dialect, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  return withRetry(dialect, () => knex.transaction(work));
 }

@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { withDbs } from '../../helpers/dbs.js';
 import { testVendor, seconds, DAY, type TestVendor } from '../../helpers/license-keys.js';
 import { Managers, testClock } from '../../helpers/managers.js';
@@ -146,5 +149,23 @@ withDbs('license key ring and states', (dbs) => {
     const viaEnv = await managers.start(db, vendor, clock, { env: { LICENSE_KEY: configured } });
     expect(viaEnv.status().license?.licensee).to.equal('From configuration');
     expect((await viaEnv.keyHistory())[0]).to.include({ source: 'config', current: true });
+    expect(viaEnv.status().warnings.map((w) => w.code)).to.include('CONFIG_KEY_IN_FORCE');
+    await managers.stopAll();
+    const file = join(mkdtempSync(join(tmpdir(), 'lm-key-')), 'license.key');
+    writeFileSync(file, `-----BEGIN LICENSE KEY-----\n${configured}\n-----END LICENSE KEY-----\n`);
+    const viaFile = await managers.start(db, vendor, clock, { env: { LICENSE_KEY_FILE: file } });
+    expect(viaFile.status().license?.licensee).to.equal('From configuration');
+  });
+
+  it('hands out a status that callers cannot change, and starts only once however often start() is called', async () => {
+    const clock = testClock('2026-11-23T12:00:00Z');
+    const lm = await managers.start(await dbs.fresh(), vendor, clock);
+    await Promise.all([lm.start(), lm.start()]);
+    await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
+    const status = lm.status();
+    expect(() => { (status.license!.features as string[]).push('everything'); }).to.throw(TypeError);
+    expect(() => { (status as { state: string }).state = 'active'; }).to.throw(TypeError);
+    expect(lm.hasFeature('everything')).to.equal(false);
+    expect((await lm.jobs.jobRuns()).length).to.equal(1);
   });
 });

@@ -47,6 +47,15 @@ withDbs('lines of code and limits', (dbs) => {
     expect((await lm.refresh()).loc.used).to.equal(1200);
   });
 
+  it('keeps names apart that differ only in letter case or trailing space', async () => {
+    const lm = await licensed({});
+    await lm.recordAnalysis({ project: 'api', branch: 'main', loc: 1000 });
+    await lm.recordAnalysis({ project: 'API', branch: 'main', loc: 500 });
+    await lm.recordAnalysis({ project: 'web', branch: 'main', loc: 10 });
+    await lm.recordAnalysis({ project: 'web ', branch: 'main', loc: 7 });
+    expect(lm.status().loc.used).to.equal(1517);
+  });
+
   it('refuses an analysis over a hard cap, up to the limit exactly', async () => {
     const lm = await licensed({ loc: 1000 });
     await lm.recordAnalysis({ project: 'api', branch: 'main', loc: 600 });
@@ -56,6 +65,13 @@ withDbs('lines of code and limits', (dbs) => {
     expect(err).to.have.property('code', 'LOC_LIMIT_EXCEEDED');
     expect((err as Error).message).to.include('1001').and.include('1000');
     expect(lm.status().loc.used).to.equal(600); // a check stores nothing
+  });
+
+  it('lets an instance over its hard cap analyse code that does not add lines', async () => {
+    const lm = await licensed({ loc: 1000 });
+    await lm.recordAnalysis({ project: 'api', branch: 'main', loc: 1400 }); // recorded before the check existed
+    expect(await lm.checkAnalysis({ project: 'api', branch: 'main', loc: 1200 })).to.include({ allowed: true, after: 1200 });
+    expect(await lm.checkAnalysis({ project: 'api', branch: 'main', loc: 1401 }).catch((e: Error) => e)).to.have.property('code', 'LOC_LIMIT_EXCEEDED');
   });
 
   it('allows going over with a warning when the license has the true-up tag (soft cap)', async () => {
@@ -92,6 +108,36 @@ withDbs('lines of code and limits', (dbs) => {
     expect(lm.status().loc.threshold).to.equal(75);
   });
 });
+
+// NOTE: SQLite has one writer at a time; races between nodes are a matter of the servers.
+withDbs('lines of code in a cluster', (dbs) => {
+  let vendor: TestVendor;
+  const managers = new Managers();
+  before(async () => {
+    vendor = await testVendor();
+  });
+  afterEach(() => managers.stopAll());
+
+  it('stays consistent when analyses and removals of the same projects race on two nodes', async () => {
+    const db = await dbs.fresh();
+    const clock = testClock('2026-11-23T12:00:00Z');
+    const a = await managers.start(db, vendor, clock);
+    const b = await managers.start(db, vendor, clock);
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const project = `p${i % 6}`;
+      work.push(a.recordAnalysis({ project, branch: `b${i % 3}`, loc: 100 + i }));
+      work.push(i % 3 === 0 ? b.removeProject(project) : b.removeBranch(project, `b${(i + 1) % 3}`));
+    }
+    await Promise.all(work);
+    const knex = a.knex;
+    const maxima = await knex('license_loc_branches').select('project').max({ loc: 'loc' }).groupBy('project');
+    const expected = (maxima as Array<{ loc: number | string }>).reduce((sum, r) => sum + Number(r.loc), 0);
+    expect((await a.refresh()).loc.used).to.equal(expected);
+    const orphans = await knex('license_loc_branches').whereNotIn('project', knex('license_loc_projects').select('project')).count({ n: '*' }).first();
+    expect(Number(orphans?.n)).to.equal(0);
+  });
+}, ['postgres', 'mysql']);
 
 withDbs('requireFeature middleware', (dbs) => {
   const managers = new Managers();

@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { knexConfigFromUrl } from '../../../lib/store/connect.js';
 import knexFactory, { type Knex } from 'knex';
 import { withDbs, type TestDb } from '../../helpers/dbs.js';
 import { copyDatabase } from '../../helpers/copy-db.js';
@@ -159,3 +163,16 @@ withDbs('server ID in a cluster', (dbs) => {
     expect(results.filter((r) => r.changed).length).to.equal(1);
   });
 }, ['postgres', 'mysql']);
+
+withDbs('server ID of an SQLite file', () => {
+  it('keeps the ID of an SQLite file reached through a symlinked folder, from its very first start', async () => {
+    const real = mkdtempSync(join(tmpdir(), 'lm-real-'));
+    const link = `${real}-link`;
+    symlinkSync(real, link);
+    const config = knexConfigFromUrl(`sqlite:${join(link, 'data.db')}`);
+    const first = await serverIdOn(config);
+    const second = await serverIdOn(config);
+    expect(second.serverId).to.equal(first.serverId);
+    expect(second.changed).to.equal(undefined);
+  });
+}, ['sqlite']);

@@ -4,6 +4,7 @@ import { copyDatabase } from '../../helpers/copy-db.js';
 import { testVendor, DAY, type TestVendor } from '../../helpers/license-keys.js';
 import { Managers, testClock } from '../../helpers/managers.js';
 import { connectionIdentity } from '../../../lib/server-id/identity.js';
+import { runCli } from '../../../lib/cli/program.js';
 import { datasetOf, serverIdOf } from '../../../lib/server-id/derive.js';
 
 /** The server ID a production copy will get on this staging database. */
@@ -84,5 +85,20 @@ withDbs('production → staging sync', (dbs) => {
     await copyDatabase(dbs, newDb, third);
     const again = await managers.start(third, vendor, clock);
     expect(again.status().state).to.equal('wrong_server');
+  });
+
+  it('still grants the 7 days when the new server ID was first read by the CLI before the product started', async () => {
+    const clock = testClock('2026-11-20T18:00:00Z');
+    const oldDb = await dbs.fresh();
+    const newDb = await dbs.fresh();
+    const before = await managers.start(oldDb, vendor, clock);
+    await before.setLicense(await vendor.issue({ serverId: before.serverId }));
+    await managers.stopAll();
+    await copyDatabase(dbs, oldDb, newDb);
+    const io = { stdout: () => undefined, stderr: () => undefined, env: {}, now: clock.now, cwd: process.cwd() };
+    expect(await runCli(['server-id', '--db', newDb.url], io)).to.equal(0);
+    const moved = await managers.start(newDb, vendor, clock);
+    expect(moved.status().state).to.equal('active');
+    expect(moved.status().details.bridgeUntil).to.equal('2026-11-27T18:00:00.000Z');
   });
 });
