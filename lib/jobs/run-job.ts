@@ -3,7 +3,7 @@
  * → mail; its outcome is stored whatever happens, and returned rather than thrown, so the
  * schedule and the page both see it.
  */
-import { dueNotifications } from '../notify/due.js';
+import { dueNotifications, overtakenKinds } from '../notify/due.js';
 import { dispatchPending, type DispatchContext } from '../notify/dispatch.js';
 import type { Outbox } from '../notify/outbox.js';
 import { recipientsOf } from '../notify/recipients.js';
@@ -36,8 +36,8 @@ async function enqueueDue(ctx: RunContext): Promise<void> {
   const result = dueNotifications({ status, currentKey, history, locArm, now });
   await outbox.enqueue(result.due, now);
   if (lid !== null) {
-    const dropped = await outbox.supersede(lid);
-    if (dropped > 0) deps.logger.info('pending notifications about a former license dropped', { count: dropped });
+    const dropped = (await outbox.supersede(lid)) + (await outbox.dropOvertaken(lid, overtakenKinds({ status, currentKey, now })));
+    if (dropped > 0) deps.logger.info('pending notifications no longer true dropped', { count: dropped });
   }
   // NOTE: the arming is stored after the rows: a crash in between re-computes the same keys,
   // which the outbox ignores, instead of skipping a notice.

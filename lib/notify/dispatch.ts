@@ -8,6 +8,7 @@ import { deliver } from './deliver.js';
 import type { Mailer } from './mailer.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import type { EmailContext, Renderer } from './render.js';
+import type { NotificationFacts } from './types.js';
 
 export interface DispatchContext {
   outbox: Outbox;
@@ -28,6 +29,13 @@ export interface DispatchResult {
 }
 
 const token = (): string => randomBytes(16).toString('hex');
+const DAY_MS = 86_400_000;
+
+/** The days left as of sending: a mail held back by an outage must not count from the day it was due. */
+function asOf(facts: NotificationFacts, now: Date): NotificationFacts {
+  if (!facts.expiresAt) return facts;
+  return { ...facts, daysLeft: Math.max(0, Math.ceil((Date.parse(facts.expiresAt) - now.getTime()) / DAY_MS)) };
+}
 
 type Outcome = 'sent' | 'failed' | 'skipped';
 
@@ -40,7 +48,7 @@ async function sendOne(ctx: DispatchContext, row: OutboxRow, recipients: readonl
       await ctx.outbox.release(row.id, claim, 'No global administrator has an email address.');
       return { outcome: 'failed', transient: false };
     }
-    const email = await ctx.renderer.render(row.kind, row.facts, ctx.email);
+    const email = await ctx.renderer.render(row.kind, asOf(row.facts, ctx.now()), ctx.email);
     const handled = await ctx.outbox.handled(row.id);
     const todo = recipients.filter((e) => !handled.has(e.toLowerCase()));
     const result = await deliver({

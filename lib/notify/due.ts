@@ -124,3 +124,20 @@ export function dueNotifications(input: DueInput): DueResult {
   }
   return { due, locArm };
 }
+
+/**
+ * Kinds of the current license's notifications whose moment has passed: one still pending (held
+ * back by an SMTP outage) would mislead if sent late, so it is dropped. The two-month reminder is
+ * overtaken by the one-month one, both reminders by `exp`, the grace notice by expiry.
+ */
+export function overtakenKinds(input: Pick<DueInput, 'status' | 'currentKey' | 'now'>): NotificationKind[] {
+  const { status, currentKey, now } = input;
+  const kinds: NotificationKind[] = [];
+  if (currentKey) {
+    const exp = new Date(currentKey.payload.exp * 1000);
+    if (now >= reminderDates(exp).oneMonth) kinds.push('expiry-2m');
+    if (now >= exp) kinds.push('expiry-1m');
+  }
+  if (status.state === 'expired') kinds.push('grace');
+  return kinds;
+}

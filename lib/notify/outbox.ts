@@ -81,6 +81,8 @@ export interface Outbox {
    * reminder held back by an SMTP outage must not go out after the renewal). Returns how many.
    */
   supersede(currentLid: string): Promise<number>;
+  /** Gives up the current license's pending notifications of these kinds (their moment passed). */
+  dropOvertaken(lid: string, kinds: readonly string[]): Promise<number>;
   countPending(): Promise<number>;
   list(limit: number): Promise<NotificationRow[]>;
 }
@@ -183,6 +185,15 @@ export function createOutbox(knex: Knex): Outbox {
         .whereNot({ kind: 'test' })
         .andWhere((w) => w.whereNull('lid').orWhereNot({ lid: currentLid }))
         .update({ status: 'failed', last_error: 'Not sent: the license it is about is no longer the current one.' });
+      return num(count);
+    },
+
+    async dropOvertaken(lid, kinds) {
+      if (kinds.length === 0) return 0;
+      const count = await knex(T)
+        .where({ status: 'pending', lid })
+        .whereIn('kind', kinds)
+        .update({ status: 'failed', last_error: 'Not sent: its moment has passed (a later notice replaces it).' });
       return num(count);
     },
 

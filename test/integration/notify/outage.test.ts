@@ -112,4 +112,26 @@ withDbs('SMTP outage and recovery', (dbs) => {
     const [row] = await h.jobs.notifications();
     expect(row).to.include({ kind: 'expiry-1m', status: 'failed', lastError: 'Not sent: the license it is about is no longer the current one.' });
   });
+
+  it('drops a reminder held back by an outage once its moment has passed: after a long outage only the notice that is still true goes out', async () => {
+    const world = createWorld({ now: '2027-01-31T00:00:00Z', admins: admins(2) });
+    world.setLicense({ exp: '2027-03-31T00:00:00Z', setAt: '2026-04-01T00:00:00Z' });
+    h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+    await smtp.stop();
+    expect(await h.jobs.runJob()).to.include({ failed: 1, pending: 1 }); // the two-month reminder
+    world.setNow('2027-02-28T00:00:00Z');
+    expect(await h.jobs.runJob()).to.include({ failed: 1, pending: 1 }); // the one-month one replaced it
+
+    await smtp.restart();
+    world.setNow('2027-03-01T00:00:00Z');
+    expect(await h.jobs.runJob()).to.include({ outcome: 'ok', sent: 1, pending: 0 });
+    expect(smtp.messages.map((m) => m.parsed!.subject)).to.deep.equal([
+      'Acme Code Scanner: the license expires on 31 March 2027, in 30 days',
+      'Acme Code Scanner: the license expires on 31 March 2027, in 30 days',
+    ]);
+    expect((await h.jobs.notifications()).map((n) => [n.kind, n.status])).to.deep.equal([
+      ['expiry-1m', 'sent'],
+      ['expiry-2m', 'failed'],
+    ]);
+  });
 });
