@@ -27,6 +27,8 @@ export interface SmtpTestServer {
   readonly messages: ReceivedMail[];
   /** messages accepted since start, also when not parsed */
   readonly accepted: number;
+  /** SMTP connections opened since start: shows whether a client pools them */
+  readonly connections: number;
   /** while true, every message is answered 451 (a transient failure with the port open) */
   failing: boolean;
   /** accept this many more messages, then answer 451 to the rest (an outage in the middle of a run) */
@@ -58,6 +60,7 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpTestServ
   const messages: ReceivedMail[] = [];
   const refuse = new Set<string>();
   let accepted = 0;
+  let connections = 0;
   let server: SMTPServer | null = null;
   let port = options.port ?? 0;
 
@@ -71,6 +74,9 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpTestServ
     messages,
     get accepted() {
       return accepted;
+    },
+    get connections() {
+      return connections;
     },
     failing: false,
     failAfter: null,
@@ -107,6 +113,10 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpTestServ
       disabledCommands: ['STARTTLS'],
       logger: false,
       closeTimeout: 100,
+      onConnect(_session, callback) {
+        connections++;
+        callback();
+      },
       onRcptTo(address, _session, callback) {
         if (refuse.has(address.address.toLowerCase())) {
           return callback(Object.assign(new Error(`No such user here: ${address.address}`), { responseCode: 550 }));

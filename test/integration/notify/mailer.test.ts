@@ -27,6 +27,20 @@ describe("mailer: the host's transport", () => {
     expect(smtp.messages[0].parsed!.from!.value[0].address).to.equal('license@scanner.example.com');
   });
 
+  it('pools the connections of an SMTP URL and of SMTP options: 60 messages over at most 5 connections', async () => {
+    for (const transport of [smtp.url, { host: '127.0.0.1', port: smtp.port }]) {
+      const before = smtp.connections;
+      const mailer = createMailer({ transport, from: FROM });
+      try {
+        await Promise.all(Array.from({ length: 60 }, (_, i) => mailer.send(message(`admin${i}@example.com`))));
+      } finally {
+        mailer.close();
+      }
+      expect(smtp.connections - before).to.be.within(1, 5);
+    }
+    expect(smtp.messages).to.have.length(120);
+  });
+
   it('sends through nodemailer SMTP options', async () => {
     const mailer = createMailer({ transport: { host: '127.0.0.1', port: smtp.port }, from: FROM });
     try {
