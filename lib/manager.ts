@@ -139,7 +139,7 @@ class Manager implements LicenseManager {
     this.id = serverId;
     await this.bridgeAfterLatestMove(now);
     this.jobService = createJobService({
-      knex, kind: dbKind(knex), now: this.clock, logger: this.logger, productName: this.o.productName,
+      knex, kind: dbKind(knex), now: () => this.time(), logger: this.logger, productName: this.o.productName,
       pageUrl: this.o.baseUrl, serverId: () => this.serverId, refresh: async () => { await this.refresh(); },
       status: () => this.status(), currentKey: () => this.currentKey(),
       getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule,
