@@ -110,8 +110,10 @@ export function pageModel(data: PageData, ctx: PageContext) {
       setBy: k.setBy,
       setAt: formatDateTime(k.setAt),
       source: k.source === 'config' ? 'configuration' : 'set on this page',
-      state: STATE_LABELS[k.state]?.label ?? k.state,
-      tone: STATE_LABELS[k.state]?.tone ?? 'info',
+      // a staging key for this database's staging copy waits here until the next copy
+      dormant: k.type === 'staging' && k.state === 'wrong_server',
+      state: k.type === 'staging' && k.state === 'wrong_server' ? 'Dormant (for the staging copy)' : STATE_LABELS[k.state]?.label ?? k.state,
+      tone: k.type === 'staging' && k.state === 'wrong_server' ? 'info' : STATE_LABELS[k.state]?.tone ?? 'info',
       current: k.current,
     })) ?? null,
     events: data.events?.map((e) => ({ at: formatDateTime(e.at), oldId: e.oldId ?? '—', newId: e.newId, reason: e.reason })) ?? null,

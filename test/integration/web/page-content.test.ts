@@ -66,13 +66,15 @@ describe('web: what the page shows', () => {
     expect(await seen(new Date(Date.parse('2027-04-01T00:00:00Z') + 14 * DAY).toISOString())).to.equal('expired');
   });
 
-  it('shows the wrong_server banner naming both IDs for a dormant staging key (SPEC 5.3)', async () => {
+  it('lists a dormant staging key among the stored keys without making this instance staging or licensed (SPEC 5.3)', async () => {
     const stagingId = `FFFFFFFF-${web.serverId.split('-')[1]}`; // the staging copy of this database
     await web.setLicense(await web.issue({ type: 'staging', serverId: stagingId }));
-    expect(web.status().state).to.equal('wrong_server');
+    expect(web.status().state).to.equal('none');
     const { html } = await browser.get();
-    const banner = /data-banner="wrong_server">[\s\S]*?<p class="banner-text">([^<]*)</.exec(html)?.[1];
-    expect(banner).to.contain(stagingId).and.contain(web.serverId);
+    expect(html).to.contain(stagingId);
+    expect(html).to.contain('Dormant (for the staging copy)');
+    expect(html).not.to.contain('data-banner="staging"');
+    expect(html).not.to.contain('data-banner="wrong_server"');
   });
 
   it('shows the soft-cap overage banner under true-up, the limit banner without it', async () => {
