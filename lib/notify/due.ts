@@ -3,6 +3,8 @@
  * no database, no clock, no mail. The outbox turns the result into rows; the unique
  * de-duplication key of each makes "once" hold even if two runs compute the same thing.
  */
+import { subMonths } from 'date-fns';
+import { UTCDate } from '@date-fns/utc';
 import type { LicensePayload } from '../keys/claims.js';
 import { DEFAULT_GRACE_DAYS } from '../keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
@@ -30,18 +32,12 @@ const IN_FORCE: readonly LicenseState[] = ['active', 'expiring', 'grace'];
 const BEFORE_EXP: readonly LicenseState[] = ['active', 'expiring'];
 
 /**
- * Calendar months back in UTC, with date-fns `subMonths` semantics (31 March - 1 month = 28/29
- * February, time of day kept). NOTE: date-fns itself works in the process's local time zone, which
- * would move the reminder dates with the host's TZ; `exp` is a UTC instant, so we count in UTC.
+ * Calendar months back, counted in UTC with date-fns (31 March - 1 month = 28/29 February, time
+ * of day kept). NOTE: plain date-fns counts in the process's local time zone, which would move
+ * the reminder dates with the host's TZ; `exp` is a UTC instant, so the arithmetic runs on a UTCDate.
  */
 export function subMonthsUtc(date: Date, months: number): Date {
-  const d = new Date(date.getTime());
-  const day = d.getUTCDate();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - months);
-  const lastDay = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0)).getUTCDate();
-  d.setUTCDate(Math.min(day, lastDay));
-  return d;
+  return new Date(subMonths(new UTCDate(date.getTime()), months).getTime());
 }
 
 /** The dates of the two expiry reminders of a license that ends at `exp`. */

@@ -1,3 +1,4 @@
+import { parse as parseCookies } from 'cookie';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 
@@ -57,10 +58,5 @@ export function createCsrf(secret: Buffer = randomBytes(32)): Csrf {
 /** One cookie's value from the Cookie header (the host may or may not use cookie-parser). */
 function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
-  if (!header) return undefined;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
+  return header ? parseCookies(header)[name] : undefined;
 }
