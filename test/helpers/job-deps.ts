@@ -19,7 +19,8 @@ import type { LicensePayload } from '../../lib/keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../../lib/license/types.js';
 import { migrateLatest } from '../../lib/store/migrate.js';
 import { instanceMigrations } from '../../migrations/instance/index.js';
-import type { TestDb } from './dbs.js';
+import type { DbFactory, TestDb } from './dbs.js';
+import { startSmtp, type SmtpTestServer } from './smtp.js';
 
 const DAY_MS = 86_400_000;
 export const SERVER_ID = 'ABCDEF12-ABCDEFGHIJKLMNOPQRST';
@@ -196,4 +197,33 @@ export async function jobHarness(
 /** Mail settings for a test SMTP server. */
 export function mailTo(smtpUrl: string): MailOptions {
   return { transport: smtpUrl, from: 'License Manager <license@scanner.example.com>' };
+}
+
+/**
+ * One real SMTP server for a describe, and a job harness per test on a fresh database, mailing
+ * there unless told otherwise; each test's harness is closed and the mailbox emptied after it.
+ */
+export function mailedJobs(dbs: DbFactory): { readonly smtp: SmtpTestServer; start(world: World, options?: { mail?: MailOptions }): Promise<JobHarness> } {
+  let smtp: SmtpTestServer;
+  let current: JobHarness | null = null;
+  before(async () => {
+    smtp = await startSmtp();
+  });
+  after(async () => {
+    await smtp?.stop();
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+    smtp.clear();
+  });
+  return {
+    get smtp() {
+      return smtp;
+    },
+    async start(world, options = { mail: mailTo(smtp.url) }) {
+      current = await jobHarness(await dbs.fresh(), world, options);
+      return current;
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { withDbs } from '../../helpers/dbs.js';
-import { createWorld, jobHarness, mailTo, PAGE_URL, PRODUCT, SERVER_ID, type JobHarness } from '../../helpers/job-deps.js';
-import { startSmtp, type SmtpTestServer, type ReceivedMail } from '../../helpers/smtp.js';
+import { createWorld, mailedJobs, mailTo, PAGE_URL, PRODUCT, SERVER_ID, type JobHarness } from '../../helpers/job-deps.js';
+import { startSmtp, type ReceivedMail } from '../../helpers/smtp.js';
 
 const ADMINS = [{ name: 'Ada', email: 'ada@example.com' }, { name: 'Bob' }, { name: 'Carol', email: '  ' }];
 
@@ -13,29 +13,17 @@ function parts(mail: ReceivedMail): { html: string; text: string } {
 withDbs(
   'notification emails',
   (dbs) => {
-    let smtp: SmtpTestServer;
+    const mailed = mailedJobs(dbs);
     let h: JobHarness | null = null;
-
-    before(async () => {
-      smtp = await startSmtp();
-    });
-    after(async () => {
-      await smtp?.stop();
-    });
-    afterEach(async () => {
-      await h?.close();
-      h = null;
-      smtp.clear();
-    });
 
     it('name the product, the server ID, the dates and a link to the page, in the HTML and the text part', async () => {
       const world = createWorld({ now: '2027-01-31T00:00:00Z', admins: ADMINS, loc: { used: 412_345, threshold: 90 } });
       const { lid } = world.setLicense({ exp: '2027-03-31T00:00:00Z', loc: 1_000_000, licensee: 'Globex & Sons' })!;
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
       await h.jobs.runJob();
 
-      expect(smtp.messages).to.have.length(1);
-      const [mail] = smtp.messages;
+      expect(mailed.smtp.messages).to.have.length(1);
+      const [mail] = mailed.smtp.messages;
       expect(mail.to).to.deep.equal(['ada@example.com']);
       expect(mail.parsed!.from!.value).to.deep.equal([{ name: 'License Manager', address: 'license@scanner.example.com' }]);
       const { html, text } = parts(mail);
@@ -58,10 +46,10 @@ withDbs(
     it('say "1 day" and that the features stop on exp for a license without grace days', async () => {
       const world = createWorld({ now: '2027-03-30T00:00:00Z', admins: ADMINS });
       world.setLicense({ exp: '2027-03-31T00:00:00Z', grace: 0, setAt: '2027-03-30T00:00:00Z' });
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
       await h.jobs.runJob();
 
-      const { html, text } = parts(smtp.messages[0]);
+      const { html, text } = parts(mailed.smtp.messages[0]);
       expect(html).to.include('in <strong>1 day</strong>.');
       expect(text).to.include('in 1 day.');
       for (const body of [html, text]) {
@@ -73,10 +61,10 @@ withDbs(
     it('give the figures of the LOC threshold notice: used, limit, percent and threshold', async () => {
       const world = createWorld({ now: '2027-01-01T00:00:00Z', admins: ADMINS, loc: { used: 950_000, threshold: 90 } });
       world.setLicense({ exp: '2028-01-01T00:00:00Z', loc: 1_000_000 });
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
       await h.jobs.runJob();
 
-      const { html, text } = parts(smtp.messages[0]);
+      const { html, text } = parts(mailed.smtp.messages[0]);
       for (const body of [html, text]) {
         expect(body).to.include('950,000');
         expect(body).to.include('1,000,000');
@@ -91,12 +79,12 @@ withDbs(
     it('sendTestEmail mails every administrator with an address and names the actor', async () => {
       const world = createWorld({ now: '2027-01-01T12:00:00Z', admins: [...ADMINS, { name: 'Dan', email: 'dan@example.com' }] });
       world.setLicense({ exp: '2028-01-01T00:00:00Z' });
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
 
       expect(await h.jobs.sendTestEmail('ada')).to.deep.equal({ recipients: 2 });
-      expect(smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['ada@example.com', 'dan@example.com']);
-      const { html, text } = parts(smtp.messages[0]);
-      expect(smtp.messages[0].parsed!.subject).to.equal(`${PRODUCT}: test email from the License Manager`);
+      expect(mailed.smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['ada@example.com', 'dan@example.com']);
+      const { html, text } = parts(mailed.smtp.messages[0]);
+      expect(mailed.smtp.messages[0].parsed!.subject).to.equal(`${PRODUCT}: test email from the License Manager`);
       expect(html).to.include('sent by <strong>ada</strong>');
       expect(text).to.include('sent by ada');
       for (const body of [html, text]) {
@@ -109,24 +97,24 @@ withDbs(
 
     it('sendTestEmail refuses with VALIDATION_FAILED when mail is not configured or no administrator has an address', async () => {
       const world = createWorld({ now: '2027-01-01T12:00:00Z', admins: [{ name: 'Bob' }] });
-      h = await jobHarness(await dbs.fresh(), world);
+      h = await mailed.start(world, {});
       const notConfigured = await h.jobs.sendTestEmail('ada').catch((e: unknown) => e);
       expect(notConfigured).to.include({ code: 'VALIDATION_FAILED' });
       expect((notConfigured as Error).message).to.match(/^Mail is not configured/);
       await h.close();
 
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
       const nobody = await h.jobs.sendTestEmail('ada').catch((e: unknown) => e);
       expect(nobody).to.include({ code: 'VALIDATION_FAILED' });
       expect((nobody as Error).message).to.match(/^No global administrator has an email address/);
-      expect(smtp.messages).to.have.length(0);
+      expect(mailed.smtp.messages).to.have.length(0);
     });
 
     it('sendTestEmail refuses with VALIDATION_FAILED naming the SMTP failure when the server is down', async () => {
       const down = await startSmtp();
       await down.stop();
       const world = createWorld({ now: '2027-01-01T12:00:00Z', admins: ADMINS });
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(down.url) });
+      h = await mailed.start(world, { mail: mailTo(down.url) });
       const err = await h.jobs.sendTestEmail('ada').catch((e: unknown) => e);
       expect(err).to.include({ code: 'VALIDATION_FAILED' });
       expect((err as Error).message).to.match(/^The test email could not be sent: .*ECONNREFUSED/);
@@ -136,7 +124,7 @@ withDbs(
 
     it('health tells whether mail is configured, lists administrators without an address, and gives the last run', async () => {
       const world = createWorld({ now: '2027-01-01T12:00:00Z', admins: ADMINS });
-      h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+      h = await mailed.start(world);
       expect(await h.jobs.health()).to.deep.equal({ mailConfigured: true, adminsWithoutEmail: ['Bob', 'Carol'], lastRun: null });
       const run = await h.jobs.runJob();
       expect((await h.jobs.health()).lastRun).to.deep.equal(run);
@@ -144,14 +132,14 @@ withDbs(
       expect(run).to.include({ ran: true, outcome: 'ok', sent: 0, failed: 0, pending: 0, startedAt: '2027-01-01T12:00:00.000Z' });
       await h.close();
 
-      h = await jobHarness(await dbs.fresh(), world);
+      h = await mailed.start(world, {});
       expect((await h.jobs.health()).mailConfigured).to.equal(false);
     });
 
     it('stay pending, with nothing sent, while mail is not configured', async () => {
       const world = createWorld({ now: '2027-03-31T00:00:00Z', admins: ADMINS });
       world.setLicense({ exp: '2027-03-31T00:00:00Z' });
-      h = await jobHarness(await dbs.fresh(), world);
+      h = await mailed.start(world, {});
       const run = await h.jobs.runJob();
       expect(run).to.include({ ran: true, sent: 0, failed: 0, pending: 1 });
       expect((await h.jobs.notifications()).map((n) => [n.kind, n.status])).to.deep.equal([['grace', 'pending']]);

@@ -1,37 +1,24 @@
 import { expect } from 'chai';
 import { withDbs } from '../../helpers/dbs.js';
-import { createWorld, jobHarness, mailTo, type JobHarness, type World } from '../../helpers/job-deps.js';
-import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
+import { createWorld, mailedJobs, type JobHarness, type World } from '../../helpers/job-deps.js';
 
 const ADMINS = [{ name: 'Ada', email: 'ada@example.com' }, { name: 'Bob' }];
 
 withDbs('grace and expired notices, LOC threshold notices', (dbs) => {
-  let smtp: SmtpTestServer;
+  const mailed = mailedJobs(dbs);
   let h: JobHarness | null = null;
 
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp?.stop();
-  });
-  afterEach(async () => {
-    await h?.close();
-    h = null;
-    smtp.clear();
-  });
-
   async function start(world: World): Promise<void> {
-    h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+    h = await mailed.start(world);
   }
 
   /** runs the job (at `at` when given) and returns the subjects Ada received in that run */
   async function run(world: World, at?: string): Promise<string[]> {
-    const before = smtp.to('ada@example.com').length;
+    const before = mailed.smtp.to('ada@example.com').length;
     if (at) world.setNow(at);
     const result = await h!.jobs.runJob();
     expect(result.outcome, JSON.stringify(result)).to.equal('ok');
-    return smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
+    return mailed.smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
   }
 
   it('sends a notice when the license enters grace and when it becomes expired, once each', async () => {

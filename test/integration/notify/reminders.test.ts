@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { withDbs } from '../../helpers/dbs.js';
-import { createWorld, jobHarness, mailTo, type JobHarness, type World } from '../../helpers/job-deps.js';
-import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
+import { createWorld, mailedJobs, type JobHarness, type World } from '../../helpers/job-deps.js';
 
 const ADMINS = [
   { name: 'Ada', email: 'ada@example.com' },
@@ -12,33 +11,21 @@ const ADMINS = [
 const EXP = '2027-03-31T00:00:00.000Z';
 
 withDbs('expiry reminders', (dbs) => {
-  let smtp: SmtpTestServer;
+  const mailed = mailedJobs(dbs);
   let h: JobHarness | null = null;
 
-  before(async () => {
-    smtp = await startSmtp();
-  });
-  after(async () => {
-    await smtp?.stop();
-  });
-  afterEach(async () => {
-    await h?.close();
-    h = null;
-    smtp.clear();
-  });
-
   async function start(world: World): Promise<JobHarness> {
-    h = await jobHarness(await dbs.fresh(), world, { mail: mailTo(smtp.url) });
+    h = await mailed.start(world);
     return h;
   }
 
   /** runs the job at `at` and returns the subjects Ada received in that run */
   async function runAt(world: World, at: string): Promise<string[]> {
-    const before = smtp.to('ada@example.com').length;
+    const before = mailed.smtp.to('ada@example.com').length;
     world.setNow(at);
     const result = await h!.jobs.runJob();
     expect(result.outcome, JSON.stringify(result)).to.equal('ok');
-    return smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
+    return mailed.smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
   }
 
   it('sends the two-month reminder at exp minus two calendar months, not one second before, to each admin with an email, once', async () => {
@@ -48,8 +35,8 @@ withDbs('expiry reminders', (dbs) => {
 
     expect(await runAt(world, '2027-01-30T23:59:59.000Z')).to.deep.equal([]);
     expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 59 days']);
-    expect(smtp.to('grace@example.com')).to.have.length(1);
-    expect(smtp.messages).to.have.length(2);
+    expect(mailed.smtp.to('grace@example.com')).to.have.length(1);
+    expect(mailed.smtp.messages).to.have.length(2);
 
     expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal([]);
     expect(await runAt(world, '2027-02-01T00:00:00.000Z')).to.deep.equal([]);
@@ -66,7 +53,7 @@ withDbs('expiry reminders', (dbs) => {
     expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
     expect(await runAt(world, '2027-03-01T00:00:00.000Z')).to.deep.equal([]);
     expect(await runAt(world, '2027-03-30T23:59:59.000Z')).to.deep.equal([]);
-    expect(smtp.to('ada@example.com')).to.have.length(2);
+    expect(mailed.smtp.to('ada@example.com')).to.have.length(2);
   });
 
   it('gives a key set with less than a month left only the one-month reminder', async () => {
