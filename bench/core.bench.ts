@@ -11,10 +11,9 @@ import { createLicenseManager, type LicenseManager } from '../lib/index.js';
 import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/issuer/index.js';
 import { knexConfigFromUrl } from '../lib/store/connect.js';
 import type { Emit } from './run.js';
+import { median } from './stats.js';
 
 export const order = 10;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
 export async function run(emit: Emit): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'lm-bench-core-'));

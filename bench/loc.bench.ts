@@ -12,14 +12,13 @@ import { instanceMigrations } from '../migrations/instance/index.js';
 import { consumption } from '../lib/usage/loc.js';
 import type { DbKind } from '../lib/store/connect.js';
 import type { Emit } from './run.js';
+import { median } from './stats.js';
 
 export const order = 20;
 
 const PROJECTS = 200_000;
 const BRANCHES = 5;
 const log = (text: string) => process.stderr.write(`  ${text}\n`);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
-
 async function load(knex: Knex, kind: DbKind): Promise<void> {
   if (kind === 'mysql') {
     await knex.raw('set session cte_max_recursion_depth = 1000000').catch(() => undefined); // MySQL

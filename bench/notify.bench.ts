@@ -33,6 +33,7 @@ import { migrateLatest } from '../lib/store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
 import { startSmtp } from '../test/helpers/smtp.js';
 import type { Emit } from './run.js';
+import { median } from './stats.js';
 
 const ADMINS = 10_000;
 const ROUNDS = 3;
@@ -42,12 +43,6 @@ const NOW = new Date('2027-04-01T00:00:00Z');
 const EXP = Date.parse('2027-03-31T00:00:00Z') / 1000;
 
 const log = (text: string) => process.stderr.write(`  ${text}\n`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 function payload(): LicensePayload {
   return {

@@ -21,17 +21,12 @@ import express from 'express';
 import { createLicenseManager } from '../lib/manager.js';
 import { buildPayload, generateKeyPair, signLicenseKey, type PrivateJwk, type PublicJwk } from '../lib/issuer/index.js';
 import type { Emit } from './run.js';
+import { median } from './stats.js';
 
 const SECONDS = 5;
 const PAIRS = 3;
 const CONNECTIONS = 50;
 const log = (text: string) => process.stderr.write(`  ${text}\n`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function load(url: string, seconds: number, headers: Record<string, string>): Promise<number> {
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, workers: 1, headers });

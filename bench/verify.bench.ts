@@ -16,6 +16,7 @@ import { verifyLicenseKey } from '../lib/index.js';
 import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/issuer/index.js';
 import type { PublicJwk } from '../lib/keys/jwk.js';
 import type { Emit } from './run.js';
+import { median } from './stats.js';
 
 export const order = 0; // issue 2: `npm run bench` starts with these figures
 
@@ -24,12 +25,6 @@ const WARMUP_PASSES = 3;
 const ROUNDS = 9;
 
 const log = (text: string) => process.stderr.write(`  ${text}\n`);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /** Seconds for one pass over every key. */
 async function pass(keys: readonly string[], verify: (key: string) => Promise<unknown>): Promise<number> {
