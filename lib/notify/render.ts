@@ -3,9 +3,8 @@
  * `views/emails/`. Called once per notification, not once per recipient: every administrator
  * gets the same body.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { viewsDir as packageViewsDir } from '../package-root.js';
+import { join } from 'node:path';
 import ejs from 'ejs';
 import type { NotificationFacts, NotificationKind } from './types.js';
 
@@ -59,23 +58,11 @@ const templates: Record<NotificationKind, string> = {
   test: 'test',
 };
 
-/** `views/emails/` of this package, from `lib/notify/` (tsx) as from `dist/lib/notify/` (built). */
-function findEmailViews(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'views', 'emails');
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('views/emails/ not found above lib/notify/.');
-    dir = parent;
-  }
-}
-
 export interface Renderer {
   render(kind: NotificationKind, facts: NotificationFacts, context: EmailContext): Promise<RenderedEmail>;
 }
 
-export function createRenderer(viewsDir: string = findEmailViews()): Renderer {
+export function createRenderer(viewsDir: string = join(packageViewsDir, 'emails')): Renderer {
   return {
     async render(kind, facts, context) {
       const subject = subjects[kind](facts, context.productName);

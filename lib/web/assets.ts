@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Router } from 'express';
-import { viewsDir } from './package-root.js';
+import { viewsDir } from '../package-root.js';
 
 const FILES: Record<string, string> = {
   'license-manager.css': 'text/css; charset=utf-8',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ejs from 'ejs';
-import { viewsDir } from './package-root.js';
+import { viewsDir } from '../package-root.js';
 import type { PageModel } from './page-model.js';
 import type { Refusal } from './error-handler.js';
 

@@ -34,7 +34,6 @@ withDbs('vendor registry: emergency licenses', (dbs) => {
     const { privateJwk } = await vendorKeys();
     return registry.emergency({ privateJwk, account: 'Acme_Corp-A1001', users, email: 'ops@acme.example', issuedBy: 'bob', ticket: 'SUP-1234' });
   }
-  const ruleOf = async (work: Promise<unknown>) => (await refusal(work)).data.rule;
 
   it('is refused while the last license is still usable, up to the minute its grace period ends', async () => {
     await customerWithLicense(registry, clock);

@@ -67,7 +67,7 @@ describe('web: page banners and chart (pure)', () => {
 
 describe('web: views are found from lib/ and from dist/lib/', () => {
   it('walks up to the folder holding package.json', async () => {
-    const { packageRoot } = await import('../../../lib/web/package-root.js');
+    const { packageRoot } = await import('../../../lib/package-root.js');
     const { pathToFileURL, fileURLToPath } = await import('node:url');
     const root = fileURLToPath(new URL('../../../', import.meta.url)).replace(/\/$/, '');
     expect(packageRoot(pathToFileURL(`${root}/lib/web/render.js`).href)).to.equal(root);

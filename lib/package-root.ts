@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The folder holding this package's package.json, found by walking up from this file, so that
- * `views/` resolves the same from `lib/web/` (tsx) and from `dist/lib/web/` (compiled).
+ * `views/` and package.json resolve the same from `lib/` (tsx) and from `dist/lib/` (compiled).
  */
 export function packageRoot(from: string = import.meta.url): string {
   let dir = dirname(fileURLToPath(from));
