@@ -202,7 +202,8 @@ class Manager implements LicenseManager {
 
   /** SPEC 4: a production key current before the move stays in force 7 days, once per key. */
   private async bridgeAfterMove(change: ServerIdChange, movedAt: Date, now: Date): Promise<void> {
-    const keys = [...this.configKeys, ...(await loadStoredKeys(this.knex, this.trusted))];
+    await this.loadNewKeys(); // the ring refresh() uses next: each stored key is verified once
+    const keys = [...this.configKeys, ...this.keys.values()];
     const bridges = await this.bridges();
     const before = selectCurrent(keys, change.oldId, now, bridges);
     if (!before || before.key.payload?.type !== 'production' || !isUsable(before.state)) return;
