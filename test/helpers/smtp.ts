@@ -8,7 +8,7 @@
  * expect(smtp.messages.map((m) => m.to)).to.deep.equal([['ada@example.com']]);
  * await smtp.stop();
  */
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 
@@ -163,4 +163,13 @@ export async function startSmtp(options: SmtpOptions = {}): Promise<SmtpTestServ
 
   await listen();
   return state;
+}
+
+/** An SMTP URL on a port where nothing listens: SMTP is down. */
+export async function closedSmtpUrl(): Promise<string> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return `smtp://127.0.0.1:${port}`;
 }

@@ -7,7 +7,7 @@ import { runCli } from '../../../lib/cli/program.js';
 import type { CliIo } from '../../../lib/cli/io.js';
 import { verifyLicenseKey } from '../../../lib/keys/verify.js';
 import { clockAt, OTHER_ID, PROD_ID, STAGING_ID, vendorKeys } from './helpers.js';
-import { closedSmtpUrl, startSmtp } from './smtp.js';
+import { closedSmtpUrl, startSmtp } from '../../helpers/smtp.js';
 
 /** runCli in-process, in a temporary working directory holding the vendor private key. */
 function cli(clock: { now: () => Date }, env: NodeJS.ProcessEnv = {}) {
@@ -97,7 +97,7 @@ withDbs('license-manager vendor (CLI)', (dbs) => {
       expect(out.code, out.stderr).to.equal(0);
       const emergencyKey = out.stdout.trim();
       expect(out.stderr).to.equal('[Success] - Created a license under ops@acme.example for 9 users\n');
-      expect(smtp.messages[0]!.text).to.contain(emergencyKey);
+      expect(smtp.messages[0]!.parsed!.text).to.contain(emergencyKey);
       const { payload } = await verifyLicenseKey(emergencyKey, { publicKeys: [(await vendorKeys()).publicJwk] });
       expect(payload.exp - payload.iat).to.equal(864_000);
       const rows = JSON.parse((await c.run('vendor', 'list', '--json', '--registry', db.url)).stdout) as Record<string, unknown>[];

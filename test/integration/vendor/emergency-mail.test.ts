@@ -4,7 +4,7 @@ import { verifyLicenseKey } from '../../../lib/keys/verify.js';
 import { parseKey } from '../../../lib/keys/parse.js';
 import { smtpMailer } from '../../../lib/issuer/registry/index.js';
 import { clockAt, customerWithLicense, DAY, openRegistry, vendorKeys } from './helpers.js';
-import { closedSmtpUrl, startSmtp } from './smtp.js';
+import { closedSmtpUrl, startSmtp } from '../../helpers/smtp.js';
 
 const GRACE_ENDS = Date.parse('2026-01-25T00:00:00Z');
 const KEY_IN_TEXT = /-----BEGIN LICENSE KEY-----\s*([\s\S]+?)\s*-----END LICENSE KEY-----/;
@@ -21,7 +21,7 @@ withDbs('vendor registry: emergency key by email', (dbs) => {
       const { license, emailed } = await registry.emergency({ privateJwk, account: 'Acme_Corp-A1001', users: 12, email: 'ops@acme.example', issuedBy: 'bob', ticket: 'SUP-77' });
       expect(emailed).to.equal(true);
       expect(smtp.messages).to.have.length(1);
-      const mail = smtp.messages[0]!;
+      const mail = smtp.messages[0]!.parsed!;
       expect(mail.to && !Array.isArray(mail.to) ? mail.to.text : '').to.equal('ops@acme.example');
       expect(mail.subject).to.contain('SUP-77');
       const inMail = KEY_IN_TEXT.exec(mail.text ?? '')?.[1];
