@@ -21,7 +21,10 @@ function checkHeader(header: unknown): LicenseHeader {
   const h = header as Record<string, unknown>;
   if (typeof h.alg !== 'string' || !ALLOWED_ALGS.has(h.alg)) {
     throw new LicenseError('KEY_ALG_UNSUPPORTED', {
-      detail: `This license key is signed with "${String(h.alg).slice(0, 20)}"; only EdDSA and ES256 are accepted.`,
+      // NOTE: never String() an untrusted value: a JSON object with a "toString" member throws
+      detail: typeof h.alg === 'string'
+        ? `This license key is signed with "${h.alg.slice(0, 20)}"; only EdDSA and ES256 are accepted.`
+        : 'This license key does not name its signature algorithm as text; only EdDSA and ES256 are accepted.',
       data: { alg: h.alg },
     });
   }
