@@ -21,6 +21,10 @@ export const messages = {
   SUBSCRIPTION_INSTANCE_TAKEN: 'This subscription already has a production instance with another server ID.',
   EMERGENCY_NOT_ELIGIBLE: 'An emergency license cannot be issued for this account.',
   FEATURE_NOT_LICENSED: 'This feature is not included in the current license.',
+  // the offline trade (SPEC 18)
+  USAGE_REPORT_REJECTED: 'This usage report was refused.',
+  REVOCATIONS_STALE: 'This revocation list is not newer than the one already in force.',
+  LICENSE_REVOKED: 'This license key was revoked by the vendor.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -44,6 +48,9 @@ const statuses: Record<LicenseErrorCode, number> = {
   SUBSCRIPTION_INSTANCE_TAKEN: 409,
   EMERGENCY_NOT_ELIGIBLE: 409,
   FEATURE_NOT_LICENSED: 403,
+  USAGE_REPORT_REJECTED: 422,
+  REVOCATIONS_STALE: 409,
+  LICENSE_REVOKED: 422,
 };
 
 export interface LicenseErrorOptions {

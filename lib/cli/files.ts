@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from './io.js';
 
@@ -35,4 +35,15 @@ export function list(value: string): string[] {
 
 export function repeatable(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** Writes an output file (replacing it), with a sentence instead of a bare errno. */
+export async function writeText(cwd: string, path: string, text: string, what: string): Promise<string> {
+  const full = resolve(cwd, path);
+  try {
+    await writeFile(full, text, { mode: 0o644 });
+    return full;
+  } catch (cause) {
+    throw new UsageError(`Cannot write the ${what} file ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}.`);
+  }
 }

@@ -5,6 +5,7 @@ import { registerSubscription } from './vendor/subscription.js';
 import { registerVendorIssue } from './vendor/issue.js';
 import { registerEmergency } from './vendor/emergency.js';
 import { registerList } from './vendor/list.js';
+import { registerRevocations } from './vendor/revocations.js';
 
 /** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
 export function registerVendor(program: Command, io: CliIo): void {
@@ -16,4 +17,5 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerVendorIssue(vendor, io);
   registerEmergency(vendor, io);
   registerList(vendor, io);
+  registerRevocations(vendor, io);
 }

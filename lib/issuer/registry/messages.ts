@@ -42,4 +42,5 @@ export const registryMessages = {
   emailFailed: (email: string, reason: string) => `[Failed] - Could not email the license to ${email}: ${reason}`,
   emailPending: (email: string) => `[Pending] - Sending the license to ${email}`,
   noSmtp: () => 'no SMTP server is configured (--smtp URL or SMTP_URL)',
+  licenseUnknown: (lid: string) => `The registry issued no license with the ID "${lid}".`,
 } as const;

@@ -12,7 +12,9 @@ import { publicRecord, requireAccount, requireSubscription } from './lookup.js';
 import type { Mailer } from './mailer.js';
 import { registryMessages as m } from './messages.js';
 import * as store from './store.js';
-import type { Account, EmergencyRequest, EmergencyResult, IssuedLicense, IssueRequest, Subscription } from './types.js';
+import { listRevocations, makeRevocationList, revoke } from './revocations.js';
+import type { Account, EmergencyRequest, EmergencyResult, IssuedLicense, IssueRequest, Revocation, RevocationList, Subscription } from './types.js';
+import type { PrivateJwk } from '../../keys/jwk.js';
 import { optionalLimit, word } from './validate.js';
 
 export const DEFAULT_REGISTRY_URL = 'sqlite:./vendor-registry.db';
@@ -37,6 +39,12 @@ export interface VendorRegistry {
   emergency(o: EmergencyRequest): Promise<EmergencyResult>;
   /** Issued licenses, oldest first, of one account or of all. */
   list(o?: { account?: string }): Promise<IssuedLicense[]>;
+  /** Records a revocation (SPEC 18.2); revoking the same license again keeps the first record. */
+  revoke(o: { lid: string; reason: string; issuedBy: string }): Promise<Revocation>;
+  /** Every revocation, oldest first. */
+  revocations(): Promise<Revocation[]>;
+  /** A signed list of every revocation, numbered one above the last list made. */
+  revocationList(o: { privateJwk: PrivateJwk }): Promise<RevocationList>;
   close(): Promise<void>;
 }
 
@@ -114,6 +122,12 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
     async list(o = {}) {
       return store.listLicenses(db, o.account === undefined ? undefined : (await requireAccount(db, o.account)).pk);
     },
+
+    revoke: (o) => revoke(db, now(), o),
+
+    revocations: () => listRevocations(db),
+
+    revocationList: (o) => makeRevocationList(db, now(), o.privateJwk),
 
     async close() {
       if (owned) await db.destroy();

@@ -73,3 +73,21 @@ export interface EmergencyResult {
   /** True when the SMTP server accepted the mail. */
   emailed: boolean;
 }
+
+/** A revoked license (SPEC 18.2). */
+export interface Revocation {
+  lid: string;
+  reason: string;
+  issuedBy: string;
+  at: Date;
+}
+
+/** A signed revocation list, ready to hand to the customer. */
+export interface RevocationList {
+  number: number;
+  issuedAt: Date;
+  /** `at` in Unix seconds, as in the signed payload */
+  revoked: { lid: string; at: number }[];
+  /** the compact JWS, `typ: license-revocations+jws` */
+  text: string;
+}
