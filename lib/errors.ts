@@ -25,6 +25,8 @@ export const messages = {
   USAGE_REPORT_REJECTED: 'This usage report was refused.',
   REVOCATIONS_STALE: 'This revocation list is not newer than the one already in force.',
   LICENSE_REVOKED: 'This license key was revoked by the vendor.',
+  // audit log (SPEC 17.3)
+  AUDIT_CHAIN_BROKEN: 'The audit log was altered: an entry does not match its hash.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -51,6 +53,7 @@ const statuses: Record<LicenseErrorCode, number> = {
   USAGE_REPORT_REJECTED: 422,
   REVOCATIONS_STALE: 409,
   LICENSE_REVOKED: 422,
+  AUDIT_CHAIN_BROKEN: 409,
 };
 
 export interface LicenseErrorOptions {

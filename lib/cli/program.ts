@@ -6,11 +6,12 @@ import { registerInspect } from './inspect.js';
 import { registerVendor } from './vendor.js';
 import { registerInstance } from './instance.js';
 import { registerServe } from './serve.js';
+import { registerAudit } from './audit.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Dialect } from '../store/dialects/index.js';
 import { recordEvent } from '../store/events.js';
+import { appendAudit } from '../audit/index.js';
 import { checksumOf, newDatasetPart, serverIdOf } from './derive.js';
 
 export interface ServerIdChange {
@@ -59,6 +60,7 @@ export async function ensureServerId(knex: Knex, dialect: Dialect, identity: str
     if (updated === 0) continue; // another node re-derived it first: read its result
     const changed = { oldId: row.server_id, newId: serverId, reason: reasonFor(row.identity, identity) };
     await recordEvent(knex, 'server_id_changed', now, { ...changed });
+    await appendAudit(knex, { at: now, actor: 'system', action: 'server_id_changed', detail: { oldId: changed.oldId, newId: changed.newId } });
     return { serverId, changed };
   }
   throw new Error('The server ID could not be settled after 5 attempts: the identity row keeps changing.');

@@ -1,0 +1,47 @@
+/** What the audit log records (SPEC 17.3). */
+export const AUDIT_ACTIONS = [
+  'license_set',
+  'license_refused',
+  'license_activated',
+  'license_retired',
+  'threshold_changed',
+  'test_email',
+  'server_id_changed',
+  'clock_reset',
+  'revocations_set',
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** A JSON value that the canonical form covers: no undefined, no functions, no NaN. */
+export type AuditValue = string | number | boolean | null | AuditValue[] | { [key: string]: AuditValue };
+
+export type AuditDetail = Record<string, AuditValue>;
+
+/** One chained entry. `hash` = hex SHA-256 of `prevHash` + canonical JSON of `{ id, at, actor, action, detail }`. */
+export interface AuditEntry {
+  id: number;
+  /** ISO 8601, millisecond precision */
+  at: string;
+  actor: string;
+  action: AuditAction;
+  detail: AuditDetail;
+  prevHash: string;
+  hash: string;
+}
+
+/** What a caller gives to `appendAudit`. */
+export interface AuditInput {
+  at: Date;
+  /** a person's or a tool's name, never an address */
+  actor: string;
+  action: AuditAction;
+  detail?: AuditDetail;
+}
+
+export type AuditVerification =
+  | { ok: true; entries: number }
+  | { ok: false; entries: number; id: number; reason: string };
+
+/** The hash before the first entry. */
+export const GENESIS_HASH = '0'.repeat(64);
