@@ -22,7 +22,8 @@ export interface LicensePayload {
 }
 
 export interface LicenseHeader {
-  alg: 'EdDSA' | 'ES256';
+  /** `Ed25519` is RFC 9864's name for EdDSA on Ed25519 */
+  alg: 'EdDSA' | 'Ed25519' | 'ES256';
   typ: 'license+jws';
   kid: string;
 }
@@ -31,6 +32,12 @@ export const SERVER_ID_PATTERN = /^[0-9A-F]{8}-[A-Z2-7]{20}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TYPES: readonly string[] = ['production', 'staging', 'trial'];
 export const DEFAULT_GRACE_DAYS = 14;
+/** 2000-01-01T00:00:00Z and 9999-12-31T23:59:59Z: dates outside them cannot be shown or compared safely. */
+export const EARLIEST_TIME = 946_684_800;
+export const LATEST_TIME = 253_402_300_799;
+export const MAX_GRACE_DAYS = 3650;
+/** Largest limit a key may carry (SPEC 15.3): larger counts are typos, and lose precision in JSON. */
+export const MAX_LIMIT = 1e12;
 
 function invalid(claim: string, why: string): LicenseError {
   return new LicenseError('KEY_CLAIMS_INVALID', {
@@ -69,14 +76,19 @@ export function validateClaims(payload: unknown): LicensePayload {
   const limits = p.limits as Record<string, unknown>;
   for (const [name, value] of Object.entries(limits)) {
     if (name !== 'loc' && name !== 'users') throw invalid(`limits.${name}`, 'is not a known limit');
-    if (value !== undefined && !(isInt(value) && value >= 0)) throw invalid(`limits.${name}`, 'must be a whole number of 0 or more');
+    if (value !== undefined && !(isInt(value) && value >= 0 && value <= MAX_LIMIT)) {
+      throw invalid(`limits.${name}`, 'must be a whole number from 0 to 10^12');
+    }
   }
   if (!isTextList(p.tags)) throw invalid('tags', 'must be a list of tags');
   for (const claim of ['iat', 'nbf', 'exp'] as const) {
-    if (!isInt(p[claim]) || (p[claim] as number) < 0) throw invalid(claim, 'must be a Unix time in whole seconds');
+    const t = p[claim];
+    if (!isInt(t) || t < EARLIEST_TIME || t > LATEST_TIME) {
+      throw invalid(claim, 'must be a Unix time in whole seconds between 2000-01-01 and 9999-12-31');
+    }
   }
   if ((p.nbf as number) > (p.exp as number)) throw invalid('nbf', 'must not be later than exp');
-  if (p.grace !== undefined && !(isInt(p.grace) && p.grace >= 0 && p.grace <= 3650)) {
+  if (p.grace !== undefined && !(isInt(p.grace) && p.grace >= 0 && p.grace <= MAX_GRACE_DAYS)) {
     throw invalid('grace', 'must be a whole number of days from 0 to 3650');
   }
   return p as unknown as LicensePayload;

@@ -57,6 +57,9 @@ export function signParams(alg: LicenseAlg): EcdsaParams | Algorithm {
   return alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
 }
 
+/** The `alg` a JWK may name for each kind of key; RFC 9864 names Ed25519 by its curve. */
+const jwkAlgs: Record<LicenseAlg, readonly string[]> = { EdDSA: ['EdDSA', 'Ed25519'], ES256: ['ES256'] };
+
 export interface TrustedKey {
   kid: string;
   alg: LicenseAlg;
@@ -78,7 +81,17 @@ export class TrustedKeys {
     for (const jwk of publicKeys) {
       if (jwk === null || typeof jwk !== 'object') throw new TypeError('Each entry of publicKeys must be a JWK object.');
       if ('d' in jwk) throw new TypeError('publicKeys holds a private key (it has "d"): pass only the public JWK.');
-      this.jwks.set(thumbprint(jwk), publicPart(jwk));
+      const kid = thumbprint(jwk);
+      // NOTE: keys name their vendor key by thumbprint; a JWK with another kid would be trusted
+      // and then never match a key, so every key of that vendor would be refused later.
+      if (jwk.kid !== undefined && jwk.kid !== kid) {
+        throw new TypeError(`The vendor public key with kid "${String(jwk.kid)}" has the RFC 7638 thumbprint "${kid}": its kid must be that thumbprint (or be left out).`);
+      }
+      const alg = algOfJwk(jwk);
+      if (jwk.alg !== undefined && !jwkAlgs[alg].includes(jwk.alg as string)) {
+        throw new TypeError(`The vendor public key ${kid} says alg "${String(jwk.alg)}", but it is a${alg === 'EdDSA' ? 'n Ed25519' : ' P-256'} key (${jwkAlgs[alg].join(' or ')}).`);
+      }
+      this.jwks.set(kid, publicPart(jwk));
     }
   }
 

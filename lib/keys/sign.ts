@@ -1,6 +1,6 @@
-import { subtle } from './crypto.js';
+import { importVerifyKey, subtle } from './crypto.js';
 import { encodeBase64url } from './base64url.js';
-import { algOfJwk, importParams, signParams, thumbprint, type PrivateJwk, type PublicJwk } from './jwk.js';
+import { algOfJwk, importParams, publicPart, signParams, thumbprint, type PrivateJwk, type PublicJwk } from './jwk.js';
 import { validateClaims, type LicenseHeader, type LicensePayload } from './claims.js';
 
 /**
@@ -13,8 +13,15 @@ export async function signLicenseKey(payload: LicensePayload, privateJwk: Privat
   const alg = algOfJwk(privateJwk);
   const header: LicenseHeader = { alg, typ: 'license+jws', kid: thumbprint(privateJwk) };
   const signingInput = `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(JSON.stringify(payload))}`;
+  const data = Buffer.from(signingInput, 'ascii') as BufferSource;
   const key = await subtle.importKey('jwk', privateJwk as JsonWebKey, importParams(alg), false, ['sign']);
-  const signature = await subtle.sign(signParams(alg), key, Buffer.from(signingInput, "ascii") as BufferSource);
+  const signature = await subtle.sign(signParams(alg), key, data);
+  // NOTE: the key is named by its public half (x, y) but signed with d: a file whose halves come
+  // from two pairs would make keys that no instance accepts. Checking costs one verification.
+  const publicKey = await importVerifyKey(publicPart(privateJwk) as JsonWebKey, importParams(alg));
+  if (!(await subtle.verify(signParams(alg), publicKey, signature, data))) {
+    throw new TypeError(`The private key ${header.kid} does not match its own public half (its "d" belongs to another key pair): nothing was signed.`);
+  }
   return `${signingInput}.${encodeBase64url(new Uint8Array(signature))}`;
 }
 

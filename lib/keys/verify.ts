@@ -1,6 +1,6 @@
 import { LicenseError } from '../errors.js';
 import { subtle } from './crypto.js';
-import { signParams, TrustedKeys, type PublicJwk } from './jwk.js';
+import { signParams, TrustedKeys, type LicenseAlg, type PublicJwk } from './jwk.js';
 import { parseKey } from './parse.js';
 import { validateClaims, type LicenseHeader, type LicensePayload } from './claims.js';
 
@@ -11,15 +11,21 @@ export interface VerifiedKey {
   compact: string;
 }
 
-const ALLOWED_ALGS: ReadonlySet<string> = new Set(['EdDSA', 'ES256']);
+// NOTE: RFC 9864 names Ed25519 signatures "Ed25519" (jose 6 writes it); it is EdDSA on that curve.
+const ALGS: Readonly<Record<string, LicenseAlg>> = { EdDSA: 'EdDSA', Ed25519: 'EdDSA', ES256: 'ES256' };
 const SIGNATURE_BYTES = 64; // Ed25519, and ES256 as r||s
+
+/** An ASN.1 SEQUENCE of two INTEGERs, as OpenSSL and Java write ECDSA signatures. */
+function looksLikeDer(signature: Buffer): boolean {
+  return signature.length >= 8 && signature.length <= 72 && signature[0] === 0x30 && signature[1] === signature.length - 2 && signature[2] === 0x02;
+}
 
 function checkHeader(header: unknown): LicenseHeader {
   if (header === null || typeof header !== 'object' || Array.isArray(header)) {
     throw new LicenseError('KEY_MALFORMED', { detail: 'The header of this license key is not a JSON object.' });
   }
   const h = header as Record<string, unknown>;
-  if (typeof h.alg !== 'string' || !ALLOWED_ALGS.has(h.alg)) {
+  if (typeof h.alg !== 'string' || !Object.hasOwn(ALGS, h.alg)) {
     throw new LicenseError('KEY_ALG_UNSUPPORTED', {
       // NOTE: never String() an untrusted value: a JSON object with a "toString" member throws
       detail: typeof h.alg === 'string'
@@ -52,7 +58,7 @@ export async function verifyWith(key: unknown, trusted: TrustedKeys): Promise<Ve
     throw new LicenseError('KEY_UNKNOWN_KID', { data: { kid: header.kid } });
   }
   const { key: cryptoKey, alg } = await imported;
-  if (alg !== header.alg) {
+  if (alg !== ALGS[header.alg]) {
     throw new LicenseError('KEY_BAD_SIGNATURE', { detail: `This license key claims ${header.alg}, but its vendor key signs with ${alg}.` });
   }
   let ok = false;
@@ -62,6 +68,11 @@ export async function verifyWith(key: unknown, trusted: TrustedKeys): Promise<Ve
     } catch {
       ok = false; // a throwing verify is a refusal, never a crash
     }
+  }
+  if (!ok && alg === 'ES256' && looksLikeDer(parsed.signature)) {
+    throw new LicenseError('KEY_BAD_SIGNATURE', {
+      detail: 'The ES256 signature of this license key is in DER (ASN.1) form; a JWS carries it as the 64 bytes r||s (RFC 7518 section 3.4). Ask the vendor to sign it again with a JOSE library.',
+    });
   }
   if (!ok) throw new LicenseError('KEY_BAD_SIGNATURE');
   const payload = validateClaims(parsed.payload);
@@ -82,14 +93,38 @@ export async function verifyLicenseKey(
   return { header, payload };
 }
 
-// NOTE: callers of verifyLicenseKey usually pass the same array each time; keep its imported
-// keys so that a loop of verifications does not import the key again every time.
-const trustedCache = new WeakMap<readonly PublicJwk[], TrustedKeys>();
-function trustedKeysFor(publicKeys: readonly PublicJwk[]): TrustedKeys {
-  let trusted = trustedCache.get(publicKeys);
-  if (!trusted) {
-    trusted = new TrustedKeys(publicKeys);
-    trustedCache.set(publicKeys, trusted);
+// NOTE: hosts write `verifyLicenseKey(k, { publicKeys: [jwk] })`, a new array on every call, and
+// may edit an array in place; so imported keys are found by what the keys say, never by the
+// identity of the array. A few sets at most are in use at a time.
+const MAX_CACHED_SETS = 32;
+const trustedCache = new Map<string, TrustedKeys>();
+
+/** What identifies a set of JWKs for the cache: every member that TrustedKeys reads. */
+function contentOf(publicKeys: readonly PublicJwk[]): string | undefined {
+  if (!Array.isArray(publicKeys)) return undefined;
+  let text = '';
+  for (const jwk of publicKeys) {
+    if (jwk === null || typeof jwk !== 'object' || 'd' in jwk) return undefined;
+    const { kty, crv, x, y, kid, alg } = jwk;
+    for (const member of [kty, crv, x, y, kid, alg]) {
+      if (member !== undefined && typeof member !== 'string') return undefined;
+    }
+    text += `${kty}|${crv}|${x}|${y ?? ''}|${kid ?? ''}|${alg ?? ''}\n`;
   }
+  return text;
+}
+
+function trustedKeysFor(publicKeys: readonly PublicJwk[]): TrustedKeys {
+  const content = contentOf(publicKeys);
+  if (content === undefined) return new TrustedKeys(publicKeys); // refuses it with its sentence
+  let trusted = trustedCache.get(content);
+  if (trusted) {
+    // most recently used last, so the oldest is dropped first
+    trustedCache.delete(content);
+  } else {
+    trusted = new TrustedKeys(publicKeys);
+    if (trustedCache.size >= MAX_CACHED_SETS) trustedCache.delete(trustedCache.keys().next().value!);
+  }
+  trustedCache.set(content, trusted);
   return trusted;
 }
