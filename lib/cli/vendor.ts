@@ -6,6 +6,7 @@ import { registerVendorIssue } from './vendor/issue.js';
 import { registerEmergency } from './vendor/emergency.js';
 import { registerList } from './vendor/list.js';
 import { registerRevocations } from './vendor/revocations.js';
+import { registerUsage } from './vendor/usage.js';
 
 /** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
 export function registerVendor(program: Command, io: CliIo): void {
@@ -18,4 +19,5 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerEmergency(vendor, io);
   registerList(vendor, io);
   registerRevocations(vendor, io);
+  registerUsage(vendor, io);
 }

@@ -2,10 +2,12 @@ import type { Migration } from '../../lib/store/migrate.js';
 import * as m001 from './001_core.js';
 import * as m002 from './002_jobs.js';
 import * as m007 from './007_audit.js';
+import * as m008 from './008_offline_trade.js';
 
 /** Instance migrations, in order. Tables are prefixed `license_`. */
 export const instanceMigrations: Record<string, Migration> = {
   '001_core': m001,
   '002_jobs': m002,
   '007_audit': m007,
+  '008_offline_trade': m008,
 };

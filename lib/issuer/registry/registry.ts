@@ -13,6 +13,7 @@ import type { Mailer } from './mailer.js';
 import { registryMessages as m } from './messages.js';
 import * as store from './store.js';
 import { listRevocations, makeRevocationList, revoke } from './revocations.js';
+import { importUsageReport, usageSummary, type UsageImport, type UsageSummary } from './usage.js';
 import type { Account, EmergencyRequest, EmergencyResult, IssuedLicense, IssueRequest, Revocation, RevocationList, Subscription } from './types.js';
 import type { PrivateJwk } from '../../keys/jwk.js';
 import { optionalLimit, word } from './validate.js';
@@ -45,6 +46,10 @@ export interface VendorRegistry {
   revocations(): Promise<Revocation[]>;
   /** A signed list of every revocation, numbered one above the last list made. */
   revocationList(o: { privateJwk: PrivateJwk }): Promise<RevocationList>;
+  /** Verifies and stores an instance's usage report (SPEC 18.1); USAGE_REPORT_REJECTED says why not. */
+  importUsageReport(text: string): Promise<UsageImport>;
+  /** Each month's peak, limit and overage of a subscription, with the reports and missing ones. */
+  usage(subscription: string): Promise<UsageSummary>;
   close(): Promise<void>;
 }
 
@@ -128,6 +133,10 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
     revocations: () => listRevocations(db),
 
     revocationList: (o) => makeRevocationList(db, now(), o.privateJwk),
+
+    importUsageReport: (text) => importUsageReport(db, now(), text),
+
+    usage: (subscription) => usageSummary(db, subscription),
 
     async close() {
       if (owned) await db.destroy();

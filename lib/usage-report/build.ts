@@ -1,0 +1,113 @@
+import { LicenseError } from '../errors.js';
+
+/** One day of the job's snapshot, with the limits in force that day (null = unlimited). */
+export interface DaySnapshot {
+  day: string;
+  loc: number;
+  users: number;
+  limitLoc: number | null;
+  limitUsers: number | null;
+}
+
+export interface MonthlyPeak {
+  month: string;
+  peakLoc: number;
+  peakUsers: number;
+  limitLoc: number | null;
+  limitUsers: number | null;
+}
+
+/** The signed payload of a usage report (SPEC 18.1); `generatedAt` in Unix seconds. */
+export interface UsageReportPayload {
+  v: 1;
+  serverId: string;
+  lid: string | null;
+  sub: string | null;
+  licensee: string | null;
+  period: { from: string; to: string };
+  generatedAt: number;
+  seq: number;
+  prev: string | null;
+  monthly: MonthlyPeak[];
+  daily: { day: string; loc: number; users: number }[];
+}
+
+export const USAGE_REPORT_TYP = 'usage-report+jws';
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const MAX_MONTHS = 36;
+
+export const monthOf = (at: Date): string => at.toISOString().slice(0, 7);
+
+/** The months from `from` to `to`, inclusive. */
+export function monthsBetween(from: string, to: string): string[] {
+  const out: string[] = [];
+  let [y, m] = from.split('-').map(Number) as [number, number];
+  for (let month = from; month <= to; ) {
+    out.push(month);
+    m += 1;
+    if (m > 12) [y, m] = [y + 1, 1];
+    month = `${y}-${String(m).padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** A period asked for (`?from=YYYY-MM&to=YYYY-MM`), checked; VALIDATION_FAILED names the field. */
+export function checkPeriod(from: string, to: string): { from: string; to: string } {
+  for (const [field, value] of [['from', from], ['to', to]] as const) {
+    if (!MONTH.test(value)) throw new LicenseError('VALIDATION_FAILED', { detail: `"${field}" must be a month written YYYY-MM, not "${value}".`, data: { field } });
+  }
+  if (from > to) throw new LicenseError('VALIDATION_FAILED', { detail: `The period starts (${from}) after it ends (${to}).`, data: { field: 'from' } });
+  if (monthsBetween(from, to).length > MAX_MONTHS) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `A usage report covers at most ${MAX_MONTHS} months.`, data: { field: 'from' } });
+  }
+  return { from, to };
+}
+
+const maxLimit = (values: (number | null)[]): number | null => {
+  const set = values.filter((v): v is number => v !== null);
+  return set.length ? Math.max(...set) : null;
+};
+
+/**
+ * Each month's peaks against the limits in force that month. Pure. When the license changed
+ * during the month, the highest limit in force that month counts: the customer paid for it.
+ */
+export function monthlyPeaks(days: readonly DaySnapshot[], months: readonly string[]): MonthlyPeak[] {
+  return months.map((month) => {
+    const inMonth = days.filter((d) => d.day.startsWith(month));
+    return {
+      month,
+      peakLoc: Math.max(0, ...inMonth.map((d) => d.loc)),
+      peakUsers: Math.max(0, ...inMonth.map((d) => d.users)),
+      limitLoc: maxLimit(inMonth.map((d) => d.limitLoc)),
+      limitUsers: maxLimit(inMonth.map((d) => d.limitUsers)),
+    };
+  });
+}
+
+/** The payload of a report. Pure. */
+export function buildUsageReport(input: {
+  serverId: string;
+  license: { lid: string; sub: string; licensee: string } | null;
+  period: { from: string; to: string };
+  generatedAt: Date;
+  seq: number;
+  prev: string | null;
+  days: readonly DaySnapshot[];
+}): UsageReportPayload {
+  const { period } = input;
+  const days = input.days.filter((d) => d.day.slice(0, 7) >= period.from && d.day.slice(0, 7) <= period.to);
+  return {
+    v: 1,
+    serverId: input.serverId,
+    lid: input.license?.lid ?? null,
+    sub: input.license?.sub ?? null,
+    licensee: input.license?.licensee ?? null,
+    period,
+    generatedAt: Math.floor(input.generatedAt.getTime() / 1000),
+    seq: input.seq,
+    prev: input.prev,
+    monthly: monthlyPeaks(days, monthsBetween(period.from, period.to)),
+    daily: days.map((d) => ({ day: d.day, loc: d.loc, users: d.users })),
+  };
+}

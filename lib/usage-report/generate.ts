@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { LicensePayload } from '../keys/claims.js';
+import { signDocument } from '../keys/document.js';
+import type { InstanceKey } from '../instance-key/derive.js';
+import type { Dialect } from '../store/dialects/index.js';
+import { buildUsageReport, checkPeriod, monthOf, USAGE_REPORT_TYP, type DaySnapshot, type UsageReportPayload } from './build.js';
+
+export interface UsageReport {
+  /** the compact JWS to hand to the vendor */
+  text: string;
+  payload: UsageReportPayload;
+  /** suggested file name */
+  fileName: string;
+}
+
+export interface UsageReportDeps {
+  knex: Knex;
+  dialect: Dialect;
+  serverId: string;
+  instanceKey: InstanceKey;
+  /** the current license payload, or null */
+  license: LicensePayload | null;
+  now: Date;
+}
+
+const num = (v: unknown): number => Number(v ?? 0);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const DEFAULT_BACK_MONTHS = 12;
+
+async function snapshots(knex: Knex, from: string, to: string): Promise<DaySnapshot[]> {
+  const rows: Record<string, unknown>[] = await knex('license_loc_snapshots')
+    .select('day', 'used', 'users', 'limit_loc', 'limit_users')
+    .where('day', '>=', `${from}-01`)
+    .andWhere('day', '<=', `${to}-31`)
+    .orderBy('day', 'asc');
+  return rows.map((r) => ({ day: r.day as string, loc: num(r.used), users: num(r.users), limitLoc: numOrNull(r.limit_loc), limitUsers: numOrNull(r.limit_users) }));
+}
+
+/**
+ * The default period: up to this month, from the last month of the previous report (a month
+ * reported while it was running is reported again, whole), or from the first snapshot.
+ */
+async function defaultPeriod(knex: Knex, now: Date, last: { period_to: string } | undefined): Promise<{ from: string; to: string }> {
+  const to = monthOf(now);
+  if (last) return { from: last.period_to <= to ? last.period_to : to, to };
+  const first = await knex('license_loc_snapshots').min({ day: 'day' }).first();
+  const earliest = (first?.day as string | null | undefined)?.slice(0, 7);
+  const floor = monthsBack(to, DEFAULT_BACK_MONTHS - 1);
+  const from = earliest && earliest <= to ? (earliest > floor ? earliest : floor) : to;
+  return { from, to };
+}
+
+function monthsBack(month: string, n: number): string {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const total = y * 12 + (m - 1) - n;
+  return `${Math.floor(total / 12)}-${String((total % 12) + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Generates the next usage report: numbered one above the last (`seq`), chained to it by the
+ * SHA-256 of its text (`prev`), signed by the instance key whose public half it carries. Two
+ * nodes generating at once cannot take the same number (the primary key); the loser retries.
+ */
+export async function generateUsageReport(deps: UsageReportDeps, asked: { from?: string; to?: string } = {}): Promise<UsageReport> {
+  const { knex, now } = deps;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const last = await knex('license_usage_reports').orderBy('seq', 'desc').first('seq', 'hash', 'period_to');
+    const fallback = await defaultPeriod(knex, now, last);
+    const period = checkPeriod(asked.from ?? (asked.to && asked.to < fallback.from ? asked.to : fallback.from), asked.to ?? fallback.to);
+    const seq = num(last?.seq) + 1;
+    const l = deps.license;
+    const payload = buildUsageReport({
+      serverId: deps.serverId,
+      license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null,
+      period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null,
+      days: await snapshots(knex, period.from, period.to),
+    });
+    const text = await signDocument(USAGE_REPORT_TYP, payload, deps.instanceKey.privateJwk, { jwk: deps.instanceKey.publicJwk });
+    try {
+      await knex('license_usage_reports').insert({
+        seq, hash: reportHash(text), period_from: period.from, period_to: period.to, generated_at: now.getTime(),
+      });
+    } catch (err) {
+      if (deps.dialect.isUniqueViolation(err)) continue; // another node took this number
+      throw err;
+    }
+    return { text, payload, fileName: `usage-report-${deps.serverId}-${String(seq).padStart(4, '0')}.jws` };
+  }
+  throw new Error('No usage report number could be taken after 10 attempts.');
+}
+
+/** The chain link: hex SHA-256 of the report's compact text. */
+export function reportHash(text: string): string {
+  return createHash('sha256').update(text.trim()).digest('hex');
+}
