@@ -8,6 +8,7 @@ export type { PublicJwk } from './keys/jwk.js';
 export { createLicenseManager, type LicenseManager } from './manager.js';
 export type { LicenseManagerOptions } from './manager-options.js';
 export type { LicenseState, LicenseStatus, LocStatus, Warning, StoredKey, ProjectUsage, ServerIdEvent } from './license/types.js';
-export type { GlobalAdmin, MailOptions, Logger, JobRunResult } from './jobs/port.js';
+export type { GlobalAdmin, MailOptions, Logger } from './host.js';
+export type { JobRunResult } from './jobs/port.js';
 export type { LimitDecision } from './usage/limits.js';
 export type { Analysis } from './usage/loc.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Request } from 'express';
 import type { PublicJwk } from './keys/jwk.js';
-import type { GlobalAdmin, Logger, MailOptions } from './jobs/port.js';
+import type { GlobalAdmin, Logger, MailOptions } from './host.js';
 
 /** Options of createLicenseManager (SPEC 9). */
 export interface LicenseManagerOptions {
@@ -34,14 +34,6 @@ export interface LicenseManagerOptions {
   /** environment for LICENSE_KEY / LICENSE_KEY_FILE (default process.env) */
   env?: NodeJS.ProcessEnv;
 }
-
-export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-
-export const consoleLogger: Logger = {
-  info: (m, d) => console.log(`[license-manager] ${m}`, d ?? ''),
-  warn: (m, d) => console.warn(`[license-manager] ${m}`, d ?? ''),
-  error: (m, d) => console.error(`[license-manager] ${m}`, d ?? ''),
-};
 
 /** Misuse fails loudly with a sentence naming the option. */
 export function checkOptions(o: LicenseManagerOptions): void {

@@ -5,7 +5,7 @@ import express from 'express';
 import { createLicenseManager, type LicenseManager } from '../../lib/index.js';
 import { buildPayload, signLicenseKey } from '../../lib/issuer/index.js';
 import { knexConfigFromUrl } from '../../lib/store/connect.js';
-import { consoleLogger } from '../../lib/manager-options.js';
+import { consoleLogger } from '../../lib/host.js';
 import { demoVendorKeys } from './demo-vendor.js';
 import { mailLogTransport } from './mail-log.js';
 

@@ -14,12 +14,12 @@ import type { JobDeps, JobService } from './port.js';
 import { runJobOnce, type RunContext } from './run-job.js';
 import { assertSchedule, defaultSchedule, startSchedule, type ScheduleHandle } from './schedule.js';
 import { createJobStore, utcDay } from './store.js';
+import { DAY_MS } from '../time.js';
 
-export type { JobDeps, JobService, JobRunResult, JobHealth, NotificationRow, GlobalAdmin, MailOptions, Logger } from './port.js';
+export type { JobDeps, JobService, JobRunResult, JobHealth, NotificationRow } from './port.js';
 
 /** how long a run may hold the lease (and a notification its claim) before another node takes over */
 const LEASE_TTL_MS = 30 * 60_000;
-const DAY_MS = 86_400_000;
 
 /** Misuse is a TypeError naming the argument. */
 function positive(name: string, n: number): number {

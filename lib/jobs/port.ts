@@ -2,23 +2,7 @@ import type { Knex } from 'knex';
 import type { LicensePayload } from '../keys/claims.js';
 import type { LicenseStatus } from '../license/types.js';
 import type { DbKind } from '../store/connect.js';
-
-export interface Logger {
-  info(message: string, data?: Record<string, unknown>): void;
-  warn(message: string, data?: Record<string, unknown>): void;
-  error(message: string, data?: Record<string, unknown>): void;
-}
-
-export interface GlobalAdmin {
-  name?: string;
-  email?: string;
-}
-
-export interface MailOptions {
-  /** a nodemailer transport: an SMTP URL, transport options, or a Transport/Transporter */
-  transport: unknown;
-  from: string;
-}
+import type { GlobalAdmin, Logger, MailOptions } from '../host.js';
 
 /** What the job and notifications need from the manager (wired in lib/manager.ts). */
 export interface JobDeps {

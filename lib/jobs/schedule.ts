@@ -3,7 +3,7 @@
  * `stop()` waits for a run in progress, so a host that stops never leaves a half-sent run behind.
  */
 import cron from 'node-cron';
-import type { Logger } from './port.js';
+import type { Logger } from '../host.js';
 
 /** `M H * * *` in UTC: every day at the minute and hour of `now`, so runs fall 24 hours apart. */
 export function defaultSchedule(now: Date): string {

@@ -1,4 +1,5 @@
 import { LicenseError } from '../errors.js';
+import { DAY_SECONDS } from '../time.js';
 
 export type LicenseType = 'production' | 'staging' | 'trial';
 
@@ -97,4 +98,9 @@ export function validateClaims(payload: unknown): LicensePayload {
 /** Grace days of a payload, with the default of SPEC 3. */
 export function graceDays(payload: Pick<LicensePayload, 'grace'>): number {
   return payload.grace ?? DEFAULT_GRACE_DAYS;
+}
+
+/** The end of the grace period (Unix seconds): from then on the key is `expired`. */
+export function graceEnd(payload: Pick<LicensePayload, 'exp' | 'grace'>): number {
+  return payload.exp + graceDays(payload) * DAY_SECONDS;
 }

@@ -1,7 +1,7 @@
-import { graceDays, type LicensePayload } from '../keys/claims.js';
+import { graceEnd, type LicensePayload } from '../keys/claims.js';
+import { DAY_SECONDS } from '../time.js';
 import type { LicenseState } from './types.js';
 
-export const DAY_SECONDS = 86_400;
 export const EXPIRING_DAYS = 60;
 const USABLE: ReadonlySet<LicenseState> = new Set(['active', 'expiring', 'grace']);
 
@@ -23,7 +23,7 @@ export function evaluateKey(payload: LicensePayload, serverId: string, now: Date
   if (!options.bridged && !boundToServer(payload, serverId)) return 'wrong_server';
   const t = Math.floor(now.getTime() / 1000);
   if (t < payload.nbf) return 'not_yet_valid';
-  if (t >= payload.exp + graceDays(payload) * DAY_SECONDS) return 'expired';
+  if (t >= graceEnd(payload)) return 'expired';
   if (t >= payload.exp) return 'grace';
   if (t >= payload.exp - EXPIRING_DAYS * DAY_SECONDS) return 'expiring';
   return 'active';

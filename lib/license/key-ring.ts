@@ -1,4 +1,3 @@
-import type { Knex } from 'knex';
 import { LicenseError } from '../errors.js';
 import type { LicensePayload } from '../keys/claims.js';
 import type { TrustedKeys } from '../keys/jwk.js';
@@ -34,29 +33,14 @@ export interface CurrentKey {
   bridged: boolean;
 }
 
-async function verifyRow(compact: string, trusted: TrustedKeys): Promise<{ payload: LicensePayload | null; problem?: LicenseError }> {
+/** A key's text verified again (keys are data: trust nothing stored); a refusal is kept, not thrown. */
+export async function verifyRow(compact: string, trusted: TrustedKeys): Promise<{ payload: LicensePayload | null; problem?: LicenseError }> {
   try {
     return { payload: (await verifyWith(compact, trusted)).payload };
   } catch (err) {
     if (err instanceof LicenseError) return { payload: null, problem: err };
     throw err;
   }
-}
-
-/** Every stored key, oldest first, each verified again (keys are data: trust nothing stored). */
-export async function loadStoredKeys(knex: Knex, trusted: TrustedKeys, afterId = 0): Promise<RingKey[]> {
-  const rows = await knex('license_keys').where('id', '>', afterId).orderBy('id', 'asc').select('id', 'lid', 'key_text', 'set_by', 'set_at');
-  return Promise.all(
-    rows.map(async (r: { id: number; lid: string; key_text: string; set_by: string; set_at: number | string }) => ({
-      id: Number(r.id),
-      lid: r.lid,
-      compact: r.key_text,
-      ...(await verifyRow(r.key_text, trusted)),
-      setBy: r.set_by,
-      setAt: new Date(Number(r.set_at)),
-      source: 'database' as const,
-    })),
-  );
 }
 
 export async function configKey(compact: string, trusted: TrustedKeys, index: number, at: Date): Promise<RingKey> {
@@ -81,14 +65,6 @@ export function checkAcceptable(payload: LicensePayload, serverId: string, now: 
       detail: `This license key expired on ${new Date(payload.exp * 1000).toISOString().slice(0, 10)} and its grace period is over.`,
     });
   }
-}
-
-/** Stores an accepted key; one insert, so a failed one changes nothing. */
-export async function storeKey(knex: Knex, compact: string, payload: LicensePayload, actor: string, now: Date): Promise<void> {
-  await knex('license_keys').insert({
-    lid: payload.lid, key_text: compact, server_id: payload.serverId, type: payload.type,
-    set_by: actor.slice(0, 255), set_at: now.getTime(),
-  });
 }
 
 // NOTE: insertion order (the id), not set_at: nodes of a cluster may disagree on the time.

@@ -1,18 +1,28 @@
 import type { LicensePayload } from '../keys/claims.js';
-import { graceDays } from '../keys/claims.js';
-import { DAY_SECONDS, isUsable } from './evaluate.js';
+import { graceEnd } from '../keys/claims.js';
+import { daysUntil } from '../time.js';
+import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
+
+/**
+ * What a refresh reads from the database besides the keys (lib/runtime/facts.ts reads it). To
+ * show something new in the snapshot, add a field here, read it there, and use it below.
+ */
+export interface SnapshotFacts {
+  bridges: readonly Bridge[];
+  locUsed: number;
+  threshold: number;
+}
 
 export interface SnapshotInput {
   serverId: string;
   keys: readonly RingKey[];
-  bridges: readonly Bridge[];
-  /** the effective time (after the clock high-water check) */
+  facts: SnapshotFacts;
+  /** the time licenses are judged at (after the clock policy) */
   now: Date;
-  clockWarning?: Warning;
-  locUsed: number;
-  threshold: number;
+  /** warnings of the runtime itself (clock, database), shown first */
+  warnings?: readonly Warning[];
 }
 
 /** What requests read: no query, no signature check. */
@@ -26,7 +36,6 @@ export interface Snapshot {
 const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: string, now: Date, problem?: string): Warning | undefined {
-  const t = now.getTime() / 1000;
   switch (state) {
     case 'none':
       return { code: 'NO_LICENSE', message: 'No license is installed: commercial features are off. Set a license key to turn them on.' };
@@ -37,9 +46,9 @@ function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: s
     case 'not_yet_valid':
       return { code: 'LICENSE_NOT_YET_VALID', message: `The license is valid from ${new Date(p!.nbf * 1000).toISOString()}.` };
     case 'expiring':
-      return { code: 'LICENSE_EXPIRING', message: `The license expires on ${day(p!.exp)} (${Math.ceil((p!.exp - t) / DAY_SECONDS)} days left). Request a renewal.` };
+      return { code: 'LICENSE_EXPIRING', message: `The license expires on ${day(p!.exp)} (${daysUntil(p!.exp, now)} days left). Request a renewal.` };
     case 'grace':
-      return { code: 'LICENSE_GRACE', message: `The license expired on ${day(p!.exp)}. It stays in force until ${day(p!.exp + graceDays(p!) * DAY_SECONDS)} (grace period). Install a new license.` };
+      return { code: 'LICENSE_GRACE', message: `The license expired on ${day(p!.exp)}. It stays in force until ${day(graceEnd(p!))} (grace period). Install a new license.` };
     case 'expired':
       return { code: 'LICENSE_EXPIRED', message: `The license expired on ${day(p!.exp)} and its grace period is over: commercial features are off.` };
     default:
@@ -56,24 +65,24 @@ function locStatus(payload: LicensePayload | null, usable: boolean, used: number
 /** Builds the snapshot from the key ring and the facts read at refresh. Pure. */
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { serverId, now } = input;
-  const current = selectCurrent(input.keys, serverId, now, input.bridges);
+  const { bridges, locUsed, threshold } = input.facts;
+  const current = selectCurrent(input.keys, serverId, now, bridges);
   const state: LicenseState = current?.state ?? 'none';
   const payload = current?.key.payload ?? null;
   const usable = isUsable(state);
-  const warnings: Warning[] = [];
-  if (input.clockWarning) warnings.push(input.clockWarning);
+  const warnings: Warning[] = [...(input.warnings ?? [])];
   const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message);
   if (sw) warnings.push(sw);
   let bridgeUntil: string | null = null;
   if (current?.bridged) {
-    const bridge = input.bridges.find((b) => b.lid === current.key.lid && b.to === serverId);
+    const bridge = bridges.find((b) => b.lid === current.key.lid && b.to === serverId);
     bridgeUntil = bridge ? new Date(bridge.until).toISOString() : null;
     warnings.push({
       code: 'SERVER_ID_CHANGED',
       message: `The server ID changed from ${payload!.serverId} to ${serverId}. The license stays in force until ${bridgeUntil?.slice(0, 10)}: request a key for the new server ID.`,
     });
   }
-  const loc = locStatus(payload, usable, input.locUsed, input.threshold);
+  const loc = locStatus(payload, usable, locUsed, threshold);
   if (loc.limit !== null && loc.used > loc.limit) {
     warnings.push(loc.softCap
       ? { code: 'LOC_OVER_LIMIT_SOFT', message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}); the true-up terms allow it, and the overage will be billed.` }
@@ -102,9 +111,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       loc,
       warnings,
       details: {
-        daysLeft: payload ? Math.ceil((payload.exp - now.getTime() / 1000) / DAY_SECONDS) : null,
+        daysLeft: payload ? daysUntil(payload.exp, now) : null,
         expiresAt: payload ? new Date(payload.exp * 1000).toISOString() : null,
-        graceEndsAt: payload ? new Date((payload.exp + graceDays(payload) * DAY_SECONDS) * 1000).toISOString() : null,
+        graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : null,
         // a dormant staging key (wrong_server) does not make this instance a staging one
         staging: payload?.type === 'staging' && state !== 'wrong_server',
         evaluatedAt: now.toISOString(),
@@ -115,7 +124,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
 }
 
 function stateOfKey(key: RingKey, input: SnapshotInput): LicenseState {
-  return stateOf(key, input.serverId, input.now, input.bridges).state;
+  return stateOf(key, input.serverId, input.now, input.facts.bridges).state;
 }
 
 /** Callers get the snapshot itself (no copy on the hot path), so nobody may change it. */

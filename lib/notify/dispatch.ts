@@ -3,12 +3,13 @@
  * had it yet, then mark it sent, or put it back to pending when the SMTP server fails.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from '../jobs/port.js';
+import type { Logger } from '../host.js';
 import { deliver } from './deliver.js';
 import type { Mailer } from './mailer.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import type { EmailContext, Renderer } from './render.js';
 import type { NotificationFacts } from './types.js';
+import { daysUntil } from '../time.js';
 
 export interface DispatchContext {
   outbox: Outbox;
@@ -29,12 +30,11 @@ export interface DispatchResult {
 }
 
 const token = (): string => randomBytes(16).toString('hex');
-const DAY_MS = 86_400_000;
 
 /** The days left as of sending: a mail held back by an outage must not count from the day it was due. */
 function asOf(facts: NotificationFacts, now: Date): NotificationFacts {
   if (!facts.expiresAt) return facts;
-  return { ...facts, daysLeft: Math.max(0, Math.ceil((Date.parse(facts.expiresAt) - now.getTime()) / DAY_MS)) };
+  return { ...facts, daysLeft: Math.max(0, daysUntil(Date.parse(facts.expiresAt) / 1000, now)) };
 }
 
 type Outcome = 'sent' | 'failed' | 'skipped';

@@ -6,7 +6,8 @@
 import { subMonths } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
 import type { LicensePayload } from '../keys/claims.js';
-import { DEFAULT_GRACE_DAYS } from '../keys/claims.js';
+import { graceEnd } from '../keys/claims.js';
+import { daysUntil } from '../time.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
 import type { DueNotification, LocArm, NotificationFacts, NotificationKind } from './types.js';
 
@@ -25,7 +26,6 @@ export interface DueResult {
   locArm: LocArm;
 }
 
-const DAY_MS = 86_400_000;
 /** states in which limits are in force (SPEC 5.1) */
 const IN_FORCE: readonly LicenseState[] = ['active', 'expiring', 'grace'];
 /** states in which the license has not reached `exp` yet */
@@ -54,15 +54,14 @@ function factsOf(input: DueInput, lid: string | null): NotificationFacts {
   const { status, currentKey, now } = input;
   const payload = currentKey?.payload ?? status.license;
   const exp = payload ? new Date(payload.exp * 1000) : null;
-  const graceDays = payload?.grace ?? DEFAULT_GRACE_DAYS;
   return {
     serverId: status.serverId,
     lid,
     licensee: payload?.licensee ?? null,
     edition: payload?.edition ?? null,
     expiresAt: exp ? exp.toISOString() : null,
-    daysLeft: exp ? Math.max(0, Math.ceil((exp.getTime() - now.getTime()) / DAY_MS)) : null,
-    graceEndsAt: exp ? new Date(exp.getTime() + graceDays * DAY_MS).toISOString() : status.details.graceEndsAt,
+    daysLeft: payload ? Math.max(0, daysUntil(payload.exp, now)) : null,
+    graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : status.details.graceEndsAt,
     loc: {
       used: status.loc.used,
       limit: status.loc.limit,

@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { MailOptions } from '../jobs/port.js';
+import type { MailOptions } from '../host.js';
 
 export interface MailMessage {
   to: string;

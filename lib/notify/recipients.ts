@@ -1,4 +1,4 @@
-import type { GlobalAdmin } from '../jobs/port.js';
+import type { GlobalAdmin } from '../host.js';
 
 export interface Recipients {
   /** addresses to mail, one per person, duplicates (by case-insensitive address) removed */

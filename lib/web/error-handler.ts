@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { isLicenseError, messages, type LicenseErrorCode } from '../errors.js';
-import type { Logger } from '../jobs/port.js';
+import type { Logger } from '../host.js';
 import { RequestRefused } from './refusal.js';
 import { PAGE_CSP } from './guard.js';
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { isLicenseError, LicenseError } from '../errors.js';
-import type { Logger } from '../jobs/port.js';
+import type { Logger } from '../host.js';
 import type { WebPort } from './port.js';
 import { formBody } from './body.js';
 import type { Csrf } from './csrf.js';

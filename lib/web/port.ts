@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
-import type { JobHealth, JobRunResult, Logger, NotificationRow } from '../jobs/port.js';
+import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
+import type { Logger } from '../host.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {

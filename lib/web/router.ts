@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Logger } from '../jobs/port.js';
+import { consoleLogger } from '../host.js';
 import type { WebPort } from './port.js';
 import { apiRoutes } from './api.js';
 import { assetRoutes } from './assets.js';
@@ -10,11 +10,6 @@ import { pageRoutes } from './page.js';
 import { renderRefusal } from './render.js';
 import { statusHandler } from './status-route.js';
 
-const consoleLogger: Logger = {
-  info: (m, d) => console.info(m, d ?? ''),
-  warn: (m, d) => console.warn(m, d ?? ''),
-  error: (m, d) => console.error(m, d ?? ''),
-};
 
 /**
  * The License Manager page, its assets and the JSON API of SPEC 8, as one Express router for the

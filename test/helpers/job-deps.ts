@@ -14,7 +14,8 @@
 import { randomUUID } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import { createJobService } from '../../lib/jobs/index.js';
-import type { GlobalAdmin, JobDeps, JobService, MailOptions } from '../../lib/jobs/port.js';
+import type { JobDeps, JobService } from '../../lib/jobs/port.js';
+import type { GlobalAdmin, MailOptions } from '../../lib/host.js';
 import type { LicensePayload } from '../../lib/keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../../lib/license/types.js';
 import { migrateLatest } from '../../lib/store/migrate.js';

@@ -33,7 +33,7 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
   let threshold = 90;
   const used = () => port.projects.reduce((sum, p) => sum + p.loc, 0);
   const snapshot = (): LicenseStatus =>
-    buildSnapshot({ serverId: o.serverId, keys: ring, bridges: [], now: o.now(), locUsed: used(), threshold }).status;
+    buildSnapshot({ serverId: o.serverId, keys: ring, facts: { bridges: [], locUsed: used(), threshold }, now: o.now() }).status;
 
   const port: MemoryPort = {
     productName: 'Code Scanner',

@@ -3,11 +3,11 @@
  * The registry reads the facts, calls these, then writes; nothing here touches the database.
  */
 import { LicenseError } from '../../errors.js';
-import { SERVER_ID_PATTERN, DEFAULT_GRACE_DAYS } from '../../keys/claims.js';
+import { SERVER_ID_PATTERN, graceEnd } from '../../keys/claims.js';
 import { endOfDayUtc } from '../payload.js';
 import { registryMessages as m } from './messages.js';
+import { DAY_MS } from '../../time.js';
 
-const DAY_MS = 86_400_000;
 /** An emergency license may be issued up to this long after the last license's grace period ended. */
 export const EMERGENCY_WINDOW_MS = 3 * DAY_MS;
 /** Plans that are not paid (compared case-insensitively); every other plan is. */
@@ -102,7 +102,7 @@ export interface EmergencyFacts {
 
 /** When the grace period of a license ends: `exp` plus its grace days (default 14). */
 export function graceEndsAt(license: { exp: number; grace?: number | null }): Date {
-  return new Date((license.exp + (license.grace ?? DEFAULT_GRACE_DAYS) * 86_400) * 1000);
+  return new Date(graceEnd({ exp: license.exp, grace: license.grace ?? undefined }) * 1000);
 }
 
 const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');

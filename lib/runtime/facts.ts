@@ -1,0 +1,20 @@
+import type { Knex } from 'knex';
+import type { SnapshotFacts } from '../license/snapshot.js';
+import { readBridges } from '../server-id/bridge-store.js';
+import { readSetting } from '../store/settings.js';
+import * as loc from '../usage/loc.js';
+
+export const DEFAULT_THRESHOLD = 90;
+
+/**
+ * What each refresh reads besides the keys. When the database cannot answer, the runtime keeps
+ * the last facts it read and evaluates them again against the clock.
+ */
+export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
+  const [bridges, locUsed, threshold] = await Promise.all([
+    readBridges(knex),
+    loc.consumption(knex),
+    readSetting<number>(knex, 'loc_threshold'),
+  ]);
+  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD };
+}

@@ -1,0 +1,52 @@
+/**
+ * What the page, the support file and the host read beyond the snapshot: each a query, judged
+ * with the snapshot's time so the page and the status agree.
+ */
+import { LicenseError } from '../errors.js';
+import { stateOf } from '../license/key-ring.js';
+import type { ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
+import { listEvents } from '../store/events.js';
+import * as loc from '../usage/loc.js';
+import { decideLimit, type LimitDecision } from '../usage/limits.js';
+import type { ServerIdChange } from '../server-id/store.js';
+import type { Runtime } from './runtime.js';
+
+/** Every key of the ring, newest first, with its state now (the key text itself is not exposed). */
+export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
+  await rt.ring.loadNew(rt.knex);
+  const status = rt.status();
+  const now = new Date(status.details.evaluatedAt);
+  const current = rt.snapshot?.current?.key;
+  const bridges = rt.facts?.bridges ?? [];
+  return rt.ring.newestFirst().map((k) => ({
+    id: k.id, lid: k.lid, licensee: k.payload?.licensee ?? '(unreadable key)', type: k.payload?.type ?? 'unknown',
+    edition: k.payload?.edition ?? '', serverId: k.payload?.serverId ?? '', exp: k.payload?.exp ?? 0, nbf: k.payload?.nbf ?? 0,
+    setBy: k.setBy, setAt: k.setAt.toISOString(), source: k.source,
+    state: stateOf(k, rt.serverId, now, bridges).state, current: k === current,
+  }));
+}
+
+export function locUsage(rt: Runtime): Promise<ProjectUsage[]> {
+  return loc.projectUsage(rt.knex, rt.status().loc.limit);
+}
+
+export async function serverIdEvents(rt: Runtime): Promise<ServerIdEvent[]> {
+  const events = await listEvents<ServerIdChange>(rt.knex, 'server_id_changed');
+  return events.map((e) => ({ at: e.at.toISOString(), oldId: e.data.oldId, newId: e.data.newId, reason: e.data.reason }));
+}
+
+export async function database(rt: Runtime): Promise<{ kind: string; version: string }> {
+  return { kind: rt.dialect.kind, version: await rt.dialect.version(rt.knex) };
+}
+
+export async function checkAnalysis(rt: Runtime, analysis: loc.Analysis): Promise<LimitDecision> {
+  const { before, after } = await loc.consumptionAfter(rt.knex, analysis);
+  return decideLimit('loc', after, rt.status(), rt.snapshot!.usable, before);
+}
+
+export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecision> {
+  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The user count must be a whole number of 0 or more.', data: { field: 'count' } });
+  }
+  return decideLimit('users', count, rt.status(), rt.snapshot!.usable);
+}

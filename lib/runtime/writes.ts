@@ -1,0 +1,48 @@
+/**
+ * The writes of the host API and the page, each `runtime.write(work)`: verify and check first
+ * (bad input changes nothing), then one write, then the refresh that makes it visible.
+ */
+import { LicenseError } from '../errors.js';
+import { verifyWith } from '../keys/verify.js';
+import { checkAcceptable } from '../license/key-ring.js';
+import { storeKey } from '../license/key-store.js';
+import type { LicenseStatus } from '../license/types.js';
+import { writeSetting } from '../store/settings.js';
+import * as loc from '../usage/loc.js';
+import type { Runtime } from './runtime.js';
+
+export interface Actor {
+  actor?: string;
+}
+
+const actorOf = (o: Actor): string => o.actor ?? 'administrator';
+
+/** SPEC 5.2: verify → evaluate → store → new snapshot; a refused key stores nothing. */
+export async function setLicense(rt: Runtime, key: string, options: Actor = {}): Promise<LicenseStatus> {
+  const verified = await verifyWith(key, rt.trusted);
+  return rt.write(async ({ knex, serverId, now }) => {
+    // NOTE: with a clock gone back, the trusted time judges expiry and orders the history.
+    checkAcceptable(verified.payload, serverId, now);
+    await storeKey(knex, verified.compact, verified.payload, actorOf(options), now);
+    rt.logger.info('License key set', { lid: verified.payload.lid, actor: actorOf(options) });
+  });
+}
+
+export async function setLocThreshold(rt: Runtime, percent: number, _options: Actor = {}): Promise<LicenseStatus> {
+  if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 1 || percent > 100) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The threshold must be a whole percentage from 1 to 100.', data: { field: 'percent' } });
+  }
+  return rt.write(({ knex }) => writeSetting(knex, 'loc_threshold', percent));
+}
+
+export function recordAnalysis(rt: Runtime, analysis: loc.Analysis): Promise<LicenseStatus> {
+  return rt.write(({ knex, dialect, now }) => loc.recordAnalysis(knex, dialect, analysis, now));
+}
+
+export function removeProject(rt: Runtime, project: string): Promise<LicenseStatus> {
+  return rt.write(({ knex, dialect }) => loc.removeProject(knex, dialect, project));
+}
+
+export function removeBranch(rt: Runtime, project: string, branch: string): Promise<LicenseStatus> {
+  return rt.write(({ knex, dialect }) => loc.removeBranch(knex, dialect, project, branch));
+}
