@@ -9,6 +9,7 @@ import { createMailer } from '../notify/mailer.js';
 import { createOutbox } from '../notify/outbox.js';
 import { recipientsOf } from '../notify/recipients.js';
 import { createRenderer } from '../notify/render.js';
+import { webhookTargets, type WebhookDispatchContext } from '../notify/webhooks/index.js';
 import { createLease } from './lease.js';
 import type { JobDeps, JobService } from './port.js';
 import { runJobOnce, type RunContext } from './run-job.js';
@@ -66,7 +67,15 @@ export function createJobService(deps: JobDeps): JobService {
     claimTimeoutMs: LEASE_TTL_MS,
     keepAlive: () => lease.renew(deps.now()),
   };
-  const ctx: RunContext = { deps, lease, outbox, store, dispatch };
+  const targets = webhookTargets(deps.webhooks);
+  const labels = new Map(targets.map((t) => [t.id, t.label]));
+  const webhooks: WebhookDispatchContext = {
+    outbox, renderer: dispatch.renderer, logger: deps.logger, now: deps.now, claimTimeoutMs: LEASE_TTL_MS, keepAlive: dispatch.keepAlive, targets,
+    get email() {
+      return dispatch.email;
+    },
+  };
+  const ctx: RunContext = { deps, lease, outbox, store, dispatch, webhooks };
 
   // NOTE: one run at a time per node: a manual runJob() during a scheduled run joins it.
   let inFlight: ReturnType<JobService['runJob']> | null = null;
@@ -97,7 +106,8 @@ export function createJobService(deps: JobDeps): JobService {
       mailer.close();
     },
 
-    notifications: async (limit = 50) => outbox.list(positive('notifications(limit)', limit)),
+    notifications: async (limit = 50) =>
+      (await outbox.list(positive('notifications(limit)', limit))).map((n) => (n.target === null ? n : { ...n, target: labels.get(n.target) ?? 'webhook (no longer configured)' })),
 
     jobRuns: async (limit = 20) => store.runs(positive('jobRuns(limit)', limit)),
 

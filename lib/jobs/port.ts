@@ -3,6 +3,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import type { LicenseStatus } from '../license/types.js';
 import type { DbKind } from '../store/connect.js';
 import type { GlobalAdmin, Logger, MailOptions } from '../host.js';
+import type { WebhookOption } from '../notify/webhooks/index.js';
 
 /** What the job and notifications need from the manager (wired in lib/manager.ts). */
 export interface JobDeps {
@@ -23,6 +24,8 @@ export interface JobDeps {
   mail?: MailOptions;
   /** node-cron expression; default: the minute and hour of start-up, every day */
   schedule?: string;
+  /** where every notification is also posted (SPEC 17.2) */
+  webhooks?: readonly WebhookOption[];
 }
 
 export interface JobRunResult {
@@ -49,6 +52,8 @@ export interface NotificationRow {
   sentAt: string | null;
   lastError: string | null;
   attempts: number;
+  /** the webhook a delivery went to (SPEC 17.2), as its format and origin; null for mail */
+  target: string | null;
 }
 
 export interface JobHealth {

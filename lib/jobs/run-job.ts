@@ -7,6 +7,7 @@ import { dueNotifications, overtakenKinds } from '../notify/due.js';
 import { dispatchPending, type DispatchContext } from '../notify/dispatch.js';
 import type { Outbox } from '../notify/outbox.js';
 import { recipientsOf } from '../notify/recipients.js';
+import { dispatchWebhooks, type WebhookDispatchContext } from '../notify/webhooks/index.js';
 import type { Lease } from './lease.js';
 import type { JobDeps, JobRunResult } from './port.js';
 import type { JobStore } from './store.js';
@@ -17,6 +18,7 @@ export interface RunContext {
   outbox: Outbox;
   store: JobStore;
   dispatch: DispatchContext;
+  webhooks: WebhookDispatchContext;
 }
 
 function outcomeOf(sent: number, failed: number, error: string | undefined): JobRunResult['outcome'] {
@@ -34,7 +36,7 @@ async function enqueueDue(ctx: RunContext): Promise<void> {
   const [history, locArm] = await Promise.all([outbox.history(lid), store.locArm()]);
   const now = deps.now();
   const result = dueNotifications({ status, currentKey, history, locArm, now });
-  await outbox.enqueue(result.due, now);
+  await outbox.enqueue(result.due, now, ctx.webhooks.targets.map((t) => t.id));
   if (lid !== null) {
     const dropped = (await outbox.supersede(lid)) + (await outbox.dropOvertaken(lid, overtakenKinds({ status, currentKey, now })));
     if (dropped > 0) deps.logger.info('pending notifications no longer true dropped', { count: dropped });
@@ -66,6 +68,9 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
           const { emails } = recipientsOf(await deps.getGlobalAdmins());
           ({ sent, failed } = await dispatchPending(ctx.dispatch, emails));
         }
+        const posted = await dispatchWebhooks(ctx.webhooks);
+        sent += posted.sent;
+        failed += posted.failed;
       } finally {
         await lease.release();
       }

@@ -20,6 +20,8 @@ export interface OutboxRow {
   lid: string | null;
   facts: NotificationFacts;
   attempts: number;
+  /** the webhook this row posts to, or null for the mail to administrators */
+  target: string | null;
 }
 
 interface DbRow {
@@ -34,6 +36,7 @@ interface DbRow {
   last_error: string | null;
   created_at: number | string;
   sent_at: number | string | null;
+  target: string | null;
 }
 
 /** pg returns BIGINT and COUNT as strings */
@@ -41,7 +44,7 @@ const num = (v: unknown): number => Number(v ?? 0);
 const iso = (ms: unknown): string => new Date(num(ms)).toISOString();
 
 function toOutboxRow(r: DbRow): OutboxRow {
-  return { id: num(r.id), dedupKey: r.dedup_key, kind: r.kind as NotificationKind, lid: r.lid, facts: JSON.parse(r.data), attempts: num(r.attempts) };
+  return { id: num(r.id), dedupKey: r.dedup_key, kind: r.kind as NotificationKind, lid: r.lid, facts: JSON.parse(r.data), attempts: num(r.attempts), target: r.target ?? null };
 }
 
 function toNotificationRow(r: DbRow): NotificationRow {
@@ -56,16 +59,20 @@ function toNotificationRow(r: DbRow): NotificationRow {
     sentAt: r.sent_at === null ? null : iso(r.sent_at),
     lastError: r.last_error,
     attempts: num(r.attempts),
+    target: r.target ?? null,
   };
 }
 
 export interface Outbox {
-  /** records due notifications; a key already present is left alone. Returns nothing useful on purpose: count pending instead. */
-  enqueue(items: readonly DueNotification[], now: Date): Promise<void>;
+  /**
+   * records due notifications, and a row per webhook target for each (SPEC 17.2); a key already
+   * present is left alone. Returns nothing useful on purpose: count pending instead.
+   */
+  enqueue(items: readonly DueNotification[], now: Date, targets?: readonly string[]): Promise<void>;
   /** de-duplication keys recorded for a license */
   history(lid: string | null): Promise<Set<string>>;
   /** rows that may be claimed: pending, or stuck in sending since `staleBefore` or earlier (a node died mid-send) */
-  claimable(staleBefore: Date): Promise<OutboxRow[]>;
+  claimable(staleBefore: Date, channel?: 'mail' | 'webhook'): Promise<OutboxRow[]>;
   claim(id: number, token: string, now: Date, staleBefore: Date): Promise<boolean>;
   /** addresses (lower-case) already handled for a notification: delivered or refused for good */
   handled(id: number): Promise<Set<string>>;
@@ -93,9 +100,9 @@ export function createOutbox(knex: Knex): Outbox {
     q.where((w) => w.where('status', 'pending').orWhere((s) => s.where('status', 'sending').andWhere('claimed_at', '<=', staleBefore.getTime())));
 
   return {
-    async enqueue(items, now) {
+    async enqueue(items, now, targets = []) {
       if (items.length === 0) return;
-      const rows = items.map((n) => ({
+      const rows = items.flatMap((n) => [{ ...n, target: null as string | null }, ...targets.map((target) => ({ ...n, dedupKey: `${n.dedupKey}>${target}`, target }))]).map((n) => ({
         dedup_key: n.dedupKey,
         kind: n.kind,
         lid: n.lid,
@@ -104,6 +111,7 @@ export function createOutbox(knex: Knex): Outbox {
         recipients: 0,
         attempts: 0,
         created_at: now.getTime(),
+        target: n.target,
       }));
       await knex(T).insert(rows).onConflict('dedup_key').ignore();
     },
@@ -114,8 +122,11 @@ export function createOutbox(knex: Knex): Outbox {
       return new Set(rows.map((r) => r.dedup_key));
     },
 
-    async claimable(staleBefore) {
-      const rows: DbRow[] = await claimableWhere(knex(T).select('*'), staleBefore).orderBy('id', 'asc');
+    async claimable(staleBefore, channel = 'mail') {
+      const query = claimableWhere(knex(T).select('*'), staleBefore);
+      if (channel === 'mail') query.whereNull('target');
+      else query.whereNotNull('target');
+      const rows: DbRow[] = await query.orderBy('id', 'asc');
       return rows.map(toOutboxRow);
     },
 

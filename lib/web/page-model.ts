@@ -125,6 +125,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       sent: n.sentAt ? formatDateTime(n.sentAt) : '—',
       attempts: n.attempts,
       failed: n.status !== 'sent' && n.lastError !== null,
+      webhook: n.target ?? null,
     })) ?? null,
     health: health && {
       mailConfigured: health.mailConfigured,

@@ -157,7 +157,7 @@ export interface JobHarness {
 export async function jobHarness(
   db: TestDb,
   world: World,
-  options: { mail?: MailOptions; schedule?: string } = {},
+  options: { mail?: MailOptions; schedule?: string; webhooks?: JobDeps['webhooks'] } = {},
 ): Promise<JobHarness> {
   const knex = knexFactory(db.config);
   await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
@@ -181,6 +181,7 @@ export async function jobHarness(
     getGlobalAdmins: async () => world.admins.map((a) => ({ ...a })),
     ...(options.mail ? { mail: options.mail } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
+    ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   };
   const jobs = createJobService(deps);
   return {
