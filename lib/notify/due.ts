@@ -7,9 +7,9 @@ import { subMonths } from 'date-fns';
 import { UTCDate } from '@date-fns/utc';
 import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
-import { daysUntil } from '../time.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
 import type { DueNotification, LocArm, NotificationFacts, NotificationKind } from './types.js';
+import { daysLeftThrough, lastValidDay } from '../license/dates.js';
 
 export interface DueInput {
   status: LicenseStatus;
@@ -60,7 +60,7 @@ function factsOf(input: DueInput, lid: string | null): NotificationFacts {
     licensee: payload?.licensee ?? null,
     edition: payload?.edition ?? null,
     expiresAt: exp ? exp.toISOString() : null,
-    daysLeft: payload ? Math.max(0, daysUntil(payload.exp, now)) : null,
+    daysLeft: payload ? Math.max(0, daysLeftThrough(lastValidDay(payload.exp), now)) : null,
     graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : status.details.graceEndsAt,
     loc: {
       used: status.loc.used,

@@ -6,6 +6,7 @@
 import { viewsDir as packageViewsDir } from '../package-root.js';
 import { join } from 'node:path';
 import ejs from 'ejs';
+import { formatDay, lastValidDay } from '../license/dates.js';
 import type { NotificationFacts, NotificationKind } from './types.js';
 
 export interface EmailContext {
@@ -22,8 +23,16 @@ export interface RenderedEmail {
 
 /** Dates in emails: a calendar day in UTC, the time zone `exp` is counted in. */
 export function formatDate(isoDate: string | null): string {
+  return formatDay(isoDate);
+}
+
+/**
+ * The last day an end instant (`exp`, or the end of grace) leaves valid, formatted: the one
+ * date convention of SPEC 16, so the email says what the page and the CLI say.
+ */
+export function lastDay(isoDate: string | null): string {
   if (!isoDate) return '—';
-  return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(isoDate));
+  return formatDay(lastValidDay(Math.round(Date.parse(isoDate) / 1000)));
 }
 
 export function formatNumber(n: number | null): string {
@@ -40,10 +49,10 @@ export function formatDays(n: number | null): string {
 const subjects: Record<NotificationKind, (f: NotificationFacts, product: string) => string> = {
   // NOTE: the days left, not "two months" / "one month": a key set with ten days left (an
   // emergency license) gets the one-month reminder, and it must not say "in one month".
-  'expiry-2m': (f, p) => `${p}: the license expires on ${formatDate(f.expiresAt)}, in ${formatDays(f.daysLeft)}`,
-  'expiry-1m': (f, p) => `${p}: the license expires on ${formatDate(f.expiresAt)}, in ${formatDays(f.daysLeft)}`,
+  'expiry-2m': (f, p) => `${p}: the license is valid until ${lastDay(f.expiresAt)}, ${formatDays(f.daysLeft)} left`,
+  'expiry-1m': (f, p) => `${p}: the license is valid until ${lastDay(f.expiresAt)}, ${formatDays(f.daysLeft)} left`,
   'loc-threshold': (f, p) => `${p}: ${f.loc.percent ?? 0}% of the licensed lines of code are used`,
-  grace: (f, p) => `${p}: the license has expired, grace period until ${formatDate(f.graceEndsAt)}`,
+  grace: (f, p) => `${p}: the license has expired; commercial features stay on through ${lastDay(f.graceEndsAt)}`,
   expired: (f, p) => `${p}: the license has expired`,
   test: (_f, p) => `${p}: test email from the License Manager`,
 };
@@ -74,6 +83,7 @@ export function createRenderer(viewsDir: string = join(packageViewsDir, 'emails'
         serverId: context.serverId || facts.serverId,
         pageUrl: context.pageUrl,
         date: formatDate,
+        lastDay,
         number: formatNumber,
         days: formatDays,
       };

@@ -30,8 +30,9 @@ withDbs(
       for (const body of [html, text]) {
         expect(body).to.include(PRODUCT);
         expect(body).to.include(SERVER_ID);
-        expect(body).to.include('31 March 2027'); // exp
-        expect(body).to.include('14 April 2027'); // end of grace
+        expect(body).to.include('valid until 30 March 2027'); // the last valid day: exp − 1 s
+        expect(body).to.include('through 13 April 2027'); // the last day of grace
+        expect(body).to.not.include('31 March 2027');
         expect(body).to.include('59 days');
         expect(body).to.include(lid);
         expect(body).to.include('412,345');
@@ -43,17 +44,17 @@ withDbs(
       expect(text).to.include('Globex & Sons');
     });
 
-    it('say "1 day" and that the features stop on exp for a license without grace days', async () => {
+    it('say "1 day" and that the features stop after the last day for a license without grace days', async () => {
       const world = createWorld({ now: '2027-03-30T00:00:00Z', admins: ADMINS });
       world.setLicense({ exp: '2027-03-31T00:00:00Z', grace: 0, setAt: '2027-03-30T00:00:00Z' });
       h = await mailed.start(world);
       await h.jobs.runJob();
 
       const { html, text } = parts(mailed.smtp.messages[0]);
-      expect(html).to.include('in <strong>1 day</strong>.');
-      expect(text).to.include('in 1 day.');
+      expect(html).to.include('valid until <strong>30 March 2027</strong>: <strong>1 day</strong> left.');
+      expect(text).to.include('valid until 30 March 2027: 1 day left.');
       for (const body of [html, text]) {
-        expect(body).to.include('On that date the licensed features stop.');
+        expect(body).to.include('After that day the licensed features stop.');
         expect(body).to.not.include('grace period');
       }
     });
@@ -71,6 +72,8 @@ withDbs(
         expect(body).to.include('95%');
         expect(body).to.include('90%');
         expect(body).to.include('1 January 2027');
+        expect(body).to.include('31 December 2027'); // valid until: exp − 1 s
+        expect(body).to.not.include('1 January 2028');
         expect(body).to.include(SERVER_ID);
         expect(body).to.include(PAGE_URL);
       }

@@ -37,7 +37,7 @@ withDbs('the job through the license manager', (dbs) => {
       mail: mailTo(smtp.url),
       getGlobalAdmins: async () => ADMINS,
     });
-    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 26 days']);
+    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 26 days left']);
     expect(subjects('grace@example.com')).to.have.length(1);
     const [first] = await lm.jobs.jobRuns();
     expect(first).to.include({ ran: true, outcome: 'ok', sent: 1, startedAt: '2027-03-05T09:00:00.000Z' });
@@ -53,7 +53,7 @@ withDbs('the job through the license manager', (dbs) => {
     clock.set('2027-03-31T09:00:00Z');
     await lm.runJob();
     await lm.runJob();
-    expect(subjects('ada@example.com').slice(2)).to.deep.equal(['Acme Code Scanner: the license has expired, grace period until 14 April 2027']);
+    expect(subjects('ada@example.com').slice(2)).to.deep.equal(['Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027']);
     expect(await lm.jobs.locHistory()).to.deep.equal([
       { day: '2027-03-05', used: 0 },
       { day: '2027-03-06', used: 950 },
@@ -68,16 +68,16 @@ withDbs('the job through the license manager', (dbs) => {
     const options = { licenseKey: await trialKey(), mail: mailTo(smtp.url), getGlobalAdmins: async () => ADMINS };
     const a = await managers.start(db, vendor, clock, options);
     const b = await managers.start(db, vendor, clock, options);
-    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 59 days']);
+    expect(subjects('ada@example.com')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 59 days left']);
 
     for (const at of ['2027-02-28T09:00:00Z', '2027-02-28T09:00:01Z', '2027-03-31T09:00:00Z', '2027-04-14T09:00:00Z']) {
       clock.set(at);
       await Promise.all([a.runJob(), b.runJob(), a.runJob(), b.runJob()]);
     }
     const expected = [
-      'Acme Code Scanner: the license expires on 31 March 2027, in 59 days',
-      'Acme Code Scanner: the license expires on 31 March 2027, in 31 days',
-      'Acme Code Scanner: the license has expired, grace period until 14 April 2027',
+      'Acme Code Scanner: the license is valid until 30 March 2027, 59 days left',
+      'Acme Code Scanner: the license is valid until 30 March 2027, 31 days left',
+      'Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027',
       'Acme Code Scanner: the license has expired',
     ];
     expect(subjects('ada@example.com')).to.deep.equal(expected);

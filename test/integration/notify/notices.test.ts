@@ -26,8 +26,8 @@ withDbs('grace and expired notices, LOC threshold notices', (dbs) => {
     world.setLicense({ exp: '2027-03-31T00:00:00Z', grace: 14 });
     await start(world);
 
-    expect(await run(world, '2027-03-30T23:59:59.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 1 day']);
-    expect(await run(world, '2027-03-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license has expired, grace period until 14 April 2027']);
+    expect(await run(world, '2027-03-30T23:59:59.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 1 day left']);
+    expect(await run(world, '2027-03-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027']);
     expect(await run(world, '2027-04-05T00:00:00.000Z')).to.deep.equal([]);
     expect(await run(world, '2027-04-13T23:59:59.000Z')).to.deep.equal([]);
     expect(await run(world, '2027-04-14T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license has expired']);

@@ -126,8 +126,8 @@ withDbs('SMTP outage and recovery', (dbs) => {
     world.setNow('2027-03-01T00:00:00Z');
     expect(await h.jobs.runJob()).to.include({ outcome: 'ok', sent: 1, pending: 0 });
     expect(smtp.messages.map((m) => m.parsed!.subject)).to.deep.equal([
-      'Acme Code Scanner: the license expires on 31 March 2027, in 30 days',
-      'Acme Code Scanner: the license expires on 31 March 2027, in 30 days',
+      'Acme Code Scanner: the license is valid until 30 March 2027, 30 days left',
+      'Acme Code Scanner: the license is valid until 30 March 2027, 30 days left',
     ]);
     expect((await h.jobs.notifications()).map((n) => [n.kind, n.status])).to.deep.equal([
       ['expiry-1m', 'sent'],

@@ -34,7 +34,7 @@ withDbs('expiry reminders', (dbs) => {
     await start(world);
 
     expect(await runAt(world, '2027-01-30T23:59:59.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 59 days']);
+    expect(await runAt(world, '2027-01-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 59 days left']);
     expect(mailed.smtp.to('grace@example.com')).to.have.length(1);
     expect(mailed.smtp.messages).to.have.length(2);
 
@@ -50,7 +50,7 @@ withDbs('expiry reminders', (dbs) => {
 
     expect(await runAt(world, '2027-02-01T00:00:00.000Z')).to.have.length(1); // the two-month one
     expect(await runAt(world, '2027-02-27T23:59:59.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 31 days left']);
     expect(await runAt(world, '2027-03-01T00:00:00.000Z')).to.deep.equal([]);
     expect(await runAt(world, '2027-03-30T23:59:59.000Z')).to.deep.equal([]);
     expect(mailed.smtp.to('ada@example.com')).to.have.length(2);
@@ -61,7 +61,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-03-05T10:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-03-05T10:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 26 days']);
+    expect(await runAt(world, '2027-03-05T10:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 26 days left']);
     expect(await runAt(world, '2027-03-20T10:00:00.000Z')).to.deep.equal([]);
   });
 
@@ -70,7 +70,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-02-28T00:00:01Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-02-28T00:00:01.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
+    expect(await runAt(world, '2027-02-28T00:00:01.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 31 days left']);
   });
 
   it('gives a key set between two months and one month before exp the two-month reminder at once, then the one-month reminder on its date', async () => {
@@ -78,8 +78,8 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2027-02-10T00:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-02-10T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 49 days']);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 31 days']);
+    expect(await runAt(world, '2027-02-10T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 49 days left']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 31 days left']);
   });
 
   it('catches up a reminder missed on its day at the next run', async () => {
@@ -88,7 +88,7 @@ withDbs('expiry reminders', (dbs) => {
     await start(world);
 
     // no run on 31 January: the host was down for three days
-    expect(await runAt(world, '2027-02-03T08:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 56 days']);
+    expect(await runAt(world, '2027-02-03T08:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 56 days left']);
   });
 
   it('sends only the one-month reminder when the first run after the two-month date comes after the one-month date', async () => {
@@ -96,7 +96,7 @@ withDbs('expiry reminders', (dbs) => {
     world.setLicense({ exp: EXP, setAt: '2026-04-01T00:00:00Z' });
     await start(world);
 
-    expect(await runAt(world, '2027-03-02T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 31 March 2027, in 29 days']);
+    expect(await runAt(world, '2027-03-02T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 29 days left']);
   });
 
   it('reminds again for a new license (once per license ID)', async () => {
@@ -107,7 +107,7 @@ withDbs('expiry reminders', (dbs) => {
 
     world.setLicense({ exp: '2027-04-30T00:00:00Z', setAt: '2027-02-01T00:00:00Z' });
     expect(await runAt(world, '2027-02-01T00:00:00.000Z')).to.deep.equal([]);
-    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license expires on 30 April 2027, in 61 days']);
+    expect(await runAt(world, '2027-02-28T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 29 April 2027, 61 days left']);
   });
 
   it('records every reminder as a sent notification row with its recipients', async () => {
