@@ -1,13 +1,19 @@
 import type { LicenseStatus } from '../license/types.js';
+import { graceSentence, keyDates } from '../license/dates.js';
 import { daysText, formatDate, formatNumber, lastValidDay } from './format.js';
 
 export type Tone = 'staging' | 'danger' | 'warning' | 'info' | 'success';
+/** What a banner lets the administrator do about it: request a key (text to copy) or paste one. */
+export type BannerAction = 'request' | 'paste';
 export interface Banner {
   tone: Tone;
   title: string;
   text: string;
   code: string;
+  actions: BannerAction[];
 }
+
+const RENEW: BannerAction[] = ['request', 'paste'];
 
 /** Warning codes of status() that a banner below already says, in better words. */
 const COVERS: Record<string, string> = {
@@ -34,60 +40,65 @@ const WARNING_TITLES: Record<string, string> = {
  */
 export function bannersOf(s: LicenseStatus): Banner[] {
   const banners: Banner[] = [];
+  const push = (b: Omit<Banner, 'actions'> & { actions?: BannerAction[] }) => banners.push({ actions: [], ...b });
   const l = s.license;
   const ends = l ? lastValidDay(l.exp) : '';
+  const dates = l ? keyDates(l, new Date(s.details.evaluatedAt)) : null;
   const warning = (code: string) => s.warnings.find((w) => w.code === code)?.message;
   if (s.details.staging) {
-    banners.push({ tone: 'staging', code: 'staging', title: 'STAGING', text: 'This instance runs on a staging license. It is not licensed for production use.' });
+    push({ tone: 'staging', code: 'staging', title: 'STAGING', text: 'This instance runs on a staging license. It is not licensed for production use.' });
   }
   switch (s.state) {
     case 'none':
-      banners.push({ tone: 'info', code: 'none', title: 'No license installed', text: 'Commercial features are off. Paste the license key you received from your vendor in “Set new license” below.' });
+      push({ tone: 'info', code: 'none', title: 'No license installed', text: 'Commercial features are off. Paste the license key you received from your vendor, or request one.', actions: ['paste', 'request'] });
       break;
     case 'invalid':
-      banners.push({ tone: 'danger', code: 'invalid', title: 'The license key is not valid', text: `${warning('LICENSE_INVALID') ?? 'The installed key does not verify.'} Commercial features are off; set a new license below.` });
+      push({ tone: 'danger', code: 'invalid', title: 'The license key is not valid', text: `${warning('LICENSE_INVALID') ?? 'The installed key does not verify.'} Commercial features are off until a new license is set.`, actions: RENEW });
       break;
     case 'wrong_server':
-      banners.push({
+      push({
         tone: 'danger', code: 'wrong_server', title: 'License issued for another server',
         text: `The license was issued for server ID ${l?.serverId ?? 'unknown'}, but this server's ID is ${s.serverId}. Request a license for ${s.serverId}.`,
+        actions: RENEW,
       });
       break;
     case 'not_yet_valid':
-      banners.push({ tone: 'warning', code: 'not_yet_valid', title: 'License not valid yet', text: `The license becomes valid on ${l ? formatDate(l.nbf) : '—'}.` });
+      push({ tone: 'warning', code: 'not_yet_valid', title: 'License not valid yet', text: `The license starts on ${l ? formatDate(l.nbf) : '—'}. Commercial features are off until then.` });
       break;
     case 'expiring':
-      banners.push({ tone: 'warning', code: 'expiring', title: 'License expiring soon', text: `The license ends on ${ends} (${daysText(s.details.daysLeft)}). Request a renewal to keep commercial features on.` });
+      push({ tone: 'warning', code: 'expiring', title: 'License expiring soon', text: `The license is valid until ${ends} (${daysText(dates!.daysLeft)}). Request a renewal to keep commercial features on.`, actions: RENEW });
       break;
     case 'grace':
-      banners.push({
+      push({
         tone: 'danger', code: 'grace', title: 'License expired — grace period',
-        text: `The license ended on ${ends}. Commercial features stay on until ${formatDate(s.details.graceEndsAt)}; set a renewed license before then.`,
+        text: `The license was valid until ${ends}. Grace period: ${graceSentence(dates!)}. Set a renewed license before then.`,
+        actions: RENEW,
       });
       break;
     case 'expired':
-      banners.push({ tone: 'danger', code: 'expired', title: 'License expired', text: `The license ended on ${ends} and its grace period is over. Commercial features are off until a new license is set.` });
+      push({ tone: 'danger', code: 'expired', title: 'License expired', text: `The license was valid until ${ends} and its grace period is over. Commercial features are off until a new license is set.`, actions: RENEW });
       break;
     default:
       break;
   }
   const { used, limit, percent, threshold, softCap } = s.loc;
   if (limit !== null && used > limit && softCap) {
-    banners.push({
+    push({
       tone: 'warning', code: 'loc_soft_cap_overage', title: 'Over the licensed lines of code',
       text: `${formatNumber(used)} lines of code are in use, ${formatNumber(used - limit)} over the limit of ${formatNumber(limit)}. Your license allows this (true-up); the overage is settled at renewal.`,
     });
   } else if (limit !== null && used >= limit && !softCap) {
-    banners.push({
+    push({
       tone: 'danger', code: 'loc_limit_reached', title: 'Lines of code limit reached',
       text: `${formatNumber(used)} of ${formatNumber(limit)} licensed lines of code are in use: analyses that add code are refused.`,
+      actions: ['request'],
     });
   } else if (percent !== null && percent >= threshold) {
-    banners.push({ tone: 'warning', code: 'loc_threshold', title: 'Lines of code above your threshold', text: `${percent}% of the licensed lines of code are in use (threshold ${threshold}%).` });
+    push({ tone: 'warning', code: 'loc_threshold', title: 'Lines of code above your threshold', text: `${percent}% of the licensed lines of code are in use (threshold ${threshold}%).` });
   }
   const said = new Set(banners.map((b) => COVERS[b.code]));
   for (const w of s.warnings) {
-    if (!said.has(w.code)) banners.push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message });
+    if (!said.has(w.code)) push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' ? ['request'] : [] });
   }
   return banners;
 }

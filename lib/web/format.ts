@@ -1,18 +1,26 @@
 /** Display formats of the page: fixed locale and UTC, so every administrator reads the same. */
+import { lastValidDay as lastDayOf } from '../license/dates.js';
 
-const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+const dateFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
+const shortDayFmt = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' });
 const dateTimeFmt = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
 });
 const numberFmt = new Intl.NumberFormat('en-US');
 
-/** "31 Dec 2027" (UTC) from a Date, an ISO string or Unix seconds; "—" when missing or unreadable. */
+/** "31 December 2027" (UTC) from a Date, an ISO string or Unix seconds; "—" when missing or unreadable. */
 export function formatDate(value: Date | string | number | null | undefined): string {
   const d = toDate(value);
   return d ? dateFmt.format(d) : '—';
 }
 
-/** "31 Dec 2027, 14:05 UTC". */
+/** "23 Aug" (UTC): the chart's axis. */
+export function formatShortDay(value: Date | string | number | null | undefined): string {
+  const d = toDate(value);
+  return d ? shortDayFmt.format(d) : '—';
+}
+
+/** "31 December 2027, 14:05 UTC". */
 export function formatDateTime(value: Date | string | number | null | undefined): string {
   const d = toDate(value);
   return d ? `${dateTimeFmt.format(d)} UTC` : '—';
@@ -34,20 +42,13 @@ const trim = (n: number) => (n >= 100 ? String(Math.round(n)) : String(Math.roun
 
 function toDate(value: Date | string | number | null | undefined): Date | null {
   if (value === null || value === undefined || value === '') return null;
-  const d = value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(value);
+  const d = value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-/** The last valid day of a license: `exp` is the midnight that ends it (SPEC 10). */
+/** The last valid day of a license, formatted (SPEC 16: `exp` − 1 s, UTC). */
 export function lastValidDay(exp: number): string {
-  return formatDate(exp - 1);
+  return formatDate(lastDayOf(exp));
 }
 
-/** "12 days left", "ends today", "ended 3 days ago". */
-export function daysText(days: number | null): string {
-  if (days === null) return '';
-  if (days > 1) return `${days} days left`;
-  if (days === 1) return '1 day left';
-  if (days === 0) return 'ends today';
-  return `ended ${-days} day${days === -1 ? '' : 's'} ago`;
-}
+export { daysLeftText as daysText } from '../license/dates.js';

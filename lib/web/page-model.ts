@@ -1,8 +1,10 @@
 import type { LicenseState, LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
 import type { JobHealth, NotificationRow } from '../jobs/port.js';
 import { isUsable } from '../license/evaluate.js';
-import { historyChart } from './chart.js';
-import { bannersOf, type Tone } from './banners.js';
+import { keyDates, graceSentence } from '../license/dates.js';
+import { historyChart, HISTORY_DAYS } from './chart.js';
+import { bannersOf } from './banners.js';
+import { headerBadge, STATE_LABELS, usersOf } from './badge.js';
 import { daysText, formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
 
 /** What the page's sections were loaded with; null when that source failed (the page still shows). */
@@ -24,8 +26,10 @@ export interface PageContext {
   /** the mount path, '' at the root */
   base: string;
   csrfToken: string;
-  /** a sentence after a successful form post */
-  flash: string | null;
+  /** the outcome of the last action: shown first, in view and focused */
+  flash: { tone: 'success' | 'danger' | 'info'; text: string; undo?: { lid: string; label: string } } | null;
+  /** whether the audit-trail section (views/partials/audit.ejs) is there to include */
+  hasAudit?: boolean;
   /** a refused form keeps what was typed and says why next to it */
   forms: {
     license?: { value: string; error: string; code: string };
@@ -33,17 +37,6 @@ export interface PageContext {
     testEmail?: { error: string };
   };
 }
-
-const STATE_LABELS: Record<LicenseState, { label: string; tone: Tone }> = {
-  none: { label: 'No license', tone: 'info' },
-  invalid: { label: 'Invalid', tone: 'danger' },
-  wrong_server: { label: 'Issued for another server', tone: 'danger' },
-  not_yet_valid: { label: 'Not valid yet', tone: 'warning' },
-  active: { label: 'Active', tone: 'success' },
-  expiring: { label: 'Expiring soon', tone: 'warning' },
-  grace: { label: 'In grace period', tone: 'danger' },
-  expired: { label: 'Expired', tone: 'danger' },
-};
 
 const TABLE_ROWS = 50;
 
@@ -65,14 +58,20 @@ export function pageModel(data: PageData, ctx: PageContext) {
   const { used, limit, percent, threshold, softCap } = s.loc;
   const usage = data.usage;
   const health = data.health;
+  const evaluatedAt = new Date(s.details.evaluatedAt);
+  const dates = l ? keyDates(l, evaluatedAt) : null;
+  const users = usersOf(s);
   return {
     ...ctx,
     assets: `${ctx.base}/assets`,
     api: `${ctx.base}/api`,
     serverId: s.serverId,
     state: { code: s.state, ...state },
+    badge: headerBadge(s),
+    staging: s.details.staging,
     banners: bannersOf(s),
-    license: l && {
+    requestText: requestText(ctx, s),
+    license: l && dates && {
       licensee: l.licensee,
       edition: l.edition,
       type: l.type,
@@ -80,9 +79,14 @@ export function pageModel(data: PageData, ctx: PageContext) {
       sub: l.sub,
       serverId: l.serverId,
       validFrom: formatDate(l.nbf),
+      notStarted: s.state === 'not_yet_valid',
       lastDay: lastValidDay(l.exp),
-      daysLeft: daysText(s.details.daysLeft),
-      graceEnds: s.details.graceEndsAt ? formatDate(s.details.graceEndsAt) : null,
+      daysLeft: dates.daysLeft > 0 ? daysText(dates.daysLeft) : '',
+      grace: dates.graceDays === 0
+        ? 'None: commercial features stop after the last valid day'
+        : s.state === 'grace'
+          ? `Now: ${graceSentence(dates)}`
+          : `${dates.graceDays} day${dates.graceDays === 1 ? '' : 's'} after the last valid day, through ${formatDate(dates.graceUntil)}`,
       bridgeUntil: s.details.bridgeUntil ? formatDate(s.details.bridgeUntil) : null,
       features: l.features,
       users: l.limits.users === undefined ? 'Unlimited' : formatNumber(l.limits.users),
@@ -98,7 +102,16 @@ export function pageModel(data: PageData, ctx: PageContext) {
       tone: limit !== null && used >= limit ? 'danger' : percent !== null && percent >= threshold ? 'warning' : 'ok',
       softCap,
     },
+    users: users && {
+      used: formatNumber(users.used),
+      limit: users.limit === null || users.limit === undefined ? 'Unlimited' : formatNumber(users.limit),
+      unlimited: users.limit === null || users.limit === undefined,
+      percent: users.limit ? Math.round((users.used / users.limit) * 1000) / 10 : null,
+      fill: users.limit ? Math.min(100, Math.round((users.used / users.limit) * 100)) : 0,
+      tone: users.limit !== null && users.limit !== undefined && users.used > users.limit ? (softCap ? 'warning' : 'danger') : 'ok',
+    },
     chart: data.history && historyChart(endingNow(data.history, s), limit, threshold),
+    historyDays: HISTORY_DAYS,
     historyAvailable: data.history !== null,
     keys: data.keys?.map((k) => ({
       lid: k.lid,
@@ -109,7 +122,9 @@ export function pageModel(data: PageData, ctx: PageContext) {
       lastDay: lastValidDay(k.exp),
       setBy: k.setBy,
       setAt: formatDateTime(k.setAt),
-      source: k.source === 'config' ? 'configuration' : 'set on this page',
+      // NOTE: the ring does not know whether a database key came from the page, the API or the
+      // CLI, so only a configuration key says where it came from.
+      source: k.source === 'config' ? 'from the configuration' : null,
       // a staging key for this database's staging copy waits here until the next copy
       dormant: k.type === 'staging' && k.state === 'wrong_server',
       state: k.type === 'staging' && k.state === 'wrong_server' ? 'Dormant (for the staging copy)' : STATE_LABELS[k.state]?.label ?? k.state,
@@ -167,11 +182,9 @@ export function endingNow(history: readonly { day: string; used: number }[], s: 
   return [...past, { day: today, used: s.loc.used }];
 }
 
-/** The "Request a new license" mailto: with what the vendor needs to issue a key. */
-function requestLink(ctx: PageContext, s: LicenseStatus): string | null {
-  if (!ctx.supportEmail) return null;
-  const subject = `License request for server ID ${s.serverId}`;
-  const body = [
+/** The text of a license request: what the vendor needs to issue a key (mailto body and copy). */
+function requestText(ctx: PageContext, s: LicenseStatus): string {
+  return [
     'Hello,',
     '',
     `Please issue a new license for this ${ctx.productName} instance.`,
@@ -182,6 +195,13 @@ function requestLink(ctx: PageContext, s: LicenseStatus): string | null {
     `Current license ID: ${s.license?.lid ?? 'none'}`,
     `Licensee: ${s.license?.licensee ?? ''}`,
     '',
-  ].join('\r\n');
+  ].join('\n');
+}
+
+/** The "Request a new license" mailto: with what the vendor needs to issue a key. */
+function requestLink(ctx: PageContext, s: LicenseStatus): string | null {
+  if (!ctx.supportEmail) return null;
+  const subject = `License request for server ID ${s.serverId}`;
+  const body = requestText(ctx, s).replace(/\n/g, '\r\n');
   return `mailto:${encodeURIComponent(ctx.supportEmail).replace(/%40/g, '@')}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
 }

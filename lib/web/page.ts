@@ -9,7 +9,10 @@ import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
 import { keyFrom, percentFrom } from './validate.js';
 
-type Forms = PageContext['forms'];
+type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
+
+/** The addresses forms post to; a GET of one redirects to the page. */
+const FORM_PATHS = ['/license', '/loc-threshold', '/test-email'];
 
 /** One section's data, or null when its source fails: the rest of the page still shows. */
 async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): Promise<T | null> {
@@ -21,21 +24,27 @@ async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): 
   }
 }
 
+type Flash = NonNullable<PageContext['flash']>;
+
 /** Sentences after a redirect-after-post; `done` picks one, nothing from the query is echoed. */
-function flashOf(req: Request): string | null {
+function flashOf(req: Request): Flash | null {
+  const ok = (text: string): Flash => ({ tone: 'success', text });
   switch (req.query.done) {
     case 'license':
-      return 'The new license is set.';
+      return ok('The new license is set.');
     case 'threshold':
-      return 'The threshold is saved.';
+      return ok('The threshold is saved.');
     case 'test-email': {
       const n = Number(typeof req.query.recipients === 'string' && /^\d{1,6}$/.test(req.query.recipients) ? req.query.recipients : NaN);
-      return Number.isNaN(n) ? 'The test email was sent.' : `A test email was sent to ${n} administrator${n === 1 ? '' : 's'}.`;
+      return ok(Number.isNaN(n) ? 'The test email was sent.' : `A test email was sent to ${n} administrator${n === 1 ? '' : 's'}.`);
     }
     default:
       return null;
   }
 }
+
+/** A refused action's outcome, at the top of the page like a success (the field says it too). */
+const refused = (what: string, message: string): Flash => ({ tone: 'danger', text: `${what}: ${message}` });
 
 /**
  * The License Manager page and its plain HTML forms: each form posts, then redirects back
@@ -62,15 +71,15 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
         supportEmail: port.supportEmail,
         base: req.baseUrl,
         csrfToken: csrf.issue(req, res),
-        flash: status === 200 ? flashOf(req) : null,
+        flash: status === 200 ? flashOf(req) : forms.flash ?? null,
         forms,
       }),
     );
     res.status(status).set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
   }
 
-  const back = (req: Request, res: Response, query: string, anchor: string) =>
-    res.redirect(303, `${req.baseUrl}/?${query}#${anchor}`);
+  // NOTE: #outcome brings the sentence into view without script; the script also focuses it.
+  const back = (req: Request, res: Response, query: string) => res.redirect(303, `${req.baseUrl}/?${query}#outcome`);
 
   /** Form posts: parse the form, then refuse anything without a valid token. */
   const checked = [
@@ -86,9 +95,9 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       await port.setLicense(keyFrom(req.body), { actor: port.actorOf(req) });
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code } });
+      return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code }, flash: refused('The license was not set', err.message) });
     }
-    back(req, res, 'done=license', 'license-title');
+    back(req, res, 'done=license');
   });
 
   page.post('/loc-threshold', ...checked, async (req, res) => {
@@ -97,9 +106,9 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       await port.setLocThreshold(percentFrom(req.body, true), { actor: port.actorOf(req) });
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { threshold: { value: typed, error: err.message } });
+      return show(req, res, err.status, { threshold: { value: typed, error: err.message }, flash: refused('The threshold was not saved', err.message) });
     }
-    back(req, res, 'done=threshold', 'loc-title');
+    back(req, res, 'done=threshold');
   });
 
   page.post('/test-email', ...checked, async (req, res) => {
@@ -110,10 +119,13 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       // The SMTP error may name hosts or users: log it, show a sentence.
       const error = isLicenseError(err) ? err.message : 'The test email could not be sent. The details are in the server log.';
       if (!isLicenseError(err)) logger.error('license-manager: test email failed', { error: err instanceof Error ? err.message : String(err) });
-      return show(req, res, isLicenseError(err) ? err.status : 502, { testEmail: { error } });
+      return show(req, res, isLicenseError(err) ? err.status : 502, { testEmail: { error }, flash: refused('The test email was not sent', error) });
     }
-    back(req, res, `done=test-email&recipients=${recipients}`, 'health-title');
+    back(req, res, `done=test-email&recipients=${recipients}`);
   });
+
+  // A reload or a bookmark of a form's address shows the page instead of a 404 or a re-post.
+  for (const form of FORM_PATHS) page.get(form, (req, res) => res.redirect(303, `${req.baseUrl}/`));
 
   return page;
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ejs from 'ejs';
 import { viewsDir } from '../package-root.js';
@@ -19,9 +19,12 @@ function template(file: string): ejs.TemplateFunction {
   return fn;
 }
 
+// NOTE: the audit-trail section (SPEC 17.3) is its own partial; the page has its place ready.
+const hasAudit = existsSync(join(viewsDir, 'partials', 'audit.ejs'));
+
 /** The License Manager page as HTML. */
 export function renderPage(model: PageModel): string {
-  return template(PAGE)(model);
+  return template(PAGE)({ hasAudit, ...model });
 }
 
 const TITLES: Record<number, string> = { 400: 'Request not valid', 403: 'Not allowed', 413: 'Request too large', 415: 'Request not valid' };

@@ -82,15 +82,20 @@ describe('browser: the License Manager page', function () {
     const svg = page.locator('.gauge-svg');
     const box = (await svg.boundingBox())!;
     const handle = (await page.locator('[data-testid="threshold-handle"]').boundingBox())!;
+    const lineBefore = Number(await page.locator('.chart-threshold').getAttribute('y1'));
     await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
     await page.mouse.down();
     await page.mouse.move(box.x + box.width * 0.6, handle.y + handle.height / 2, { steps: 8 });
     await page.mouse.move(box.x + box.width * 0.4, handle.y + handle.height / 2, { steps: 8 });
+    expect(await text('[data-testid="threshold-status"]')).to.equal('Threshold: 40% (release to save)');
+    expect(web.status().loc.threshold).to.equal(90); // shown, not saved, while the button is held
     await page.mouse.up();
     await page.getByText('Threshold saved: 40%').waitFor();
     expect(await page.getByLabel('Notify at').inputValue()).to.equal('40');
     expect(await page.locator('[data-testid="threshold-handle"]').getAttribute('aria-valuenow')).to.equal('40');
     expect(web.status().loc.threshold).to.equal(40);
+    // the chart's threshold line moved with the marker: 40% of the limit sits lower than 90%
+    expect(Number(await page.locator('.chart-threshold').getAttribute('y1'))).to.be.greaterThan(lineBefore);
     await page.reload();
     expect(await page.getByLabel('Notify at').inputValue()).to.equal('40');
   });
@@ -98,16 +103,72 @@ describe('browser: the License Manager page', function () {
   it('move the threshold marker with the keyboard (arrow keys on the focused slider)', async () => {
     await web.setLicense(await web.issue({ loc: 100_000 }));
     await open();
+    const line = () => page.locator('.chart-threshold').getAttribute('y1').then(Number);
+    const at90 = await line();
     await page.getByRole('slider', { name: 'Threshold' }).focus();
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowLeft');
+    // the value shows first; nothing is saved until Enter
+    expect(await text('[data-testid="threshold-status"]')).to.contain('Threshold: 85% (press Enter to save');
+    expect(web.status().loc.threshold).to.equal(90);
+    expect(await line()).to.be.greaterThan(at90); // the chart's threshold line follows the marker
+    await page.keyboard.press('Enter');
     await page.getByText('Threshold saved: 85%').waitFor();
     expect(web.status().loc.threshold).to.equal(85);
+  });
+
+  it('a stray click on the gauge moves and saves nothing', async () => {
+    await web.setLicense(await web.issue({ loc: 100_000 }));
+    await open();
+    const box = (await page.locator('.gauge-svg').first().boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.2, box.y + box.height / 2);
+    expect(await page.locator('[data-testid="threshold-handle"]').getAttribute('aria-valuenow')).to.equal('90');
+    expect(await text('[data-testid="threshold-status"]')).to.equal('');
+    expect(web.status().loc.threshold).to.equal(90);
+  });
+
+  it('reads the history chart by hover and by keyboard, and has the same values in a table', async () => {
+    await web.setLicense(await web.issue({ loc: 100_000 }));
+    const start = web.clock.now.getTime();
+    for (let day = 0; day < 5; day++) {
+      web.clock.now = new Date(start + day * 86_400_000);
+      await web.recordAnalysis('backend', 'main', 10_000 + day * 1_000);
+      await web.lm.runJob();
+    }
+    await open();
+    const chart = page.locator('[data-testid="history-chart"]');
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width - 2, box.y + box.height / 2);
+    expect(await text('[data-testid="chart-readout"]')).to.equal('27 November 2026: 14,000 lines of code');
+    await chart.focus();
+    await page.keyboard.press('ArrowLeft');
+    expect(await text('[data-testid="chart-readout"]')).to.equal('26 November 2026: 13,000 lines of code');
+    const rows = await page.locator('[data-testid="history-table"] tbody tr').allTextContents();
+    expect(rows).to.have.length(5);
+    expect(rows[0]).to.equal('23 November 202610,000');
+    const labels = await page.locator('.chart-label').evaluateAll((els) => els.map((e) => parseFloat(getComputedStyle(e).fontSize)));
+    for (const size of labels) expect(size).to.be.at.least(11);
+  });
+
+  it('brings the outcome of an action to the top of the viewport and moves focus to it', async () => {
+    await web.setLicense(await web.issue({ loc: 100_000 }));
+    await context.close();
+    context = await browser.newContext({ viewport: { width: 390, height: 700 } });
+    page = await context.newPage();
+    await open();
+    await page.getByLabel('Notify at').fill('75');
+    await Promise.all([page.waitForURL(/done=threshold/), page.getByRole('button', { name: 'Save threshold' }).click()]);
+    const outcome = page.locator('[data-testid="flash"]');
+    await outcome.waitFor();
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'flash');
+    const top = await outcome.evaluate((el) => el.getBoundingClientRect().top);
+    expect(top).to.be.within(-1, 700 - 40);
+    expect(await text('[data-testid="flash"]')).to.equal('The threshold is saved.');
   });
 
   it('the copy button puts the server ID on the clipboard', async () => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin });
     await open();
-    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByRole('button', { name: 'Copy the server ID' }).click();
     await page.getByText('Copied').waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(web.serverId);
   });

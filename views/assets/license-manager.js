@@ -1,27 +1,58 @@
-// License Manager page: the two things that need script — the copy button and dragging the
-// threshold marker. Everything else works as plain HTML.
+// License Manager page: what needs script — copy buttons, the outcome brought into view and
+// focused, the threshold marker, the values of the history chart on hover and keyboard focus,
+// and the preview of a key before it is applied. Everything else works as plain HTML.
 (function () {
   'use strict';
 
   function copyButtons() {
     document.querySelectorAll('[data-copy]').forEach(function (button) {
-      var input = document.getElementById(button.getAttribute('data-copy'));
+      var source = document.getElementById(button.getAttribute('data-copy'));
       var done = button.parentElement.querySelector('.copy-done');
-      if (!input) return;
+      if (!source) return;
       button.hidden = false;
       button.addEventListener('click', function () {
-        var say = function (text) { if (done) done.textContent = text; };
+        var text = 'value' in source ? source.value : source.textContent.trim();
+        var say = function (t) { if (done) done.textContent = t; };
         var fallback = function () {
-          input.select();
+          var range = document.createRange();
+          range.selectNodeContents(source);
+          var sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+          if (source.select) source.select();
           try { say(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy'); } catch (e) { say('Press Ctrl+C to copy'); }
         };
         if (navigator.clipboard && navigator.clipboard.writeText) {
-          navigator.clipboard.writeText(input.value).then(function () { say('Copied'); }, fallback);
+          navigator.clipboard.writeText(text).then(function () { say('Copied'); }, fallback);
         } else {
           fallback();
         }
       });
     });
+  }
+
+  /** The outcome of the last action: at the top of the viewport, with focus on it. */
+  function outcome() {
+    var box = document.querySelector('[data-outcome]');
+    if (!box) return;
+    box.scrollIntoView({ block: 'start' });
+    box.focus({ preventScroll: true });
+  }
+
+  /** The chart's threshold line follows the marker (y in pixels from the chart's own scale). */
+  function chartThreshold(percent) {
+    var chart = document.querySelector('[data-chart]');
+    if (!chart) return;
+    var limit = Number(chart.getAttribute('data-limit'));
+    var top = Number(chart.getAttribute('data-top'));
+    if (!limit || !top) return;
+    var plotTop = Number(chart.getAttribute('data-plot-top'));
+    var plotBottom = Number(chart.getAttribute('data-plot-bottom'));
+    var y = plotBottom - ((plotBottom - plotTop) * limit * percent) / 100 / top;
+    var line = chart.querySelector('.chart-threshold');
+    var tag = chart.querySelector('.chart-tag-threshold');
+    if (line) { line.setAttribute('y1', String(y)); line.setAttribute('y2', String(y)); }
+    if (tag) tag.setAttribute('y', String(y + 15));
   }
 
   function thresholdGauge() {
@@ -35,7 +66,6 @@
     var url = gauge.getAttribute('data-api');
     var saved = Number(handle.getAttribute('aria-valuenow'));
     var current = saved;
-    var timer = null;
     // A slider only once script can move it; without script the number field does the job.
     handle.setAttribute('role', 'slider');
     handle.setAttribute('tabindex', '0');
@@ -48,6 +78,7 @@
       handle.setAttribute('aria-valuenow', String(p));
       handle.setAttribute('aria-valuetext', p + '%');
       if (field) field.value = String(p);
+      chartThreshold(p);
     }
     function percentAt(clientX) {
       var box = svg.getBoundingClientRect();
@@ -55,9 +86,9 @@
       return Math.min(100, Math.max(1, p));
     }
     function commit() {
-      if (current === saved) return;
+      if (current === saved) { status.textContent = 'Threshold unchanged: ' + saved + '%'; return; }
       var wanted = current;
-      status.textContent = 'Saving…';
+      status.textContent = 'Saving ' + wanted + '%…';
       fetch(url, {
         method: 'PUT',
         credentials: 'same-origin',
@@ -76,37 +107,109 @@
       });
     }
 
+    // NOTE: only the handle starts a drag: a stray click on the bar moves and saves nothing.
     var dragging = false;
-    svg.addEventListener('pointerdown', function (e) {
+    handle.addEventListener('pointerdown', function (e) {
       dragging = true;
       gauge.classList.add('is-dragging');
       svg.setPointerCapture(e.pointerId);
-      show(percentAt(e.clientX));
       e.preventDefault();
     });
-    svg.addEventListener('pointermove', function (e) { if (dragging) show(percentAt(e.clientX)); });
-    function end() {
+    svg.addEventListener('pointermove', function (e) {
+      if (!dragging) return;
+      show(percentAt(e.clientX));
+      status.textContent = 'Threshold: ' + current + '% (release to save)';
+    });
+    svg.addEventListener('pointerup', function () {
       if (!dragging) return;
       dragging = false;
       gauge.classList.remove('is-dragging');
       commit();
-    }
-    svg.addEventListener('pointerup', end);
-    svg.addEventListener('pointercancel', end);
+    });
+    svg.addEventListener('pointercancel', function () {
+      if (!dragging) return;
+      dragging = false;
+      gauge.classList.remove('is-dragging');
+      show(saved);
+      status.textContent = 'Threshold unchanged: ' + saved + '%';
+    });
 
     handle.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter') { e.preventDefault(); commit(); return; }
+      if (e.key === 'Escape') { show(saved); status.textContent = 'Threshold unchanged: ' + saved + '%'; return; }
       var steps = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1, PageDown: -10, PageUp: 10 };
       var next = e.key === 'Home' ? 1 : e.key === 'End' ? 100 : steps[e.key] ? current + steps[e.key] : null;
       if (next === null) return;
       e.preventDefault();
       show(Math.min(100, Math.max(1, next)));
-      clearTimeout(timer);
-      timer = setTimeout(commit, 600);
+      status.textContent = 'Threshold: ' + current + '% (press Enter to save, Escape to cancel)';
+    });
+    handle.addEventListener('blur', function () {
+      if (current !== saved && !dragging) { show(saved); status.textContent = 'Threshold unchanged: ' + saved + '%'; }
+    });
+  }
+
+  /** The day under the pointer, or the one chosen with the arrow keys, with its value. */
+  function historyChart() {
+    var figure = document.querySelector('[data-chart]');
+    var table = document.querySelector('[data-testid="history-table"]');
+    if (!figure || !table) return;
+    var svg = figure.querySelector('svg');
+    var cursor = svg.querySelector('.chart-cursor');
+    var dot = svg.querySelector('.chart-cursor-dot');
+    var readout = figure.querySelector('.chart-readout');
+    var days = Array.prototype.map.call(table.querySelectorAll('tbody tr'), function (tr) {
+      return { x: Number(tr.getAttribute('data-x')), y: Number(tr.getAttribute('data-y')), day: tr.cells[0].textContent, value: tr.cells[1].textContent };
+    });
+    if (!days.length) return;
+    var at = days.length - 1;
+    svg.setAttribute('tabindex', '0');
+    svg.setAttribute('aria-describedby', 'history-keys');
+    var hint = document.createElement('p');
+    hint.id = 'history-keys';
+    hint.className = 'hint';
+    hint.textContent = 'Point at the chart, or focus it and use the arrow keys, to read a day’s value.';
+    figure.appendChild(hint);
+
+    function select(i) {
+      at = Math.max(0, Math.min(days.length - 1, i));
+      var d = days[at];
+      cursor.setAttribute('x1', d.x + '%');
+      cursor.setAttribute('x2', d.x + '%');
+      dot.setAttribute('cx', d.x + '%');
+      dot.setAttribute('cy', String(d.y));
+      cursor.setAttribute('visibility', 'visible');
+      dot.setAttribute('visibility', 'visible');
+      readout.textContent = d.day + ': ' + d.value + ' lines of code';
+    }
+    function hide() {
+      cursor.setAttribute('visibility', 'hidden');
+      dot.setAttribute('visibility', 'hidden');
+    }
+    svg.addEventListener('pointermove', function (e) {
+      var box = svg.getBoundingClientRect();
+      var pct = ((e.clientX - box.left) / box.width) * 100;
+      var best = 0;
+      for (var i = 1; i < days.length; i++) if (Math.abs(days[i].x - pct) < Math.abs(days[best].x - pct)) best = i;
+      select(best);
+    });
+    svg.addEventListener('pointerleave', function () { if (document.activeElement !== svg) hide(); });
+    svg.addEventListener('focus', function () { select(at); });
+    svg.addEventListener('blur', hide);
+    svg.addEventListener('keydown', function (e) {
+      var moves = { ArrowLeft: -1, ArrowRight: 1, PageUp: -7, PageDown: 7 };
+      if (e.key === 'Home') select(0);
+      else if (e.key === 'End') select(days.length - 1);
+      else if (moves[e.key]) select(at + moves[e.key]);
+      else return;
+      e.preventDefault();
     });
   }
 
   document.addEventListener('DOMContentLoaded', function () {
     copyButtons();
     thresholdGauge();
+    historyChart();
+    outcome();
   });
 })();

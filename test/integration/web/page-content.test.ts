@@ -18,10 +18,10 @@ describe('web: what the page shows', () => {
     const { res, html } = await browser.get();
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-security-policy')).to.contain("script-src 'self'");
-    expect(html).to.contain(`value="${web.serverId}"`);
+    expect(html).to.contain(`data-testid="server-id">${web.serverId}<`);
     expect(html).to.contain('data-testid="licensee">Acme Corp<');
     expect(html).to.contain('<dd class="capitalize">datacenter</dd>'); // capitalised by CSS
-    expect(html).to.contain('30 Jun 2027');
+    expect(html).to.contain('data-testid="valid-until">30 June 2027<');
     expect(html).to.match(/<li class="chip">sso<\/li><li class="chip">audit-log<\/li>/);
     expect(html).to.contain('data-testid="loc-used">4,200<');
     expect(html).to.contain('data-testid="loc-percent">42%<');
@@ -64,6 +64,39 @@ describe('web: what the page shows', () => {
     expect(await seen('2027-02-15T00:00:00Z')).to.equal('expiring');
     expect(await seen('2027-04-05T00:00:00Z')).to.equal('grace');
     expect(await seen(new Date(Date.parse('2027-04-01T00:00:00Z') + 14 * DAY).toISOString())).to.equal('expired');
+  });
+
+  it('reads dates by one convention: valid until the last day (exp − 1 s), days left through it, grace through its last day', async () => {
+    await web.setLicense(await web.issue({ expires: '2027-03-31', grace: 14 })); // exp = 1 April 2027 00:00 UTC
+    web.clock.now = new Date('2027-03-31T23:00:00Z');
+    await web.refresh();
+    let html = (await browser.get()).html;
+    expect(html).to.contain('data-testid="valid-until">31 March 2027<');
+    expect(html).to.contain('(1 day left (the last day))');
+    expect(html).not.to.contain('1 April 2027');
+    web.clock.now = new Date('2027-04-03T10:00:00Z');
+    await web.refresh();
+    html = (await browser.get()).html;
+    expect(html).to.contain('commercial features stay on through 14 April 2027, 12 days');
+    expect(html).to.match(/data-banner="grace"[\s\S]*?Paste a new key[\s\S]*?Request a new license/);
+  });
+
+  it('puts the worse of the license state and the limit state in the header badge, and STAGING beside it', async () => {
+    await web.setLicense(await web.issue({ loc: 1_000 }));
+    await web.recordAnalysis('big', 'main', 1_000);
+    let html = (await browser.get()).html;
+    expect(/data-testid="state">([^<]+)</.exec(html)?.[1]).to.equal('Lines of code limit reached');
+    await web.setLicense(await web.issue({ type: 'staging', loc: 100_000 }));
+    html = (await browser.get()).html;
+    expect(/data-testid="state">([^<]+)</.exec(html)?.[1]).to.equal('Active');
+    expect(html).to.contain('data-testid="staging-badge">STAGING<');
+  });
+
+  it('redirects a GET of a form address to the page (a reload after a post does not post again)', async () => {
+    for (const path of ['/license', '/loc-threshold', '/test-email']) {
+      const { res } = await browser.get(path);
+      expect([path, res.status, res.headers.get('location')]).to.deep.equal([path, 303, `${new URL(web.base).pathname}/`]);
+    }
   });
 
   it('lists a dormant staging key among the stored keys without making this instance staging or licensed (SPEC 5.3)', async () => {

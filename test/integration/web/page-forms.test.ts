@@ -22,7 +22,7 @@ describe('web: page forms work without JavaScript', () => {
     const key = await web.issue({ licensee: 'Globex' });
     const { res } = await browser.post('/license', { _csrf: token, key: `-----BEGIN LICENSE KEY-----\n${key.match(/.{1,64}/g)!.join('\n')}\n-----END LICENSE KEY-----\n` });
     expect(res.status).to.equal(303);
-    expect(res.headers.get('location')).to.equal(`${MOUNT}/?done=license#license-title`);
+    expect(res.headers.get('location')).to.equal(`${MOUNT}/?done=license#outcome`);
     expect(web.status().license?.licensee).to.equal('Globex');
     const after = await browser.get('/?done=license');
     expect(after.html).to.contain('The new license is set.');
@@ -101,7 +101,7 @@ describe('web: page forms work without JavaScript', () => {
       expect(html).to.contain('href="/assets/license-manager.css"');
       expect(res.headers.getSetCookie().join()).to.contain('Path=/;');
       const post = await root.post('/loc-threshold', { _csrf: token, percent: '60' });
-      expect(post.res.headers.get('location')).to.equal('/?done=threshold#loc-title');
+      expect(post.res.headers.get('location')).to.equal('/?done=threshold#outcome');
       expect(web.status().loc.threshold).to.equal(60);
     } finally {
       server.close();

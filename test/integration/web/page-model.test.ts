@@ -54,14 +54,25 @@ describe('web: page banners and chart (pure)', () => {
   });
 
   it('draws the 90-day history inside its box, with the limit and threshold lines', () => {
-    const points = Array.from({ length: 90 }, (_, i) => ({ day: `2026-0${i < 30 ? 8 : 9}-01`, used: i * 10 }));
+    const day0 = Date.parse('2026-08-26T00:00:00Z');
+    const points = Array.from({ length: 90 }, (_, i) => ({ day: new Date(day0 + i * 86_400_000).toISOString().slice(0, 10), used: i * 10 }));
     const chart = historyChart(points, 1000, 50)!;
     const ys = [...chart.line.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
     expect(ys).to.have.length(90);
-    for (const y of ys) expect(y).to.be.within(chart.plot.top, chart.plot.bottom);
+    for (const y of ys) expect(y).to.be.within(0, chart.plot.bottom - chart.plot.top);
+    expect(chart.points.map((p) => p.xPct)).to.include.members([0, 100]);
     expect(chart.limitY).to.be.below(chart.thresholdY!);
     expect(historyChart([], 1000, 50)).to.equal(null);
-    expect(historyChart([{ day: '2026-09-01', used: 5 }], null, 90)!.dots).to.have.length(1);
+    expect(historyChart([{ day: '2026-09-01', used: 5 }], null, 90)!.points).to.have.length(1);
+  });
+
+  it('places a day by its date over the last 90 days: a gap stays a gap, and older days are left out', () => {
+    const chart = historyChart([{ day: '2026-05-01', used: 1 }, { day: '2026-11-21', used: 2 }, { day: '2026-11-23', used: 3 }], 10, 90)!;
+    expect(chart.points.map((p) => p.day)).to.deep.equal(['2026-11-21', '2026-11-23']);
+    const [a, b] = chart.points;
+    expect(b!.xPct).to.equal(100);
+    expect(Math.round((b!.xPct - a!.xPct) * 89 / 100)).to.equal(2);
+    expect(chart.xLabels.map((x) => x.label)).to.deep.equal(['26 Aug', '25 Sept', '25 Oct', '23 Nov']);
   });
 });
 

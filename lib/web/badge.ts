@@ -1,0 +1,49 @@
+import type { LicenseState, LicenseStatus } from '../license/types.js';
+import type { Tone } from './banners.js';
+
+export interface Badge {
+  label: string;
+  tone: Tone;
+}
+
+export const STATE_LABELS: Record<LicenseState, Badge> = {
+  none: { label: 'No license', tone: 'info' },
+  invalid: { label: 'Invalid', tone: 'danger' },
+  wrong_server: { label: 'Issued for another server', tone: 'danger' },
+  not_yet_valid: { label: 'Not valid yet', tone: 'warning' },
+  active: { label: 'Active', tone: 'success' },
+  expiring: { label: 'Expiring soon', tone: 'warning' },
+  grace: { label: 'In grace period', tone: 'danger' },
+  expired: { label: 'Expired', tone: 'danger' },
+};
+
+const RANK: Record<Tone, number> = { danger: 4, warning: 3, info: 2, staging: 1, success: 0 };
+
+/** The users figures once the host reports them (`status().users`); undefined before. */
+export function usersOf(s: LicenseStatus): { used: number; limit: number | null } | undefined {
+  const users = (s as LicenseStatus & { users?: { used: number; limit: number | null } }).users;
+  return users && typeof users.used === 'number' ? users : undefined;
+}
+
+/** The state of the limits alone: reached, over (true-up), over the threshold, or fine (null). */
+function limitBadge(s: LicenseStatus): Badge | null {
+  const { used, limit, percent, threshold, softCap } = s.loc;
+  const users = usersOf(s);
+  const usersOver = users && users.limit !== null && users.limit !== undefined && users.used > users.limit;
+  if (limit !== null && used >= limit && !softCap && used > 0) return { label: 'Lines of code limit reached', tone: 'danger' };
+  if (usersOver && !softCap) return { label: 'User limit exceeded', tone: 'danger' };
+  if ((limit !== null && used > limit) || usersOver) return { label: 'Over the limit (true-up)', tone: 'warning' };
+  if (percent !== null && percent >= threshold) return { label: 'Above the threshold', tone: 'warning' };
+  return null;
+}
+
+/**
+ * The header's badge: the worse of the license state and the limit state (a license that is
+ * active but whose lines of code are at the limit does not read "Active"), the license first on
+ * a tie.
+ */
+export function headerBadge(s: LicenseStatus): Badge {
+  const license = STATE_LABELS[s.state];
+  const limits = limitBadge(s);
+  return limits && RANK[limits.tone] > RANK[license.tone] ? limits : license;
+}
