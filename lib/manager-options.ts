@@ -26,6 +26,11 @@ export interface LicenseManagerOptions {
   /** node-cron expression for the daily job; default: minute and hour of start-up */
   schedule?: string;
   now?: () => Date;
+  /**
+   * a monotonic clock in ms (default `performance.now`; when only `now` is given, `now` itself):
+   * a jump of `now` that it does not confirm is not believed (CLOCK_SKEW)
+   */
+  monotonic?: () => number;
   logger?: Logger;
   /** run the migrations at start (default true) */
   migrate?: boolean;
@@ -44,6 +49,7 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl)) throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
   if (o.refreshSeconds !== undefined && !(o.refreshSeconds > 0)) throw new TypeError('Option "refreshSeconds" must be a positive number.');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
+  if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');
 }
 
 /** Keys given by configuration: the option, else LICENSE_KEY, else the file LICENSE_KEY_FILE. */

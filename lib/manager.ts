@@ -87,6 +87,7 @@ interface Parts {
 
 class Manager implements LicenseManager {
   private readonly clock: () => Date;
+  private readonly monotonic: () => number;
   private readonly logger: Logger;
   private readonly trusted: TrustedKeys;
   private parts: Parts | undefined;
@@ -98,6 +99,8 @@ class Manager implements LicenseManager {
 
   constructor(private readonly o: LicenseManagerOptions) {
     this.clock = o.now ?? (() => new Date());
+    // NOTE: a host (or test) that injects `now` alone drives time itself: its clock is trusted as is.
+    this.monotonic = o.monotonic ?? (o.now ? () => this.clock().getTime() : () => performance.now());
     this.logger = o.logger ?? silentLogger;
     this.trusted = new TrustedKeys(o.publicKeys);
   }
@@ -141,7 +144,7 @@ class Manager implements LicenseManager {
     }
     const { serverId } = await ensureServerId(knex, dialect, identity, now);
     const ring = new LoadedRing(this.trusted, config);
-    const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, logger: this.logger });
+    const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger });
     // the ring refresh() uses next: each stored key is verified once
     await ring.loadNew(knex);
     await settleBridge(knex, serverId, ring.all(), now, this.logger);

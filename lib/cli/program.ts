@@ -7,11 +7,12 @@ import { registerVendor } from './vendor.js';
 import { registerInstance } from './instance.js';
 import { registerServe } from './serve.js';
 import { registerAudit } from './audit.js';
+import { registerClockReset } from './clock-reset.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);

@@ -1,6 +1,7 @@
 import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
-import { daysUntil } from '../time.js';
+import type { ClockReset } from './clock.js';
+import { DAY_MS, daysUntil } from '../time.js';
 import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
@@ -13,6 +14,8 @@ export interface SnapshotFacts {
   bridges: readonly Bridge[];
   locUsed: number;
   threshold: number;
+  /** the last `clock-reset`, shown for 30 days */
+  clockReset?: ClockReset | null;
 }
 
 export interface SnapshotInput {
@@ -32,6 +35,9 @@ export interface Snapshot {
   features: ReadonlySet<string>;
   usable: boolean;
 }
+
+/** SPEC 15.1: the page shows a clock reset this long */
+export const CLOCK_RESET_SHOWN_DAYS = 30;
 
 const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
@@ -71,6 +77,13 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   const payload = current?.key.payload ?? null;
   const usable = isUsable(state);
   const warnings: Warning[] = [...(input.warnings ?? [])];
+  const reset = input.facts.clockReset;
+  if (reset && now.getTime() - reset.at < CLOCK_RESET_SHOWN_DAYS * DAY_MS) {
+    warnings.push({
+      code: 'CLOCK_RESET',
+      message: `The clock mark was reset to ${new Date(reset.at).toISOString()} by ${reset.actor}${reset.from === null ? '' : ` (it was ${new Date(reset.from).toISOString()})`}.`,
+    });
+  }
   const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message);
   if (sw) warnings.push(sw);
   let bridgeUntil: string | null = null;

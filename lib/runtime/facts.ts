@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SnapshotFacts } from '../license/snapshot.js';
 import { readBridges } from '../server-id/bridge-store.js';
 import { readSetting } from '../store/settings.js';
+import { readClockReset } from '../store/clock-mark.js';
 import * as loc from '../usage/loc.js';
 
 export const DEFAULT_THRESHOLD = 90;
@@ -11,10 +12,11 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, locUsed, threshold] = await Promise.all([
+  const [bridges, locUsed, threshold, clockReset] = await Promise.all([
     readBridges(knex),
     loc.consumption(knex),
     readSetting<number>(knex, 'loc_threshold'),
+    readClockReset(knex),
   ]);
-  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD };
+  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset };
 }

@@ -12,16 +12,14 @@ import type { Knex } from 'knex';
 import type { Logger } from '../host.js';
 import type { LicensePayload } from '../keys/claims.js';
 import type { TrustedKeys } from '../keys/jwk.js';
-import { judgeClock } from '../license/clock.js';
+import { judgeClock, type ClockReading, type ClockState } from '../license/clock.js';
 import { buildSnapshot, type Snapshot, type SnapshotFacts } from '../license/snapshot.js';
 import type { LicenseStatus } from '../license/types.js';
 import type { Dialect } from '../store/dialects/index.js';
-import { raiseSetting, readSetting } from '../store/settings.js';
+import { raiseMark, readMark } from '../store/clock-mark.js';
 import { coalesce, type Coalesced } from './coalesce.js';
 import { readFacts } from './facts.js';
 import type { LoadedRing } from './ring.js';
-
-const MARK = 'clock_high_water';
 
 export interface RuntimeDeps {
   knex: Knex;
@@ -31,6 +29,8 @@ export interface RuntimeDeps {
   ring: LoadedRing;
   /** the wall clock (the host's `now`) */
   now: () => Date;
+  /** the monotonic clock in ms (the host's `monotonic`), which confirms the wall clock's jumps */
+  monotonic: () => number;
   logger: Logger;
 }
 
@@ -55,6 +55,7 @@ export class Runtime {
   private snap: Snapshot | undefined;
   private lastFacts: SnapshotFacts | undefined;
   private mark: number | undefined;
+  private clock: ClockState = {};
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RuntimeDeps) {
@@ -88,9 +89,13 @@ export class Runtime {
     return { lid: current.key.lid, payload: current.key.payload, setAt: current.key.setAt };
   }
 
-  /** The time decisions are made at: the clock, judged against the mark (SPEC 5.4). */
+  /** The time decisions are made at: the clock as the clock policy judges it (SPEC 5.4, 15.1). */
   time(): Date {
-    return judgeClock(this.mark, { wall: this.deps.now().getTime() }).now;
+    return judgeClock(this.mark, this.clock, this.read()).now;
+  }
+
+  private read(): ClockReading {
+    return { wall: this.deps.now().getTime(), mono: this.deps.monotonic() };
   }
 
   /** The pattern of every write: the work, then a refresh; resolves to the new status. */
@@ -117,10 +122,11 @@ export class Runtime {
 
   private async load(): Promise<LicenseStatus> {
     const { knex } = this;
-    const wall = this.deps.now().getTime();
-    const mark = await readSetting<number>(knex, MARK);
-    const judged = judgeClock(mark, { wall });
-    if (judged.raiseMarkTo !== undefined) await raiseSetting(knex, MARK, judged.raiseMarkTo);
+    const reading = this.read();
+    const mark = await readMark(knex);
+    const judged = judgeClock(mark, this.clock, reading);
+    this.clock = judged.state;
+    if (judged.raiseMarkTo !== undefined) await raiseMark(knex, judged.raiseMarkTo);
     this.mark = Math.max(mark ?? 0, judged.raiseMarkTo ?? 0) || undefined;
     await this.ring.loadNew(knex);
     const facts = await readFacts(knex);

@@ -8,7 +8,7 @@ export interface StoredEvent<T = Record<string, unknown>> {
 }
 
 /** Appends an event (server_id_changed, license_set, threshold_changed, ...). */
-export async function recordEvent(knex: Knex, kind: string, at: Date, data: Record<string, unknown>): Promise<void> {
+export async function recordEvent(knex: Knex | Knex.Transaction, kind: string, at: Date, data: Record<string, unknown>): Promise<void> {
   await knex('license_events').insert({ kind, at: at.getTime(), data: JSON.stringify(data) });
 }
 
