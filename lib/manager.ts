@@ -14,8 +14,10 @@ import { connectionIdentity } from './server-id/identity.js';
 import { ensureServerId } from './server-id/store.js';
 import { settleBridge } from './server-id/bridge-store.js';
 import { configKey } from './license/key-ring.js';
-import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from './license/types.js';
+import type { LicenseStatus, ServerIdEvent, StoredKey } from './license/types.js';
 import type { Analysis } from './usage/loc.js';
+import { projectChunks, type ProjectKey, type UsagePage } from './usage/project-usage.js';
+import { sharedSecret } from './store/secrets.js';
 import type { LimitDecision } from './usage/limits.js';
 import { checkOptions, configuredKeys, type LicenseManagerOptions } from './manager-options.js';
 import { silentLogger, type Logger } from './host.js';
@@ -53,7 +55,8 @@ export interface LicenseManager {
   /** re-read keys, settings and usage from the database and evaluate again */
   refresh(): Promise<LicenseStatus>;
   keyHistory(): Promise<StoredKey[]>;
-  locUsage(): Promise<ProjectUsage[]>;
+  /** per-project usage, largest first: one page (default the 50 largest) and the count */
+  locUsage(page?: { limit: number; after: ProjectKey | null }): Promise<UsagePage>;
   serverIdEvents(): Promise<ServerIdEvent[]>;
   database(): Promise<{ kind: string; version: string }>;
   runJob(): Promise<JobRunResult>;
@@ -204,7 +207,7 @@ class Manager implements LicenseManager {
   checkAnalysis = async (analysis: Analysis) => reads.checkAnalysis(this.rt, analysis);
   checkUsers = async (count: number) => reads.checkUsers(this.rt, count);
   keyHistory = async () => reads.keyHistory(this.rt);
-  locUsage = async () => reads.locUsage(this.rt);
+  locUsage = async (page?: { limit: number; after: ProjectKey | null }) => reads.locUsage(this.rt, page);
   serverIdEvents = async () => reads.serverIdEvents(this.rt);
   database = async () => reads.database(this.rt);
   runJob = (): Promise<JobRunResult> => this.jobs.runJob();
@@ -222,7 +225,9 @@ class Manager implements LicenseManager {
       setLicense: (key, opts) => this.setLicense(key, opts),
       setLocThreshold: (percent, opts) => this.setLocThreshold(percent, opts),
       keyHistory: () => this.keyHistory(),
-      locUsage: () => this.locUsage(),
+      locUsage: (page) => this.locUsage(page),
+      locUsageChunks: () => projectChunks(this.knex, this.status().loc.limit),
+      csrfSecret: () => sharedSecret(this.knex, 'csrf'),
       serverIdEvents: () => this.serverIdEvents(),
       database: () => this.database(),
       jobs: this.jobs,

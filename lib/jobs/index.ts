@@ -106,8 +106,8 @@ export function createJobService(deps: JobDeps): JobService {
       mailer.close();
     },
 
-    notifications: async (limit = 50) =>
-      (await outbox.list(positive('notifications(limit)', limit))).map((n) => (n.target === null ? n : { ...n, target: labels.get(n.target) ?? 'webhook (no longer configured)' })),
+    notifications: async (limit = 50, before = null) =>
+      (await outbox.list(positive('notifications(limit)', limit), before)).map((n) => (n.target === null ? n : { ...n, target: labels.get(n.target) ?? 'webhook (no longer configured)' })),
 
     jobRuns: async (limit = 20) => store.runs(positive('jobRuns(limit)', limit)),
 

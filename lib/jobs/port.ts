@@ -68,7 +68,8 @@ export interface JobService {
   /** schedule the daily run with node-cron */
   schedule(): void;
   stop(): Promise<void>;
-  notifications(limit?: number): Promise<NotificationRow[]>;
+  /** the latest first; `before` an id: only older ones (the next page) */
+  notifications(limit?: number, before?: number | null): Promise<NotificationRow[]>;
   jobRuns(limit?: number): Promise<JobRunResult[]>;
   health(): Promise<JobHealth>;
   /** daily LOC snapshots for the gauge history, oldest first */

@@ -91,7 +91,8 @@ export interface Outbox {
   /** Gives up the current license's pending notifications of these kinds (their moment passed). */
   dropOvertaken(lid: string, kinds: readonly string[]): Promise<number>;
   countPending(): Promise<number>;
-  list(limit: number): Promise<NotificationRow[]>;
+  /** the latest notifications first; `before` an id: only those older than it (paging) */
+  list(limit: number, before?: number | null): Promise<NotificationRow[]>;
 }
 
 /** The outbox on the `license_notifications` and `license_notification_deliveries` tables. */
@@ -213,8 +214,10 @@ export function createOutbox(knex: Knex): Outbox {
       return num(row?.n);
     },
 
-    async list(limit) {
-      const rows: DbRow[] = await knex(T).select('*').orderBy('id', 'desc').limit(limit);
+    async list(limit, before = null) {
+      const q = knex(T).select('*').orderBy('id', 'desc').limit(limit);
+      if (before !== null) q.where('id', '<', before);
+      const rows: DbRow[] = await q;
       return rows.map(toNotificationRow);
     },
   };

@@ -4,9 +4,10 @@
  */
 import { LicenseError } from '../errors.js';
 import { stateOf } from '../license/key-ring.js';
-import type { ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { ServerIdEvent, StoredKey } from '../license/types.js';
 import { listEvents } from '../store/events.js';
 import * as loc from '../usage/loc.js';
+import { usagePage, type ProjectKey, type UsagePage } from '../usage/project-usage.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import type { ServerIdChange } from '../server-id/store.js';
 import type { Runtime } from './runtime.js';
@@ -26,8 +27,9 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
   }));
 }
 
-export function locUsage(rt: Runtime): Promise<ProjectUsage[]> {
-  return loc.projectUsage(rt.knex, rt.status().loc.limit);
+/** One page of per-project usage (the 50 largest unless told) and the count: never every row. */
+export function locUsage(rt: Runtime, page: { limit: number; after: ProjectKey | null } = { limit: 50, after: null }): Promise<UsagePage> {
+  return usagePage(rt.knex, { ...page, locLimit: rt.status().loc.limit });
 }
 
 export async function serverIdEvents(rt: Runtime): Promise<ServerIdEvent[]> {

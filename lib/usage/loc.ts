@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import { LicenseError } from '../errors.js';
 import { retryTransaction, withRetry, type Dialect } from '../store/dialects/index.js';
-import type { ProjectUsage } from '../license/types.js';
 
 export interface Analysis {
   project: string;
@@ -102,16 +101,4 @@ export async function consumptionAfter(knex: Knex, analysis: Analysis): Promise<
   ]);
   const newMax = Math.max(a.loc, Number(others?.loc ?? 0));
   return { before, after: before - Number(current?.loc ?? 0) + newMax };
-}
-
-/** Every project with its largest branch, largest first (SPEC 6 `api/loc-usage`). */
-export async function projectUsage(knex: Knex, limit: number | null): Promise<ProjectUsage[]> {
-  const rows = await knex('license_loc_projects').orderBy('loc', 'desc').orderBy('project', 'asc').select('project', 'branch', 'loc', 'analyzed_at');
-  return rows.map((r: { project: string; branch: string; loc: number | string; analyzed_at: number | string }) => ({
-    project: r.project,
-    branch: r.branch,
-    loc: Number(r.loc),
-    share: limit ? Math.round((Number(r.loc) / limit) * 10000) / 100 : null,
-    lastAnalysisAt: new Date(Number(r.analyzed_at)).toISOString(),
-  }));
 }

@@ -1,10 +1,13 @@
 import { Router } from 'express';
 import { LicenseError } from '../errors.js';
+import type { Logger } from '../host.js';
 import type { WebPort } from './port.js';
 import { jsonBody } from './body.js';
 import { keyFrom, limitFrom, percentFrom } from './validate.js';
 import { supportInfo } from './support-info.js';
-import { usageCsv } from './csv.js';
+import { writeUsageCsv } from './csv.js';
+import { cursorFrom, encodeCursor, readId, readProjectKey } from './cursor.js';
+import { pageOf, trimPage } from './paging.js';
 
 /** Safe file-name part: a server ID is already safe, this only guards the header. */
 const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9-]/g, '_');
@@ -13,7 +16,7 @@ const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9-]/g, '_');
  * The JSON API of SPEC 8, mounted under `api/`. Handlers only parse, call the port and send;
  * errors go to the router's one error middleware.
  */
-export function apiRoutes(port: WebPort, now: () => Date): Router {
+export function apiRoutes(port: WebPort, now: () => Date, logger: Logger): Router {
   const api = Router();
 
   // GET /status is served before this router (router.ts), on the hot path.
@@ -32,8 +35,19 @@ export function apiRoutes(port: WebPort, now: () => Date): Router {
     res.json(await port.setLocThreshold(percent, { actor: port.actorOf(req) }));
   });
 
+  // Lists are paged (SPEC 15.5): `?limit=` and the opaque `?cursor=` of the previous page's
+  // `nextCursor`, which is null on the last page.
   api.get('/notifications', async (req, res) => {
-    res.json({ notifications: await port.jobs.notifications(limitFrom(req.query)) });
+    const limit = limitFrom(req.query);
+    const before = cursorFrom(req.query, 'cursor', readId);
+    const page = trimPage(await port.jobs.notifications(limit + 1, before), limit);
+    res.json({ notifications: page.items, nextCursor: page.next === null ? null : encodeCursor([page.next]) });
+  });
+
+  api.get('/keys', async (req, res) => {
+    const limit = limitFrom(req.query);
+    const page = pageOf(await port.keyHistory(), limit, cursorFrom(req.query, 'cursor', readId));
+    res.json({ keys: page.items, nextCursor: page.next === null ? null : encodeCursor([page.next]) });
   });
 
   api.post('/test-email', ...jsonBody, async (req, res) => {
@@ -51,13 +65,21 @@ export function apiRoutes(port: WebPort, now: () => Date): Router {
     if (format !== 'json' && format !== 'csv') {
       throw new LicenseError('VALIDATION_FAILED', { detail: 'format must be json or csv.', data: { field: 'format' } });
     }
-    const projects = await port.locUsage();
     if (format === 'csv') {
-      res.attachment(`loc-usage-${fileSafe(port.status().serverId)}.csv`);
-      res.type('text/csv; charset=utf-8').send(usageCsv(projects));
+      await writeUsageCsv(res, port.locUsageChunks(), {
+        begin: () => res.attachment(`loc-usage-${fileSafe(port.status().serverId)}.csv`).type('text/csv; charset=utf-8'),
+        failed: (err) => logger.error('license-manager: the usage CSV export stopped', { error: err instanceof Error ? err.message : String(err) }),
+      });
       return;
     }
-    res.json({ loc: port.status().loc, projects });
+    const limit = limitFrom(req.query, 50, 1000);
+    const page = await port.locUsage({ limit, after: cursorFrom(req.query, 'cursor', readProjectKey) });
+    res.json({
+      loc: port.status().loc,
+      total: page.total,
+      projects: page.projects,
+      nextCursor: page.next && encodeCursor([page.next.loc, page.next.project]),
+    });
   });
 
   return api;

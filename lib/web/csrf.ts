@@ -15,22 +15,34 @@ const NONCE = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
  * The page sets a random nonce in an HttpOnly, SameSite=Strict cookie scoped to the mount path and
  * puts HMAC-SHA256(secret, nonce) in each form. A POST is accepted only when the form's token is
  * the HMAC of the cookie's nonce. Another site can make the browser send the cookie (not with
- * SameSite=Strict, but an old browser might) yet cannot read it, and without the per-router
- * secret nobody can forge a token for a nonce of their own (a cookie planted from a sibling
- * sub-domain gets nowhere either). The secret is random per router, so a restart invalidates
- * open forms: the page then says "reload and try again" (CSRF_REJECTED).
+ * SameSite=Strict, but an old browser might) yet cannot read it, and without the secret nobody
+ * can forge a token for a nonce of their own (a cookie planted from a sibling sub-domain gets
+ * nowhere either). The secret is the one every node shares through the database (SPEC 15.4), so
+ * a form drawn by one node posts to any other, and to the same node after a restart.
  */
 export interface Csrf {
   /** The token for this browser's nonce; sets the cookie when there is none yet. */
-  issue(req: Request, res: Response): string;
+  issue(req: Request, res: Response): Promise<string>;
   /** true when the request's form token matches its cookie. */
-  verify(req: Request): boolean;
+  verify(req: Request): Promise<boolean>;
 }
 
-export function createCsrf(secret: Buffer = randomBytes(32)): Csrf {
-  const sign = (nonce: string) => createHmac('sha256', secret).update(nonce).digest('base64url');
+/**
+ * `secret` is read once, when a token is first issued or checked, and kept; a failed read is
+ * tried again on the next request (the database may be back).
+ */
+export function createCsrf(secret: () => Promise<Buffer>): Csrf {
+  let loaded: Promise<Buffer> | undefined;
+  const key = (): Promise<Buffer> => {
+    loaded ??= secret().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    });
+    return loaded;
+  };
+  const sign = async (nonce: string) => createHmac('sha256', await key()).update(nonce).digest('base64url');
   return {
-    issue(req, res) {
+    async issue(req, res) {
       let nonce = readCookie(req, CSRF_COOKIE);
       if (!nonce || !NONCE.test(nonce)) {
         nonce = randomBytes(32).toString('base64url');
@@ -43,12 +55,12 @@ export function createCsrf(secret: Buffer = randomBytes(32)): Csrf {
       }
       return sign(nonce);
     },
-    verify(req) {
+    async verify(req) {
       const nonce = readCookie(req, CSRF_COOKIE);
       const body = req.body as Record<string, unknown> | undefined;
       const token = body && typeof body[CSRF_FIELD] === 'string' ? (body[CSRF_FIELD] as string) : undefined;
       if (!nonce || !NONCE.test(nonce) || !token) return false;
-      const expected = Buffer.from(sign(nonce));
+      const expected = Buffer.from(await sign(nonce));
       const given = Buffer.from(token);
       return given.length === expected.length && timingSafeEqual(given, expected);
     },

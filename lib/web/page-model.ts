@@ -1,4 +1,5 @@
-import type { LicenseState, LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { LicenseState, LicenseStatus, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { UsagePage } from '../usage/project-usage.js';
 import type { JobHealth, NotificationRow } from '../jobs/port.js';
 import { isUsable } from '../license/evaluate.js';
 import { keyDates, graceSentence } from '../license/dates.js';
@@ -10,9 +11,14 @@ import { daysText, formatDate, formatDateTime, formatNumber, lastValidDay } from
 /** What the page's sections were loaded with; null when that source failed (the page still shows). */
 export interface PageData {
   status: LicenseStatus;
+  /** one page of stored keys, newest first */
   keys: StoredKey[] | null;
-  usage: ProjectUsage[] | null;
+  /** the largest projects and how many there are */
+  usage: UsagePage | null;
+  /** one page of notifications, newest first */
   notifications: NotificationRow[] | null;
+  /** per paged list: the query of its next (older) page, null on the last; `later` when not on the first */
+  pages: Record<'keys' | 'notifications', { older: string | null; later: boolean }>;
   health: JobHealth | null;
   history: { day: string; used: number }[] | null;
   events: ServerIdEvent[] | null;
@@ -38,7 +44,6 @@ export interface PageContext {
   };
 }
 
-const TABLE_ROWS = 50;
 
 const NOTIFICATION_KINDS: Record<string, string> = {
   'expiry-2m': 'Expiry reminder, 2 months',
@@ -154,8 +159,12 @@ export function pageModel(data: PageData, ctx: PageContext) {
         pending: health.lastRun.pending,
       },
     },
+    pager: {
+      keys: pagerOf(ctx.base, data.pages.keys, 'keys-title'),
+      notifications: pagerOf(ctx.base, data.pages.notifications, 'notifications-title'),
+    },
     usage: usage && {
-      rows: usage.slice(0, TABLE_ROWS).map((u) => ({
+      rows: usage.projects.map((u) => ({
         project: u.project,
         branch: u.branch,
         loc: formatNumber(u.loc),
@@ -163,14 +172,23 @@ export function pageModel(data: PageData, ctx: PageContext) {
         last: formatDate(u.lastAnalysisAt),
         lastFull: formatDateTime(u.lastAnalysisAt),
       })),
-      more: Math.max(0, usage.length - TABLE_ROWS),
-      count: usage.length,
+      shown: usage.projects.length,
+      // the page reads the largest projects only; the CSV has them all
+      more: usage.total > usage.projects.length ? formatNumber(usage.total) : null,
     },
     requestLicense: requestLink(ctx, s),
   };
 }
 
 export type PageModel = ReturnType<typeof pageModel>;
+
+/** Links of a paged list: to its older entries, and back to the newest when not on the first page. */
+function pagerOf(base: string, page: { older: string | null; later: boolean }, anchor: string) {
+  return {
+    older: page.older && `${base}/${page.older}#${anchor}`,
+    newest: page.later ? `${base}/#${anchor}` : null,
+  };
+}
 
 /**
  * The daily snapshots, ending with the consumption shown above the chart: today's point is the

@@ -8,6 +8,8 @@ import { pageModel, type PageContext, type PageData } from './page-model.js';
 import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
 import { keyFrom, percentFrom } from './validate.js';
+import { cursorFrom, encodeCursor, readId } from './cursor.js';
+import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
 
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
@@ -20,6 +22,15 @@ async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): 
     return await load();
   } catch (err) {
     logger.error(`license-manager: could not load ${what} for the page`, { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    return null;
+  }
+}
+
+/** A page link's cursor; one that does not read shows the list from the top instead of failing. */
+function cursorOf(req: Request, field: string): number | null {
+  try {
+    return cursorFrom(req.query, field, readId);
+  } catch {
     return null;
   }
 }
@@ -54,15 +65,33 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
   const page = Router();
 
   async function show(req: Request, res: Response, status: number, forms: Forms): Promise<void> {
+    // NOTE: bounded reads only (SPEC 15.5): the largest projects and their count, one page of
+    // keys and of notifications; `?keys=` and `?notifications=` carry the cursor of older ones.
+    const keysAfter = cursorOf(req, 'keys');
+    const notificationsBefore = cursorOf(req, 'notifications');
     const [keys, usage, notifications, health, history, events] = await Promise.all([
-      settle('the stored keys', () => port.keyHistory(), logger),
-      settle('the per-project usage', () => port.locUsage(), logger),
-      settle('the notifications', () => port.jobs.notifications(10), logger),
+      settle('the stored keys', async () => pageOf(await port.keyHistory(), PAGE_SIZES.keys, keysAfter), logger),
+      settle('the per-project usage', () => port.locUsage({ limit: PAGE_SIZES.projects, after: null }), logger),
+      settle('the notifications', async () => trimPage(await port.jobs.notifications(PAGE_SIZES.notifications + 1, notificationsBefore), PAGE_SIZES.notifications), logger),
       settle('the job health', () => port.jobs.health(), logger),
       settle('the LOC history', () => port.jobs.locHistory(90), logger),
       settle('the server ID events', () => port.serverIdEvents(), logger),
     ]);
-    const data: PageData = { status: port.status(), keys, usage, notifications, health, history, events };
+    const olderLink = (field: string, next: number | null | undefined) => (next == null ? null : `?${field}=${encodeCursor([next])}`);
+    const data: PageData = {
+      status: port.status(),
+      keys: keys?.items ?? null,
+      usage,
+      notifications: notifications?.items ?? null,
+      pages: {
+        keys: { older: olderLink('keys', keys?.next), later: keysAfter !== null },
+        notifications: { older: olderLink('notifications', notifications?.next), later: notificationsBefore !== null },
+      },
+      health,
+      history,
+      events,
+    };
+    const csrfToken = await csrf.issue(req, res);
     const html = renderPage(
       pageModel(data, {
         productName: port.productName,
@@ -70,7 +99,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
         moduleVersion: port.moduleVersion,
         supportEmail: port.supportEmail,
         base: req.baseUrl,
-        csrfToken: csrf.issue(req, res),
+        csrfToken,
         flash: status === 200 ? flashOf(req) : forms.flash ?? null,
         forms,
       }),
@@ -84,7 +113,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
   /** Form posts: parse the form, then refuse anything without a valid token. */
   const checked = [
     formBody,
-    (req: Request, _res: Response, next: (err?: unknown) => void) => next(csrf.verify(req) ? undefined : new LicenseError('CSRF_REJECTED')),
+    async (req: Request, _res: Response, next: (err?: unknown) => void) => next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED')),
   ];
 
   page.get('/', (req, res) => show(req, res, 200, {}));

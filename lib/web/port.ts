@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
 import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
 import type { Logger } from '../host.js';
+import type { ProjectKey, UsagePage } from '../usage/project-usage.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {
@@ -17,7 +18,12 @@ export interface WebPort {
   setLicense(key: string, options: { actor: string }): Promise<LicenseStatus>;
   setLocThreshold(percent: number, options: { actor: string }): Promise<LicenseStatus>;
   keyHistory(): Promise<StoredKey[]>;
-  locUsage(): Promise<ProjectUsage[]>;
+  /** a bounded read (SPEC 15.5): `limit` projects after `after`, and the count */
+  locUsage(page: { limit: number; after: ProjectKey | null }): Promise<UsagePage>;
+  /** every project, largest first, a chunk at a time (the CSV export) */
+  locUsageChunks(): AsyncIterable<ProjectUsage[]>;
+  /** the CSRF secret all nodes share through the database (SPEC 15.4) */
+  csrfSecret(): Promise<Buffer>;
   serverIdEvents(): Promise<ServerIdEvent[]>;
   database(): Promise<{ kind: string; version: string }>;
   /** where the router logs failures it hides from responses; default: console */
@@ -26,7 +32,7 @@ export interface WebPort {
   now?: () => Date;
   /** the job service (issue 5) */
   jobs: {
-    notifications(limit?: number): Promise<NotificationRow[]>;
+    notifications(limit?: number, before?: number | null): Promise<NotificationRow[]>;
     jobRuns(limit?: number): Promise<JobRunResult[]>;
     health(): Promise<JobHealth>;
     locHistory(days?: number): Promise<{ day: string; used: number }[]>;

@@ -28,9 +28,9 @@ export function createRouter(port: WebPort): Router {
   // NOTE: the hot path first, so it crosses as few layers as possible (SPEC 13 benchmark).
   router.get('/api/status', baseHeaders, authorize, statusHandler(() => port.status()));
   router.use(baseHeaders, authorize);
-  router.use('/api', apiRoutes(port, now));
+  router.use('/api', apiRoutes(port, now, logger));
   router.use('/assets', assetRoutes());
-  router.use(pageRoutes(port, createCsrf(), logger));
+  router.use(pageRoutes(port, createCsrf(() => port.csrfSecret()), logger));
   router.use(errorHandler(logger, renderRefusal));
   return router;
 }

@@ -24,13 +24,13 @@ export function percentFrom(body: unknown, fromForm: boolean): number {
   return value;
 }
 
-/** `?limit=` of a list: 1 to 200, default 50. */
-export function limitFrom(query: unknown, fallback = 50): number {
+/** `?limit=` of a list: 1 to `max` (200 unless told), `fallback` when absent. */
+export function limitFrom(query: unknown, fallback = 50, max = 200): number {
   const raw = query && typeof query === 'object' ? (query as Record<string, unknown>).limit : undefined;
   if (raw === undefined) return fallback;
-  const n = typeof raw === 'string' && /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= 200)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'limit must be a whole number from 1 to 200.', data: { field: 'limit' } });
+  const n = typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `limit must be a whole number from 1 to ${max}.`, data: { field: 'limit' } });
   }
   return n;
 }

@@ -4,6 +4,7 @@
  * manager; this port serves unit-level checks of the router where a database adds nothing
  * (failing sections, a throwing authorize).
  */
+import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { verifyLicenseKey } from '../../lib/keys/verify.js';
 import type { PublicJwk } from '../../lib/keys/jwk.js';
@@ -30,6 +31,7 @@ export interface MemoryPort extends WebPort {
 
 export function memoryPort(o: MemoryPortOptions): MemoryPort {
   const ring: RingKey[] = [];
+  const secret = randomBytes(32);
   let threshold = 90;
   const used = () => port.projects.reduce((sum, p) => sum + p.loc, 0);
   const snapshot = (): LicenseStatus =>
@@ -61,9 +63,18 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
         source: k.source, state: stateOf(k, o.serverId, o.now()).state, current: current?.key === k,
       }));
     },
-    async locUsage() {
-      return port.projects;
+    async locUsage({ limit, after }) {
+      const ranked = [...port.projects].sort((a, b) => b.loc - a.loc || (a.project < b.project ? -1 : a.project > b.project ? 1 : 0));
+      const from = after ? ranked.findIndex((p) => p.loc < after.loc || (p.loc === after.loc && p.project > after.project)) : 0;
+      const rest = from < 0 ? [] : ranked.slice(from);
+      const projects = rest.slice(0, limit);
+      const last = projects[projects.length - 1];
+      return { total: ranked.length, projects, next: rest.length > limit && last ? { loc: last.loc, project: last.project } : null };
     },
+    async *locUsageChunks() {
+      yield (await port.locUsage({ limit: port.projects.length, after: null })).projects;
+    },
+    csrfSecret: async () => secret,
     async serverIdEvents() {
       return [];
     },
@@ -75,7 +86,7 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
     jobHealth: { mailConfigured: false, adminsWithoutEmail: [], lastRun: null },
     sentTestEmails: [],
     jobs: {
-      notifications: async () => port.notificationRows,
+      notifications: async (limit = 50, before = null) => port.notificationRows.filter((n) => before === null || n.id < before).slice(0, limit),
       jobRuns: async () => [],
       health: async () => port.jobHealth,
       locHistory: async () => [],

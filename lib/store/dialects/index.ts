@@ -20,6 +20,8 @@ export interface Dialect {
    * does not: MariaDB/MySQL compare case-insensitively and pad trailing spaces.
    */
   exactCollation(knex: Knex): Promise<string | undefined>;
+  /** true when the table has an index of this name (so a migration step is safe to re-run) */
+  hasIndex(knex: Knex, table: string, index: string): Promise<boolean>;
 }
 
 const code = (err: unknown): unknown => (err as { code?: unknown })?.code;
@@ -31,6 +33,8 @@ const sqlite: Dialect = {
   forUpdate: (query) => query,
   isRetryable: (err) => code(err) === 'SQLITE_BUSY',
   exactCollation: async () => undefined,
+  hasIndex: async (knex, table, index) =>
+    ((await knex.raw("select 1 from sqlite_master where type = 'index' and tbl_name = ? and name = ?", [table, index])) as unknown[]).length > 0,
 };
 
 const postgres: Dialect = {
@@ -40,6 +44,8 @@ const postgres: Dialect = {
   forUpdate: (query) => query.forUpdate() as typeof query,
   isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
   exactCollation: async () => undefined,
+  hasIndex: async (knex, table, index) =>
+    ((await knex.raw('select 1 from pg_indexes where schemaname = current_schema() and tablename = ? and indexname = ?', [table, index])) as { rows: unknown[] }).rows.length > 0,
 };
 
 const mysql: Dialect = {
@@ -59,6 +65,10 @@ const mysql: Dialect = {
       if (rows.length > 0) return name;
     }
     return 'utf8mb4_bin';
+  },
+  hasIndex: async (knex, table, index) => {
+    const [rows] = (await knex.raw('select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?', [table, index])) as [unknown[]];
+    return rows.length > 0;
   },
 };
 

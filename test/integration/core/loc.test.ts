@@ -34,11 +34,11 @@ withDbs('lines of code and limits', (dbs) => {
     await lm.removeProject('web');
     expect(lm.status().loc.used).to.equal(900);
     const usage = await lm.locUsage();
-    expect(usage).to.have.length(1);
-    expect(usage[0]).to.include({ project: 'api', branch: 'feature-x', loc: 900, share: 9 });
+    expect(usage).to.include({ total: 1, next: null });
+    expect(usage.projects[0]).to.include({ project: 'api', branch: 'feature-x', loc: 900, share: 9 });
     await lm.removeBranch('api', 'feature-x');
     expect(lm.status().loc.used).to.equal(0);
-    expect(await lm.locUsage()).to.deep.equal([]);
+    expect(await lm.locUsage()).to.deep.equal({ total: 0, projects: [], next: null });
   });
 
   it('keeps the project maximum right when branches of one project are analysed at the same time', async () => {

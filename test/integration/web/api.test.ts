@@ -103,7 +103,7 @@ describe('web: JSON API (SPEC 8)', () => {
   });
 
   it('GET api/notifications lists the notification rows with their status, ?limit bounded', async () => {
-    expect((await api(web.base, 'GET', '/notifications')).json).to.deep.equal({ notifications: [] });
+    expect((await api(web.base, 'GET', '/notifications')).json).to.deep.equal({ notifications: [], nextCursor: null });
     await api(web.base, 'POST', '/test-email', {});
     const { status, json } = await api(web.base, 'GET', '/notifications');
     expect(status).to.equal(200);
