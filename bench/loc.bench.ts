@@ -3,7 +3,7 @@
  * - `loc_consumption_ms_<db>`: our query (one SUM over the per-project maxima, on its index).
  * - `loc_naive_ratio_<db>`: reading every branch row into JavaScript and reducing there, divided
  *   by ours, measured in the same run on the same data.
- * The data is generated inside the database by one recursive CTE, then statistics are refreshed.
+ * The data is generated inside the database (bench/projects.ts).
  */
 import knexFactory, { type Knex } from 'knex';
 import { DbFactory, unavailable } from '../test/helpers/dbs.js';
@@ -13,28 +13,13 @@ import { consumption } from '../lib/usage/loc.js';
 import type { DbKind } from '../lib/store/connect.js';
 import type { Emit } from './run.js';
 import { median } from './stats.js';
+import { loadProjects } from './projects.js';
 
 export const order = 20;
 
 const PROJECTS = 200_000;
 const BRANCHES = 5;
 const log = (text: string) => process.stderr.write(`  ${text}\n`);
-async function load(knex: Knex, kind: DbKind): Promise<void> {
-  if (kind === 'mysql') {
-    await knex.raw('set session cte_max_recursion_depth = 1000000').catch(() => undefined); // MySQL
-    await knex.raw('set session max_recursive_iterations = 1000000').catch(() => undefined); // MariaDB
-  }
-  const numbers = `with recursive n(i) as (select 1 union all select i + 1 from n where i < ${PROJECTS})`;
-  const branchLoc = '((n.i * 7919 + b.j * 104729) % 50000) + 100';
-  const branches = `select 1 as j union all select 2 union all select 3 union all select 4 union all select 5`;
-  await knex.raw(`insert into license_loc_branches (project, branch, loc, analyzed_at)
-    ${numbers} select concat('project-', n.i), concat('branch-', b.j), ${branchLoc}, 0 from n cross join (${branches}) b`);
-  await knex.raw(`insert into license_loc_projects (project, branch, loc, analyzed_at)
-    select project, min(branch), max(loc), 0 from license_loc_branches group by project`);
-  if (kind === 'postgres') await knex.raw('vacuum analyze');
-  else if (kind === 'mysql') await knex.raw('analyze table license_loc_branches, license_loc_projects');
-  else await knex.raw('analyze');
-}
 
 async function naive(knex: Knex): Promise<number> {
   const rows = (await knex('license_loc_branches').select('project', 'loc')) as Array<{ project: string; loc: number | string }>;
@@ -61,7 +46,7 @@ async function benchOne(kind: DbKind, emit: Emit): Promise<void> {
   try {
     await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
     const t0 = performance.now();
-    await load(knex, kind);
+    await loadProjects(knex, kind, PROJECTS, BRANCHES);
     log(`${kind}: loaded ${PROJECTS * BRANCHES} branch rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const expected = await naive(knex);
     const ours: number[] = [];

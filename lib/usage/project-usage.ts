@@ -80,7 +80,7 @@ export async function projectCount(knex: Knex): Promise<number> {
  * synchronously on the event loop, so between chunks this yields to it (setImmediate): other
  * requests are served while a large export is written.
  */
-export async function* projectChunks(knex: Knex, locLimit: number | null, size = 2000): AsyncGenerator<ProjectUsage[]> {
+export async function* projectChunks(knex: Knex, locLimit: number | null, size = 500): AsyncGenerator<ProjectUsage[]> {
   let after: ProjectKey | null = null;
   do {
     const page: ProjectPage = await projectPage(knex, { limit: size, after, locLimit });
