@@ -16,6 +16,7 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'PUT', path: '/api/loc-threshold', json: { percent: 80 } },
   { method: 'GET', path: '/api/server-id' },
   { method: 'GET', path: '/api/notifications' },
+  { method: 'GET', path: '/api/keys' },
   { method: 'POST', path: '/api/test-email', json: {} },
   { method: 'GET', path: '/api/support-info' },
   { method: 'GET', path: '/api/loc-usage' },
