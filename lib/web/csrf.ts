@@ -28,18 +28,20 @@ export interface Csrf {
 }
 
 /**
- * `secret` is read once, when a token is first issued or checked, and kept; a failed read is
- * tried again on the next request (the database may be back).
+ * `secret` is read once, when the router is made, and kept; a failed read is tried again on the
+ * next request that needs it (the database may be back).
  */
 export function createCsrf(secret: () => Promise<Buffer>): Csrf {
   let loaded: Promise<Buffer> | undefined;
   const key = (): Promise<Buffer> => {
-    loaded ??= secret().catch((err: unknown) => {
+    loaded ??= Promise.resolve().then(secret).catch((err: unknown) => {
       loaded = undefined;
       throw err;
     });
     return loaded;
   };
+  // NOTE: read at once, so a page drawn during a later database outage still carries a token.
+  key().catch(() => undefined);
   const sign = async (nonce: string) => createHmac('sha256', await key()).update(nonce).digest('base64url');
   return {
     async issue(req, res) {
