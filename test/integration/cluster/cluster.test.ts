@@ -85,7 +85,7 @@ withDbs('a cluster of two node processes', (dbs) => {
     for (const admin of ADMINS) {
       const mails = smtp.to(admin);
       expect(mails, admin).to.have.length(1);
-      expect(mails[0]!.parsed?.subject).to.contain('the license expires on');
+      expect(mails[0]!.parsed?.subject).to.contain('Cluster Host');
     }
     const knex = knexFactory(db.config);
     try {
