@@ -6,6 +6,7 @@ import { MAX_KEY_BYTES, parseKey } from '../keys/parse.js';
 import { verifyLicenseKey } from '../keys/verify.js';
 import type { PublicJwk } from '../keys/jwk.js';
 import type { CliIo } from './io.js';
+import { formatDay, graceLastDay, lastValidDay } from '../license/dates.js';
 import { readJwk, readText, repeatable } from './files.js';
 
 /**
@@ -47,14 +48,18 @@ export function registerInspect(program: Command, io: CliIo): void {
         ({ header, payload } = parseKey(key));
       }
       const p = payload as Record<string, unknown>;
-      const dates = { iat: iso(p?.iat), nbf: iso(p?.nbf), exp: iso(p?.exp) };
+      const exp = typeof p?.exp === 'number' ? p.exp : undefined;
+      const validUntil = exp === undefined ? undefined : lastValidDay(exp);
+      const graceUntil = exp === undefined ? undefined : graceLastDay({ exp, grace: typeof p.grace === 'number' ? p.grace : undefined });
+      const dates = { iat: iso(p?.iat), nbf: iso(p?.nbf), exp: iso(p?.exp), validUntil, graceUntil };
       if (opts.json) {
         io.stdout(JSON.stringify({ header, payload, dates, signature: verified ? 'valid' : 'not checked' }, null, 2) + '\n');
         return;
       }
       io.stdout(`header:  ${JSON.stringify(header)}\n`);
       io.stdout(`payload: ${JSON.stringify(payload, null, 2)}\n`);
-      io.stdout(`issued ${dates.iat ?? '?'}, valid from ${dates.nbf ?? '?'}, expires ${dates.exp ?? '?'}\n`);
+      io.stdout(`issued ${dates.iat ?? '?'}, valid from ${dates.nbf ?? '?'}\n`);
+      io.stdout(`valid until ${formatDay(validUntil)} (the last day, UTC); commercial features stay on through ${formatDay(graceUntil)}\n`);
       io.stdout(verified ? 'signature: valid\n' : 'signature: not checked (pass --public-key to verify)\n');
     });
 }

@@ -10,6 +10,7 @@ import { ensureServerId } from '../server-id/store.js';
 import type { PublicJwk } from '../keys/jwk.js';
 import type { LicenseStatus } from '../license/types.js';
 import { UsageError, type CliIo } from './io.js';
+import { daysLeftText, formatDay, graceSentence, keyDates } from '../license/dates.js';
 import { readText, repeatable } from './files.js';
 
 /** Vendor public keys from --public-key files or LICENSE_PUBLIC_KEYS_FILE: a JWK, a list, or a JWKS. */
@@ -50,10 +51,13 @@ async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefi
 
 function printStatus(io: CliIo, status: LicenseStatus): void {
   const l = status.license;
+  const dates = l ? keyDates(l, new Date(status.details.evaluatedAt)) : null;
   const lines = [
     `server ID:  ${status.serverId}`,
     `state:      ${status.state}`,
-    l ? `license:    ${l.licensee} — ${l.edition} ${l.type}, expires ${new Date(l.exp * 1000).toISOString().slice(0, 10)} (${status.details.daysLeft} days)` : 'license:    none',
+    l ? `license:    ${l.licensee} — ${l.edition} ${l.type}, valid until ${formatDay(dates!.validUntil)}${dates!.daysLeft > 0 ? ` (${daysLeftText(dates!.daysLeft)})` : ''}` : 'license:    none',
+    dates && status.state === 'grace' ? `grace:      ${graceSentence(dates)}` : undefined,
+    dates && status.state === 'not_yet_valid' ? `starts:     ${formatDay(dates.validFrom)}` : undefined,
     l ? `features:   ${l.features.join(', ') || '(none)'}` : undefined,
     `lines:      ${status.loc.used}${status.loc.limit !== null ? ` of ${status.loc.limit} (${status.loc.percent}%)` : ' (no limit)'}`,
     ...status.warnings.map((w) => `warning:    ${w.code}: ${w.message}`),

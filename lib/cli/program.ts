@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeError, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
+import { moduleVersion } from '../version.js';
 import { registerKeygen } from './keygen.js';
 import { registerIssue } from './issue.js';
 import { registerInspect } from './inspect.js';
@@ -21,6 +22,7 @@ export function addCommands(...more: Register[]): void {
 function buildProgram(io: CliIo): Command {
   const program = new Command('license-manager')
     .description('License Manager: on-prem license keys, server IDs and usage limits.')
+    .version(moduleVersion, '-V, --version', 'print the version of license-manager')
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   for (const register of registrations) register(program, io);

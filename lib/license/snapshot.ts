@@ -1,7 +1,8 @@
 import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
 import type { ClockReset } from './clock.js';
-import { DAY_MS, daysUntil } from '../time.js';
+import { DAY_MS } from '../time.js';
+import { daysLeftText, formatDay, graceSentence, keyDates, lastValidDay } from './dates.js';
 import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
@@ -50,13 +51,15 @@ function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: s
     case 'wrong_server':
       return { code: 'SERVER_ID_MISMATCH', message: `The license was issued for server ID ${p!.serverId}, but this server's ID is ${serverId}. Request a key for this server ID.` };
     case 'not_yet_valid':
-      return { code: 'LICENSE_NOT_YET_VALID', message: `The license is valid from ${new Date(p!.nbf * 1000).toISOString()}.` };
-    case 'expiring':
-      return { code: 'LICENSE_EXPIRING', message: `The license expires on ${day(p!.exp)} (${daysUntil(p!.exp, now)} days left). Request a renewal.` };
+      return { code: 'LICENSE_NOT_YET_VALID', message: `The license starts on ${formatDay(p!.nbf)}.` };
+    case 'expiring': {
+      const d = keyDates(p!, now);
+      return { code: 'LICENSE_EXPIRING', message: `The license is valid until ${formatDay(d.validUntil)} (${daysLeftText(d.daysLeft)}). Request a renewal.` };
+    }
     case 'grace':
-      return { code: 'LICENSE_GRACE', message: `The license expired on ${day(p!.exp)}. It stays in force until ${day(graceEnd(p!))} (grace period). Install a new license.` };
+      return { code: 'LICENSE_GRACE', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))}. Grace period: ${graceSentence(keyDates(p!, now))}. Install a new license.` };
     case 'expired':
-      return { code: 'LICENSE_EXPIRED', message: `The license expired on ${day(p!.exp)} and its grace period is over: commercial features are off.` };
+      return { code: 'LICENSE_EXPIRED', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))} and its grace period is over: commercial features are off.` };
     default:
       return undefined;
   }
@@ -112,6 +115,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       message: 'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
     });
   }
+  const dates = payload ? keyDates(payload, now) : null;
   const license = payload ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits } }) : null;
   return deepFreeze({
     current,
@@ -124,7 +128,11 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       loc,
       warnings,
       details: {
-        daysLeft: payload ? daysUntil(payload.exp, now) : null,
+        // SPEC 16: one date convention (lib/license/dates.ts)
+        daysLeft: dates ? dates.daysLeft : null,
+        validUntil: dates ? dates.validUntil : null,
+        graceUntil: dates ? dates.graceUntil : null,
+        graceDaysLeft: dates ? dates.graceDaysLeft : null,
         expiresAt: payload ? new Date(payload.exp * 1000).toISOString() : null,
         graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : null,
         // a dormant staging key (wrong_server) does not make this instance a staging one

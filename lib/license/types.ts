@@ -36,7 +36,14 @@ export interface LicenseStatus {
   warnings: Warning[];
   /** Extra facts for the page: days left to exp, staging, grace end, evaluated-at. */
   details: {
+    /** days left through `validUntil` (1 on the last day itself) */
     daysLeft: number | null;
+    /** `YYYY-MM-DD` (UTC): the last day the license is valid, `exp` − 1 s (SPEC 16) */
+    validUntil: string | null;
+    /** `YYYY-MM-DD` (UTC): commercial features stay on through this day (end of grace) */
+    graceUntil: string | null;
+    /** days left through `graceUntil` */
+    graceDaysLeft: number | null;
     graceEndsAt: string | null;
     expiresAt: string | null;
     staging: boolean;

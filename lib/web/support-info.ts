@@ -1,3 +1,4 @@
+import { graceLastDay, lastValidDay } from '../license/dates.js';
 import type { WebPort } from './port.js';
 
 const MODULE_NAME = 'license-manager';
@@ -43,6 +44,9 @@ export async function supportInfo(port: WebPort, now: Date): Promise<Record<stri
       issuedAt: iso(license.iat),
       validFrom: iso(license.nbf),
       expiresAt: iso(license.exp),
+      // SPEC 16: the days people read, by the one convention (the raw instants stay above)
+      validUntil: lastValidDay(license.exp),
+      graceUntil: graceLastDay(license),
       graceDays: license.grace ?? null,
     },
     state: status.state,
@@ -55,6 +59,7 @@ export async function supportInfo(port: WebPort, now: Date): Promise<Record<stri
       edition: k.edition,
       serverId: k.serverId,
       expiresAt: iso(k.exp),
+      validUntil: k.exp ? lastValidDay(k.exp) : null,
       setAt: k.setAt,
       source: k.source,
       state: k.state,

@@ -12,6 +12,7 @@
  * await h.jobs.runJob();
  */
 import { randomUUID } from 'node:crypto';
+import { keyDates, type KeyDates } from '../../lib/license/dates.js';
 import knexFactory, { type Knex } from 'knex';
 import { createJobService } from '../../lib/jobs/index.js';
 import type { JobDeps, JobService } from '../../lib/jobs/port.js';
@@ -131,6 +132,7 @@ export function createWorld(options: { now: string | Date; admins?: GlobalAdmin[
         },
         warnings: [],
         details: {
+          ...(payload ? pick(keyDates(payload, now)) : { validUntil: null, graceUntil: null, graceDaysLeft: null }),
           daysLeft: expMs === null ? null : Math.ceil((expMs - now.getTime()) / DAY_MS),
           graceEndsAt: expMs === null ? null : new Date(expMs + (payload!.grace ?? 14) * DAY_MS).toISOString(),
           expiresAt: expMs === null ? null : new Date(expMs).toISOString(),
@@ -229,3 +231,5 @@ export function mailedJobs(dbs: DbFactory): { readonly smtp: SmtpTestServer; sta
     },
   };
 }
+
+const pick = ({ validUntil, graceUntil, graceDaysLeft }: KeyDates) => ({ validUntil, graceUntil, graceDaysLeft });

@@ -195,20 +195,41 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
     });
 
     it('refuses content that instances would refuse: exit 1, the code and a sentence on stderr', async () => {
-      for (const [flag, value, claim] of [
-        ['--server-id', 'not-a-server-id', 'serverId'],
-        ['--server-id', '*', 'serverId'], // "*" on a production key
-        ['--licensee', '  ', 'licensee'],
-        ['--email', 'nobody', 'email'],
+      for (const [flag, value] of [
+        ['--server-id', 'not-a-server-id'],
+        ['--server-id', '*'], // "*" on a production key
+        ['--licensee', '  '],
+        ['--email', 'nobody'],
+        ['--expires', '2026-01-14'], // the day before NOW
+        ['--grace', '9999'],
+        ['--loc', '10000000000000'],
       ]) {
         const args = issueArgs();
         if (args.includes(flag!)) args[args.indexOf(flag!) + 1] = value!;
         else args.push(flag!, value!);
         const run = await cli(dir, ...args);
-        expectRefused(run, 1, /^KEY_CLAIMS_INVALID: /);
-        expect(run.stderr).to.include(`"${claim}"`);
+        // a usage error whose sentence names the option, never a claim of the key being built
+        expectRefused(run, 2, new RegExp(`^error: ${flag}`));
+        expect(run.stderr).to.not.match(/claim|nbf|exp\b|serverId/);
         expect(run.stdout).to.equal('');
       }
+    });
+
+    it('accepts --expires today (the key is valid through the end of the day, UTC)', async () => {
+      const run = await cli(dir, ...issueArgs().map((a) => (a === '2027-01-31' ? '2026-01-15' : a)));
+      expect(run.code, run.stderr).to.equal(0);
+      const { payload } = await verifyLicenseKey(run.stdout.trim(), { publicKeys: [publicJwk] });
+      expect(new Date(payload.exp * 1000).toISOString()).to.equal('2026-01-16T00:00:00.000Z');
+    });
+
+    it('reads a key file holding both halves, like the demo host\'s vendor key', async () => {
+      const pair = { privateJwk: await readJson(join(dir, 'keys/private.jwk.json')), publicJwk, note: 'DEMO ONLY' };
+      await writeFile(join(dir, 'both.json'), JSON.stringify(pair));
+      const run = await cli(dir, ...issueArgs().map((a) => (a === 'keys/private.jwk.json' ? 'both.json' : a)));
+      expect(run.code, run.stderr).to.equal(0);
+      await verifyLicenseKey(run.stdout.trim(), { publicKeys: [publicJwk] });
+      await writeFile(join(dir, 'public-only.json'), JSON.stringify({ publicJwk }));
+      expectRefused(await cli(dir, ...issueArgs().map((a) => (a === 'keys/private.jwk.json' ? 'public-only.json' : a))), 2, '--private-key');
     });
 
     it('refuses usage errors with exit 2 and no stack trace', async () => {
@@ -247,7 +268,9 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       expect(run.code, run.stderr).to.equal(0);
       expect(run.stdout).to.include(`"kid":"${publicJwk.kid}"`);
       expect(run.stdout).to.include('"licensee": "Acme Corp"');
-      expect(run.stdout).to.include('expires 2027-02-01T00:00:00.000Z');
+      expect(run.stdout).to.include('valid until 31 January 2027 (the last day, UTC)');
+      expect(run.stdout).to.include('commercial features stay on through 14 February 2027');
+      expect(run.stdout).to.not.include('1 February 2027');
       expect(run.stdout).to.include('signature: not checked');
     });
 
@@ -263,6 +286,7 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       const out = JSON.parse(run.stdout) as Record<string, Record<string, unknown>>;
       expect(out.payload!.limits).to.deep.equal({ loc: 1000 });
       expect(out.dates!.exp).to.equal('2027-02-01T00:00:00.000Z');
+      expect(out.dates!.validUntil).to.equal('2027-01-31');
       expect(out.signature).to.equal('valid');
     });
 
@@ -320,6 +344,20 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       const { stdout } = await cli(dir, 'issue', '--help');
       for (const option of ['--private-key', '--server-id', '--licensee', '--type', '--expires', '--edition', '--features', '--loc', '--users', '--tag']) {
         expect(stdout).to.include(option);
+      }
+    });
+
+    it('issue --help names the required options and gives an example', async () => {
+      const { stdout } = await cli(dir, 'issue', '--help');
+      expect(stdout).to.include('Required: --private-key, --server-id, --licensee, --type and --expires.');
+      expect(stdout).to.match(/Example:\n\s+license-manager issue --private-key \S+/);
+    });
+
+    it('--version prints the version of the module and exits 0', async () => {
+      const { version } = JSON.parse(await readFile(resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as { version: string };
+      for (const flag of ['--version', '-V']) {
+        const run = await cli(dir, flag);
+        expect([run.code, run.stdout.trim(), run.stderr]).to.deep.equal([0, version, '']);
       }
     });
 
