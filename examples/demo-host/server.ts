@@ -8,6 +8,7 @@ import { knexConfigFromUrl } from '../../lib/store/connect.js';
 import { consoleLogger } from '../../lib/host.js';
 import { demoVendorKeys } from './demo-vendor.js';
 import { mailLogTransport } from './mail-log.js';
+import { createJobStore } from '../../lib/jobs/store.js';
 
 export interface DemoOptions {
   /** database URL; default: an SQLite file in the data folder */
@@ -34,6 +35,20 @@ const DEMO_PROJECTS = [
   { project: 'mobile-app', branch: 'develop', loc: 22_800 },
   { project: 'data-pipeline', branch: 'main', loc: 12_300 },
 ];
+
+/**
+ * DEMO ONLY: 90 days of daily LOC snapshots, growing towards today's figure, so the first
+ * impression of the page is a real chart (a real instance gets one snapshot a day from the job).
+ */
+async function seedHistory(lm: LicenseManager, now: Date): Promise<void> {
+  const store = createJobStore(lm.knex);
+  const today = lm.status().loc.used;
+  for (let back = 89; back >= 1; back--) {
+    const growth = 1 - back / 180; // about half of today's figure 90 days ago
+    const wobble = ((back * 7919) % 2_000) - 1_000;
+    await store.snapshotLoc(new Date(now.getTime() - back * 86_400_000), Math.max(0, Math.round(today * growth + wobble)));
+  }
+}
 
 const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1f2933;background:#f5f7fa}header{background:#243b53;color:#fff;padding:12px 24px}main{max-width:860px;margin:24px auto;padding:0 24px}a{color:#2f6fdb}table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:8px 12px;border-bottom:1px solid #e4e7eb;text-align:left}</style></head>
@@ -75,6 +90,7 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
     });
     await lm.setLicense(await signLicenseKey(payload, vendor.privateJwk), { actor: 'demo setup' });
     for (const analysis of DEMO_PROJECTS) await lm.recordAnalysis(analysis);
+    await seedHistory(lm, now);
   }
 
   const app = express();

@@ -20,7 +20,13 @@ describe('demo host (npm start)', () => {
     expect(status.loc.used).to.be.greaterThan(0);
     const page = await fetch(demo.url);
     expect(page.status).to.equal(200);
-    expect(await page.text()).to.include(demo.lm.serverId);
+    const html = await page.text();
+    expect(html).to.include(demo.lm.serverId);
+    // the first impression is a real chart: 90 days of seeded history, today the live figure
+    const history = await demo.lm.jobs.locHistory(90);
+    expect(history).to.have.length(90);
+    expect(history[0]!.used).to.be.greaterThan(0).and.below(status.loc.used);
+    expect(html.match(/<tr data-x=/g)).to.have.length(90);
     const api = (await (await fetch(`${demo.url}/api/status`)).json()) as { state: string };
     expect(api.state).to.equal('active');
     const vendorKey = JSON.parse(readFileSync(join(dataDir, 'demo-vendor-key.DEMO-ONLY.json'), 'utf8'));
