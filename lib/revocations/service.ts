@@ -1,0 +1,48 @@
+import type { Knex } from 'knex';
+import { appendAudit } from '../audit/index.js';
+import { LicenseError, isLicenseError } from '../errors.js';
+import type { TrustedKeys } from '../keys/jwk.js';
+import type { Dialect } from '../store/dialects/index.js';
+import { readRevocations, storeRevocations, type StoredRevocations } from './store.js';
+import { revocationMessages as m, verifyRevocationList } from './verify.js';
+
+export interface RevocationDeps {
+  knex: Knex;
+  dialect: Dialect;
+  trusted: TrustedKeys;
+}
+
+const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+/**
+ * Installs a revocation list (page, API, CLI): verified against the trusted vendor keys, stored
+ * if newer than the one in force (else REVOCATIONS_STALE), recorded in the audit log. The
+ * caller refreshes, and every other node applies it on its next refresh.
+ */
+export async function installRevocations(deps: RevocationDeps, text: unknown, actor: string, at: Date): Promise<StoredRevocations> {
+  const list = await verifyRevocationList(text, deps.trusted);
+  const stored = await storeRevocations(deps.knex, deps.dialect, list, actor, at);
+  await appendAudit(deps.knex, { at, actor, action: 'revocations_set', detail: { number: stored.number, revoked: stored.revoked.length } });
+  return stored;
+}
+
+/**
+ * The `revocations` option: installed at start when newer than the list in force (a list
+ * already overtaken is fine: the database has a newer one). A list that does not verify is the
+ * host's configuration at fault: a TypeError naming the option.
+ */
+export async function installConfiguredRevocations(deps: RevocationDeps, text: string, at: Date): Promise<void> {
+  try {
+    await installRevocations(deps, text, 'configuration', at);
+  } catch (err) {
+    if (isLicenseError(err) && err.code === 'REVOCATIONS_STALE') return;
+    if (isLicenseError(err)) throw new TypeError(`Option "revocations" is not a usable revocation list: ${err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/** Refuses a key the vendor revoked (read from the database, so a list another node installed counts). */
+export async function refuseRevoked(knex: Knex, lid: string): Promise<void> {
+  const entry = (await readRevocations(knex))?.revoked.find((r) => r.lid === lid);
+  if (entry) throw new LicenseError('LICENSE_REVOKED', { detail: m.revoked(lid, day(entry.at)), data: { lid } });
+}

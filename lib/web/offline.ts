@@ -1,0 +1,43 @@
+import { Router, type Request } from 'express';
+import { LicenseError } from '../errors.js';
+import type { LicenseStatus } from '../license/types.js';
+import { jsonBody } from './body.js';
+
+/** What the offline trade (SPEC 18) needs from the manager. */
+export interface OfflinePort {
+  /** the instance key ID (thumbprint of the instance's public key) */
+  instanceKeyId(): string;
+  usageReport(period: { from?: string; to?: string }): Promise<{ text: string; fileName: string }>;
+  setRevocations(list: string, options: { actor: string }): Promise<LicenseStatus>;
+  actorOf(req: Request): string;
+}
+
+function month(query: Request['query'], field: 'from' | 'to'): string | undefined {
+  const v = query[field];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw new LicenseError('VALIDATION_FAILED', { detail: `"${field}" must be one month written YYYY-MM.`, data: { field } });
+  return v;
+}
+
+/** The list text of a JSON body or a page form. */
+export function listFrom(body: unknown): string {
+  const list = (body as { list?: unknown } | undefined)?.list;
+  if (typeof list !== 'string' || list.trim().length === 0) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'Paste the revocation list (the text of the .jws file the vendor sent).', data: { field: 'list' } });
+  }
+  return list;
+}
+
+/** `GET api/usage-report` (a download) and `POST api/revocations` `{ "list": "…" }`. */
+export function offlineApiRoutes(port: OfflinePort): Router {
+  const api = Router();
+  api.get('/usage-report', async (req, res) => {
+    const report = await port.usageReport({ from: month(req.query, 'from'), to: month(req.query, 'to') });
+    res.attachment(report.fileName);
+    res.type('application/jose').send(`${report.text}\n`);
+  });
+  api.post('/revocations', ...jsonBody, async (req, res) => {
+    res.json(await port.setRevocations(listFrom(req.body), { actor: port.actorOf(req) }));
+  });
+  return api;
+}
