@@ -55,7 +55,7 @@ function payload(): LicensePayload {
 function statusOf(p: LicensePayload): LicenseStatus {
   return {
     serverId: SERVER_ID, state: 'grace', license: p,
-    loc: { used: 0, limit: null, percent: null, threshold: 90, softCap: false }, warnings: [],
+    loc: { used: 0, limit: null, percent: null, threshold: 90, softCap: false }, users: { used: 0, limit: null, reportedAt: null }, warnings: [],
     details: { daysLeft: 0, validUntil: null, graceUntil: null, graceDaysLeft: null, graceEndsAt: new Date((EXP + 14 * 86400) * 1000).toISOString(), expiresAt: new Date(EXP * 1000).toISOString(), staging: false, evaluatedAt: NOW.toISOString(), bridgeUntil: null },
   };
 }

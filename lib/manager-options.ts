@@ -36,6 +36,8 @@ export interface LicenseManagerOptions {
   migrate?: boolean;
   /** how often a node re-reads keys and usage written by other nodes (default 10) */
   refreshSeconds?: number;
+  /** a signed revocation list from the vendor (SPEC 18.2), installed at start when newer than the one in force */
+  revocations?: string;
   /** environment for LICENSE_KEY / LICENSE_KEY_FILE (default process.env) */
   env?: NodeJS.ProcessEnv;
 }
@@ -48,6 +50,7 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (typeof o.productName !== 'string' || !o.productName) throw new TypeError('Option "productName" is required.');
   if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl)) throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
   if (o.refreshSeconds !== undefined && !(o.refreshSeconds > 0)) throw new TypeError('Option "refreshSeconds" must be a positive number.');
+  if (o.revocations !== undefined && typeof o.revocations !== 'string') throw new TypeError('Option "revocations" must be the text of a revocation list from the vendor.');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
   if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');
 }

@@ -30,6 +30,10 @@ import { Runtime } from './runtime/runtime.js';
 import * as reads from './runtime/reads.js';
 import * as writes from './runtime/writes.js';
 import { moduleVersion } from './version.js';
+import { loadInstanceKey } from './instance-key/store.js';
+import type { InstanceKey } from './instance-key/derive.js';
+import { generateUsageReport, type UsageReport } from './usage-report/generate.js';
+import { installConfiguredRevocations, installRevocations, type RevocationDeps } from './revocations/service.js';
 
 export { DEFAULT_THRESHOLD } from './runtime/facts.js';
 const MIGRATIONS_TABLE = 'license_migrations';
@@ -51,7 +55,10 @@ export interface LicenseManager {
   removeProject(project: string): Promise<LicenseStatus>;
   removeBranch(project: string, branch: string): Promise<LicenseStatus>;
   checkAnalysis(analysis: Analysis): Promise<LimitDecision>;
+  /** records the host's count of active users and decides it against `limits.users` */
   checkUsers(count: number): Promise<LimitDecision>;
+  /** records the host's count of active users (SPEC 16): `status().users`, the daily snapshot */
+  reportUsers(count: number): Promise<LicenseStatus>;
   /** re-read keys, settings and usage from the database and evaluate again */
   refresh(): Promise<LicenseStatus>;
   keyHistory(): Promise<StoredKey[]>;
@@ -61,6 +68,12 @@ export interface LicenseManager {
   database(): Promise<{ kind: string; version: string }>;
   runJob(): Promise<JobRunResult>;
   router(): Router;
+  /** the thumbprint of this instance's own key, which signs its usage reports (SPEC 18.1) */
+  readonly instanceKeyId: string;
+  /** the next usage report (SPEC 18.1), signed by the instance key; months YYYY-MM */
+  usageReport(period?: { from?: string; to?: string }): Promise<UsageReport>;
+  /** installs a signed revocation list from the vendor (SPEC 18.2) */
+  setRevocations(list: string, options?: { actor?: string }): Promise<LicenseStatus>;
   /** the job service (notifications, runs, health); available after open() */
   readonly jobs: JobService;
   readonly knex: Knex;
@@ -86,6 +99,8 @@ interface Parts {
   knex: Knex;
   runtime: Runtime;
   jobs: JobService;
+  instanceKey: InstanceKey;
+  revocations: RevocationDeps;
 }
 
 class Manager implements LicenseManager {
@@ -146,6 +161,9 @@ class Manager implements LicenseManager {
       if (k.problem) this.logger.warn('The license key from configuration is refused', { code: k.problem.code, message: k.problem.message });
     }
     const { serverId } = await ensureServerId(knex, dialect, identity, now);
+    const instanceKey = await loadInstanceKey(knex, serverId);
+    const revocations = { knex, dialect, trusted: this.trusted };
+    if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
     const ring = new LoadedRing(this.trusted, config);
     const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger });
     // the ring refresh() uses next: each stored key is verified once
@@ -157,7 +175,7 @@ class Manager implements LicenseManager {
       status: () => runtime.status(), currentKey: () => runtime.currentKey(),
       getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule,
     });
-    this.parts = { knex, runtime, jobs };
+    this.parts = { knex, runtime, jobs, instanceKey, revocations };
     await runtime.refresh();
   }
 
@@ -205,12 +223,26 @@ class Manager implements LicenseManager {
   removeProject = async (project: string) => writes.removeProject(this.rt, project);
   removeBranch = async (project: string, branch: string) => writes.removeBranch(this.rt, project, branch);
   checkAnalysis = async (analysis: Analysis) => reads.checkAnalysis(this.rt, analysis);
-  checkUsers = async (count: number) => reads.checkUsers(this.rt, count);
+  checkUsers = async (count: number) => writes.checkUsers(this.rt, count);
+  reportUsers = async (count: number) => writes.reportUsers(this.rt, count);
   keyHistory = async () => reads.keyHistory(this.rt);
   locUsage = async (page?: { limit: number; after: ProjectKey | null }) => reads.locUsage(this.rt, page);
   serverIdEvents = async () => reads.serverIdEvents(this.rt);
   database = async () => reads.database(this.rt);
   runJob = (): Promise<JobRunResult> => this.jobs.runJob();
+
+  get instanceKeyId(): string {
+    if (!this.parts) throw new TypeError('The instance key is known after start().');
+    return this.parts.instanceKey.kid;
+  }
+
+  usageReport = async (period: { from?: string; to?: string } = {}): Promise<UsageReport> => {
+    const rt = this.rt;
+    return generateUsageReport({ knex: rt.knex, dialect: rt.dialect, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() }, period);
+  };
+
+  setRevocations = async (list: string, options: { actor?: string } = {}): Promise<LicenseStatus> =>
+    this.rt.write(({ now }) => installRevocations(this.parts!.revocations, list, options.actor ?? 'administrator', now));
 
   router(): Router {
     if (typeof this.o.authorize !== 'function') throw new TypeError('Option "authorize" is required before mounting the router.');
@@ -231,6 +263,11 @@ class Manager implements LicenseManager {
       serverIdEvents: () => this.serverIdEvents(),
       database: () => this.database(),
       jobs: this.jobs,
+      offline: {
+        instanceKeyId: () => this.instanceKeyId,
+        usageReport: (period) => this.usageReport(period),
+        setRevocations: (list, opts) => this.setRevocations(list, opts),
+      },
       logger: this.logger,
       now: this.clock,
     });

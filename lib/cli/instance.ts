@@ -32,7 +32,7 @@ export async function publicKeysFrom(io: CliIo, files: string[] | undefined): Pr
   return keys;
 }
 
-async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefined, work: (lm: LicenseManager) => Promise<T>): Promise<T> {
+export async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefined, work: (lm: LicenseManager) => Promise<T>): Promise<T> {
   const lm = createLicenseManager({
     db: knexConfigFromUrl(db, io.cwd),
     publicKeys: await publicKeysFrom(io, keyFiles),

@@ -7,13 +7,14 @@ import { registerInspect } from './inspect.js';
 import { registerVendor } from './vendor.js';
 import { registerInstance } from './instance.js';
 import { registerServe } from './serve.js';
+import { registerOffline } from './offline.js';
 import { registerAudit } from './audit.js';
 import { registerClockReset } from './clock-reset.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset, registerOffline];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);

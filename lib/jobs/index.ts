@@ -124,6 +124,11 @@ export function createJobService(deps: JobDeps): JobService {
       return store.locHistory(since);
     },
 
+    async usersHistory(days = 90) {
+      positive('usersHistory(days)', days);
+      return store.usersHistory(utcDay(new Date(deps.now().getTime() - (days - 1) * DAY_MS)));
+    },
+
     async sendTestEmail(actor) {
       if (!mailer.configured) {
         throw new LicenseError('VALIDATION_FAILED', { detail: 'Mail is not configured: the product was started without mail settings, so no email can be sent.' });

@@ -74,5 +74,7 @@ export interface JobService {
   health(): Promise<JobHealth>;
   /** daily LOC snapshots for the gauge history, oldest first */
   locHistory(days?: number): Promise<{ day: string; used: number }[]>;
+  /** daily users snapshots (SPEC 16), oldest first */
+  usersHistory(days?: number): Promise<{ day: string; users: number }[]>;
   sendTestEmail(actor: string): Promise<{ recipients: number }>;
 }

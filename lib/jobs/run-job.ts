@@ -10,7 +10,7 @@ import { recipientsOf } from '../notify/recipients.js';
 import { dispatchWebhooks, type WebhookDispatchContext } from '../notify/webhooks/index.js';
 import type { Lease } from './lease.js';
 import type { JobDeps, JobRunResult } from './port.js';
-import type { JobStore } from './store.js';
+import { dayFigures, type JobStore } from './store.js';
 
 export interface RunContext {
   deps: JobDeps;
@@ -62,7 +62,7 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
     if (ran) {
       try {
         await deps.refresh();
-        await store.snapshotLoc(deps.now(), deps.status().loc.used);
+        await store.snapshotDay(deps.now(), dayFigures(deps.status()));
         await enqueueDue(ctx);
         if (ctx.dispatch.mailer.configured) {
           const { emails } = recipientsOf(await deps.getGlobalAdmins());

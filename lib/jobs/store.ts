@@ -4,6 +4,7 @@
 import type { Knex } from 'knex';
 import type { LocArm } from '../notify/types.js';
 import type { JobRunResult } from './port.js';
+import type { LicenseStatus } from '../license/types.js';
 
 const RUNS = 'license_job_runs';
 const SNAPSHOTS = 'license_loc_snapshots';
@@ -12,6 +13,18 @@ const LOC_ARM = 'loc_threshold_arm';
 
 /** pg returns BIGINT as strings */
 const num = (v: unknown): number => Number(v ?? 0);
+
+/** What a day's snapshot keeps (SPEC 6, 16, 18.1): usage and the limits in force that day. */
+export interface DayFigures {
+  loc: number;
+  users: number;
+  limitLoc: number | null;
+  limitUsers: number | null;
+}
+
+export function dayFigures(status: LicenseStatus): DayFigures {
+  return { loc: status.loc.used, users: status.users.used, limitLoc: status.loc.limit, limitUsers: status.users.limit };
+}
 
 /** The UTC calendar day of an instant, `YYYY-MM-DD`. */
 export function utcDay(at: Date): string {
@@ -49,9 +62,10 @@ function toResult(r: RunRow): JobRunResult {
 export interface JobStore {
   recordRun(node: string, run: Omit<JobRunResult, 'id'>): Promise<number>;
   runs(limit: number, options?: { ranOnly?: boolean }): Promise<JobRunResult[]>;
-  /** today's LOC snapshot: one row per UTC day, the last run of the day wins */
-  snapshotLoc(at: Date, used: number): Promise<void>;
+  /** today's snapshot of LOC and users with the limits in force: one row per UTC day, the last run of the day wins */
+  snapshotDay(at: Date, figures: DayFigures): Promise<void>;
   locHistory(since: string): Promise<{ day: string; used: number }[]>;
+  usersHistory(since: string): Promise<{ day: string; users: number }[]>;
   locArm(): Promise<LocArm>;
   setLocArm(arm: LocArm): Promise<void>;
 }
@@ -84,11 +98,17 @@ export function createJobStore(knex: Knex): JobStore {
       return rows.map(toResult);
     },
 
-    async snapshotLoc(at, used) {
+    async snapshotDay(at, f) {
+      const row = { used: f.loc, users: f.users, limit_loc: f.limitLoc, limit_users: f.limitUsers, taken_at: at.getTime() };
       await knex(SNAPSHOTS)
-        .insert({ day: utcDay(at), used, taken_at: at.getTime() })
+        .insert({ day: utcDay(at), ...row })
         .onConflict('day')
-        .merge(['used', 'taken_at']);
+        .merge(Object.keys(row));
+    },
+
+    async usersHistory(since) {
+      const rows: { day: string; users: number | string | null }[] = await knex(SNAPSHOTS).select('day', 'users').where('day', '>=', since).orderBy('day', 'asc');
+      return rows.map((r) => ({ day: r.day, users: num(r.users) }));
     },
 
     async locHistory(since) {

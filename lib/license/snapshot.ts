@@ -6,6 +6,7 @@ import { daysLeftText, formatDay, graceSentence, keyDates, lastValidDay } from '
 import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
+import { usersStatus, usersWarning } from '../usage/users.js';
 
 /**
  * What a refresh reads from the database besides the keys (lib/runtime/facts.ts reads it). To
@@ -17,6 +18,8 @@ export interface SnapshotFacts {
   threshold: number;
   /** the last `clock-reset`, shown for 30 days */
   clockReset?: ClockReset | null;
+  /** the host's last reported user count (SPEC 16), if any */
+  users?: { count: number; at: Date };
 }
 
 export interface SnapshotInput {
@@ -106,6 +109,9 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   } else if (loc.percent !== null && loc.percent >= loc.threshold) {
     warnings.push({ code: 'LOC_OVER_THRESHOLD', message: `Lines of code are at ${loc.percent}% of the licensed limit (threshold ${loc.threshold}%).` });
   }
+  const users = usersStatus(payload, usable, input.facts.users);
+  const uw = usersWarning(users, loc.softCap);
+  if (uw) warnings.push(uw);
   const shadowed = current?.key.source === 'config'
     ? input.keys.find((k) => k.source === 'database' && k.lid !== current.key.lid && k.payload && isUsable(stateOfKey(k, input)))
     : undefined;
@@ -126,6 +132,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       state,
       license,
       loc,
+      users,
       warnings,
       details: {
         // SPEC 16: one date convention (lib/license/dates.ts)

@@ -1,4 +1,5 @@
 import type { LicensePayload } from '../keys/claims.js';
+import type { UsersStatus } from '../usage/users.js';
 
 export type LicenseState =
   | 'none'
@@ -33,6 +34,8 @@ export interface LicenseStatus {
   state: LicenseState;
   license: LicensePayload | null;
   loc: LocStatus;
+  /** users in use against the limit (SPEC 16) */
+  users: UsersStatus;
   warnings: Warning[];
   /** Extra facts for the page: days left to exp, staging, grace end, evaluated-at. */
   details: {

@@ -4,6 +4,7 @@ import { readBridges } from '../server-id/bridge-store.js';
 import { readSetting } from '../store/settings.js';
 import { readClockReset } from '../store/clock-mark.js';
 import * as loc from '../usage/loc.js';
+import { reportedUsers } from '../usage/users.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -12,11 +13,12 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, locUsed, threshold, clockReset] = await Promise.all([
+  const [bridges, locUsed, threshold, clockReset, users] = await Promise.all([
     readBridges(knex),
     loc.consumption(knex),
     readSetting<number>(knex, 'loc_threshold'),
     readClockReset(knex),
+    reportedUsers(knex),
   ]);
-  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset };
+  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users };
 }

@@ -2,7 +2,6 @@
  * What the page, the support file and the host read beyond the snapshot: each a query, judged
  * with the snapshot's time so the page and the status agree.
  */
-import { LicenseError } from '../errors.js';
 import { stateOf } from '../license/key-ring.js';
 import type { ServerIdEvent, StoredKey } from '../license/types.js';
 import { listEvents } from '../store/events.js';
@@ -44,11 +43,4 @@ export async function database(rt: Runtime): Promise<{ kind: string; version: st
 export async function checkAnalysis(rt: Runtime, analysis: loc.Analysis): Promise<LimitDecision> {
   const { before, after } = await loc.consumptionAfter(rt.knex, analysis);
   return decideLimit('loc', after, rt.status(), rt.snapshot!.usable, before);
-}
-
-export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecision> {
-  if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'The user count must be a whole number of 0 or more.', data: { field: 'count' } });
-  }
-  return decideLimit('users', count, rt.status(), rt.snapshot!.usable);
 }

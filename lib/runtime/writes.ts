@@ -9,6 +9,8 @@ import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
 import { writeSetting } from '../store/settings.js';
 import * as loc from '../usage/loc.js';
+import { decideLimit, type LimitDecision } from '../usage/limits.js';
+import { checkUserCount, recordUsers } from '../usage/users.js';
 import type { Runtime } from './runtime.js';
 
 export interface Actor {
@@ -45,4 +47,21 @@ export function removeProject(rt: Runtime, project: string): Promise<LicenseStat
 
 export function removeBranch(rt: Runtime, project: string, branch: string): Promise<LicenseStatus> {
   return rt.write(({ knex, dialect }) => loc.removeBranch(knex, dialect, project, branch));
+}
+
+/** SPEC 16: the host's count of active users, shared by the cluster and kept in the daily snapshot. */
+export function reportUsers(rt: Runtime, count: number): Promise<LicenseStatus> {
+  checkUserCount(count);
+  return rt.write(({ knex, now }) => recordUsers(knex, count, now));
+}
+
+/**
+ * Decides the count against `limits.users` (SPEC 6) and, when it is allowed (a soft cap too),
+ * records it like reportUsers: a count refused by a hard cap was never in use.
+ */
+export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecision> {
+  checkUserCount(count);
+  const decision = decideLimit('users', count, rt.status(), rt.snapshot!.usable);
+  await reportUsers(rt, count);
+  return decision;
 }

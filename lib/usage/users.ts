@@ -42,3 +42,11 @@ export function usersStatus(payload: LicensePayload | null, usable: boolean, rep
     reportedAt: reported ? reported.at.toISOString() : null,
   };
 }
+
+/** Pure: the status warning when users are over the limit. */
+export function usersWarning(users: UsersStatus, softCap: boolean): { code: string; message: string } | undefined {
+  if (users.limit === null || users.used <= users.limit) return undefined;
+  return softCap
+    ? { code: 'USERS_OVER_LIMIT_SOFT', message: `Users (${users.used}) are over the licensed limit (${users.limit}); the true-up terms allow it, and the overage will be billed.` }
+    : { code: 'USERS_OVER_LIMIT', message: `Users (${users.used}) are over the licensed limit (${users.limit}).` };
+}

@@ -9,7 +9,6 @@ export interface OfflinePort {
   instanceKeyId(): string;
   usageReport(period: { from?: string; to?: string }): Promise<{ text: string; fileName: string }>;
   setRevocations(list: string, options: { actor: string }): Promise<LicenseStatus>;
-  actorOf(req: Request): string;
 }
 
 function month(query: Request['query'], field: 'from' | 'to'): string | undefined {
@@ -29,7 +28,7 @@ export function listFrom(body: unknown): string {
 }
 
 /** `GET api/usage-report` (a download) and `POST api/revocations` `{ "list": "…" }`. */
-export function offlineApiRoutes(port: OfflinePort): Router {
+export function offlineApiRoutes(port: OfflinePort, actorOf: (req: Request) => string): Router {
   const api = Router();
   api.get('/usage-report', async (req, res) => {
     const report = await port.usageReport({ from: month(req.query, 'from'), to: month(req.query, 'to') });
@@ -37,7 +36,7 @@ export function offlineApiRoutes(port: OfflinePort): Router {
     res.type('application/jose').send(`${report.text}\n`);
   });
   api.post('/revocations', ...jsonBody, async (req, res) => {
-    res.json(await port.setRevocations(listFrom(req.body), { actor: port.actorOf(req) }));
+    res.json(await port.setRevocations(listFrom(req.body), { actor: actorOf(req) }));
   });
   return api;
 }

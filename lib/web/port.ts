@@ -3,6 +3,7 @@ import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../l
 import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
 import type { Logger } from '../host.js';
 import type { ProjectKey, UsagePage } from '../usage/project-usage.js';
+import type { OfflinePort } from './offline.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {
@@ -26,6 +27,8 @@ export interface WebPort {
   csrfSecret(): Promise<Buffer>;
   serverIdEvents(): Promise<ServerIdEvent[]>;
   database(): Promise<{ kind: string; version: string }>;
+  /** usage reports and revocation lists (SPEC 18); the manager always gives them */
+  offline?: OfflinePort;
   /** where the router logs failures it hides from responses; default: console */
   logger?: Logger;
   /** the clock for the support file's `generatedAt`; default: the system clock */

@@ -7,6 +7,7 @@ import { createCsrf } from './csrf.js';
 import { errorHandler } from './error-handler.js';
 import { authorizeFirst, baseHeaders } from './guard.js';
 import { pageRoutes } from './page.js';
+import { offlineApiRoutes } from './offline.js';
 import { renderRefusal } from './render.js';
 import { statusHandler } from './status-route.js';
 
@@ -29,6 +30,7 @@ export function createRouter(port: WebPort): Router {
   router.get('/api/status', baseHeaders, authorize, statusHandler(() => port.status()));
   router.use(baseHeaders, authorize);
   router.use('/api', apiRoutes(port, now, logger));
+  if (port.offline) router.use('/api', offlineApiRoutes(port.offline, port.actorOf));
   router.use('/assets', assetRoutes());
   router.use(pageRoutes(port, createCsrf(() => port.csrfSecret()), logger));
   router.use(errorHandler(logger, renderRefusal));

@@ -130,6 +130,7 @@ export function createWorld(options: { now: string | Date; admins?: GlobalAdmin[
           threshold: world.loc.threshold,
           softCap: false,
         },
+        users: { used: 0, limit: null, reportedAt: null },
         warnings: [],
         details: {
           ...(payload ? pick(keyDates(payload, now)) : { validUntil: null, graceUntil: null, graceDaysLeft: null }),

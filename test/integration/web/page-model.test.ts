@@ -13,7 +13,7 @@ const payload: LicensePayload = {
 function status(over: Partial<LicenseStatus>): LicenseStatus {
   return {
     serverId: 'BBBBBBBB-ABCDEFGHIJKLMNOPQRST', state: 'active', license: payload,
-    loc: { used: 10, limit: 100, percent: 10, threshold: 90, softCap: false }, warnings: [],
+    loc: { used: 10, limit: 100, percent: 10, threshold: 90, softCap: false }, users: { used: 0, limit: null, reportedAt: null }, warnings: [],
     details: { daysLeft: 100, validUntil: null, graceUntil: null, graceDaysLeft: null, graceEndsAt: null, expiresAt: null, staging: false, evaluatedAt: '2026-11-23T00:00:00Z', bridgeUntil: null },
     ...over,
   };
