@@ -46,7 +46,12 @@ async function seedHistory(lm: LicenseManager, now: Date): Promise<void> {
   for (let back = 89; back >= 1; back--) {
     const growth = 1 - back / 180; // about half of today's figure 90 days ago
     const wobble = ((back * 7919) % 2_000) - 1_000;
-    await store.snapshotLoc(new Date(now.getTime() - back * 86_400_000), Math.max(0, Math.round(today * growth + wobble)));
+    await store.snapshotDay(new Date(now.getTime() - back * 86_400_000), {
+      loc: Math.max(0, Math.round(today * growth + wobble)),
+      users: Math.max(0, Math.round(lm.status().users.used * growth)),
+      limitLoc: lm.status().loc.limit,
+      limitUsers: lm.status().users.limit,
+    });
   }
 }
 
@@ -90,6 +95,7 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
     });
     await lm.setLicense(await signLicenseKey(payload, vendor.privateJwk), { actor: 'demo setup' });
     for (const analysis of DEMO_PROJECTS) await lm.recordAnalysis(analysis);
+    await lm.reportUsers(37); // the demo's active users (a real host reports its own count)
     await seedHistory(lm, now);
   }
 
