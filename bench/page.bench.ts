@@ -6,7 +6,8 @@
  *   requests after 5 warm-ups. Goal: the second ≤ 3× the first and ≤ 50 ms.
  * - `event_loop_max_delay_ms_page_200k`: the longest the event loop was blocked
  *   (perf_hooks.monitorEventLoopDelay, 1 ms resolution) while, at 200,000 projects, the page,
- *   `api/loc-usage` (first and later pages) and the full CSV export are requested. Goal ≤ 50 ms.
+ *   `api/loc-usage` (first and later pages) and the full CSV export are requested; the median of
+ *   three rounds' maxima. Goal ≤ 50 ms.
  * Requests go over real HTTP from the same process, so the client's work is counted too.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -147,12 +148,18 @@ export async function run(emit: Emit): Promise<void> {
       emit({ name: 'page_ms_200k_projects', value: Math.round(ms * 10) / 10, unit: 'ms' });
 
       // NOTE: the client runs in a worker thread, so the delay measured is the server's alone.
-      const delay = monitorEventLoopDelay({ resolution: 1 });
-      delay.enable();
-      const { csvBytes } = await inWorker(CLIENT, many.origin);
-      delay.disable();
-      log(`CSV of ${MANY} projects: ${(csvBytes / 1e6).toFixed(1)} MB; event loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`);
-      emit({ name: 'event_loop_max_delay_ms_page_200k', value: Math.round((delay.max / 1e6) * 10) / 10, unit: 'ms' });
+      // Three rounds, the median of their maxima: one round's maximum on a shared machine is
+      // often the operating system scheduling another process, not this one's work.
+      const maxima: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        const delay = monitorEventLoopDelay({ resolution: 1 });
+        delay.enable();
+        const { csvBytes } = await inWorker(CLIENT, many.origin);
+        delay.disable();
+        maxima.push(delay.max / 1e6);
+        log(`round ${round + 1}: CSV of ${MANY} projects ${(csvBytes / 1e6).toFixed(1)} MB; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`);
+      }
+      emit({ name: 'event_loop_max_delay_ms_page_200k', value: Math.round(median(maxima) * 10) / 10, unit: 'ms' });
     } finally {
       await many.close();
     }
