@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Request } from 'express';
 import type { PublicJwk } from './keys/jwk.js';
 import type { GlobalAdmin, Logger, MailOptions } from './host.js';
+import { webhookTargets, type WebhookOption } from './notify/webhooks/index.js';
 
 /** Options of createLicenseManager (SPEC 9). */
 export interface LicenseManagerOptions {
@@ -15,10 +16,12 @@ export interface LicenseManagerOptions {
   /** absolute URL where the License Manager page is mounted, for links in emails */
   baseUrl: string;
   authorize?: (req: Request) => boolean | Promise<boolean>;
-  /** who acts in a request, for the key history; default "administrator" */
+  /** who acts in a request, for the key history and the audit log: a name, never an address; default "administrator" */
   actorOf?: (req: Request) => string;
   getGlobalAdmins?: () => Promise<GlobalAdmin[]>;
   mail?: MailOptions;
+  /** every notification is also posted to these (SPEC 17.2); `secret` (`whsec_…`) is required for `json` */
+  webhooks?: WebhookOption[];
   /** a key from configuration; LICENSE_KEY / LICENSE_KEY_FILE are read when absent */
   licenseKey?: string;
   /** vendor address for "Request a new license" */
@@ -53,6 +56,7 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (o.revocations !== undefined && typeof o.revocations !== 'string') throw new TypeError('Option "revocations" must be the text of a revocation list from the vendor.');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
   if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');
+  webhookTargets(o.webhooks);
 }
 
 /** Keys given by configuration: the option, else LICENSE_KEY, else the file LICENSE_KEY_FILE. */

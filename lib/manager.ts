@@ -34,6 +34,9 @@ import { loadInstanceKey } from './instance-key/store.js';
 import type { InstanceKey } from './instance-key/derive.js';
 import { generateUsageReport, type UsageReport } from './usage-report/generate.js';
 import { installConfiguredRevocations, installRevocations, type RevocationDeps } from './revocations/service.js';
+import type { Registry } from 'prom-client';
+import { listAudit, type AuditEntry } from './audit/index.js';
+import { metricsEndpoint, registerLicenseMetrics, type MetricsSource } from './metrics/index.js';
 
 export { DEFAULT_THRESHOLD } from './runtime/facts.js';
 const MIGRATIONS_TABLE = 'license_migrations';
@@ -67,6 +70,10 @@ export interface LicenseManager {
   serverIdEvents(): Promise<ServerIdEvent[]>;
   database(): Promise<{ kind: string; version: string }>;
   runJob(): Promise<JobRunResult>;
+  /** the latest audit entries, newest first (SPEC 17.3; at most 500) */
+  auditLog(options?: { limit?: number }): Promise<AuditEntry[]>;
+  /** adds the license metrics of SPEC 17.1 to a host's own prom-client registry */
+  registerMetrics(registry: Registry): void;
   router(): Router;
   /** the thumbprint of this instance's own key, which signs its usage reports (SPEC 18.1) */
   readonly instanceKeyId: string;
@@ -173,7 +180,7 @@ class Manager implements LicenseManager {
       knex, kind: dbKind(knex), now: () => runtime.time(), logger: this.logger, productName: this.o.productName,
       pageUrl: this.o.baseUrl, serverId: () => serverId, refresh: async () => { await runtime.refresh(); },
       status: () => runtime.status(), currentKey: () => runtime.currentKey(),
-      getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule,
+      getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule, webhooks: this.o.webhooks,
     });
     this.parts = { knex, runtime, jobs, instanceKey, revocations };
     await runtime.refresh();
@@ -230,6 +237,13 @@ class Manager implements LicenseManager {
   serverIdEvents = async () => reads.serverIdEvents(this.rt);
   database = async () => reads.database(this.rt);
   runJob = (): Promise<JobRunResult> => this.jobs.runJob();
+  auditLog = async (options: { limit?: number } = {}) => listAudit(this.knex, options);
+  /** read at scrape time from what the runtime holds: no query */
+  private readonly metricsSource: MetricsSource = {
+    status: () => this.parts?.runtime.snapshot?.status,
+    operations: () => this.parts?.runtime.facts?.operations,
+  };
+  registerMetrics = (registry: Registry): void => registerLicenseMetrics(registry, this.metricsSource);
 
   get instanceKeyId(): string {
     if (!this.parts) throw new TypeError('The instance key is known after start().');
@@ -262,6 +276,8 @@ class Manager implements LicenseManager {
       csrfSecret: () => sharedSecret(this.knex, 'csrf'),
       serverIdEvents: () => this.serverIdEvents(),
       database: () => this.database(),
+      audit: (limit) => this.auditLog({ limit }),
+      metrics: metricsEndpoint(this.metricsSource),
       jobs: this.jobs,
       offline: {
         instanceKeyId: () => this.instanceKeyId,

@@ -16,7 +16,8 @@
  * @example
  * await appendAudit(knex, { at: now(), actor: actorOf(req), action: 'threshold_changed', detail: { from: 90, to: 80 } });
  */
-export { appendAudit, listAudit, verifyAudit } from './log.js';
+export { appendAudit, auditedTransaction, listAudit, verifyAudit } from './log.js';
+export { auditRefusal } from './record.js';
 export { canonicalJson, entryHash } from './chain.js';
 export { actorName } from './detail.js';
 export { AUDIT_ACTIONS, GENESIS_HASH, type AuditAction, type AuditDetail, type AuditEntry, type AuditInput, type AuditVerification } from './types.js';

@@ -24,32 +24,55 @@ function toEntry(row: AuditRow): AuditEntry {
   };
 }
 
-/**
- * Appends one entry to the chain. The chain-head row is locked for the transaction (the
- * dialect's `forUpdate`; SQLite serialises writers itself), so nodes appending at once queue up
- * and each entry follows exactly one other. Given a transaction, it appends inside it, so the
- * entry commits or rolls back with the change it records.
- */
-export async function appendAudit(knex: Knex | Knex.Transaction, input: AuditInput): Promise<AuditEntry> {
+type Head = { lastId: number; hash: string };
+
+function checkInput(input: AuditInput): void {
   if (!AUDIT_ACTIONS.includes(input.action)) throw new TypeError(`Unknown audit action "${String(input.action)}": use one of ${AUDIT_ACTIONS.join(', ')}.`);
   if (!(input.at instanceof Date) || Number.isNaN(input.at.getTime())) throw new TypeError('The audit entry needs a valid "at" date.');
+  assertSafeDetail(input.detail ?? {});
+}
+
+/** Locks the chain head for the rest of the transaction (SQLite serialises writers itself). */
+async function lockHead(trx: Knex.Transaction): Promise<Head> {
+  const [head] = (await dialectOf(trx).forUpdate(trx(HEAD).where({ id: 1 }).select('last_id', 'hash'))) as Array<{ last_id: number | string; hash: string }>;
+  if (!head) throw new Error('The audit chain head is missing: run the instance migrations.');
+  return { lastId: Number(head.last_id), hash: head.hash };
+}
+
+async function writeEntry(trx: Knex.Transaction, head: Head, input: AuditInput): Promise<AuditEntry> {
+  checkInput(input);
   const detail = input.detail ?? {};
-  assertSafeDetail(detail);
-  const dialect = dialectOf(knex);
-  const at = new Date(input.at.getTime()).toISOString();
-  const actor = actorName(input.actor);
-  const append = async (trx: Knex.Transaction): Promise<AuditEntry> => {
-    const [head] = (await dialect.forUpdate(trx(HEAD).where({ id: 1 }).select('last_id', 'hash'))) as Array<{ last_id: number | string; hash: string }>;
-    if (!head) throw new Error('The audit chain head is missing: run the instance migrations.');
-    const id = Number(head.last_id) + 1;
-    const entry = { id, at, actor, action: input.action, detail };
-    const hash = entryHash(head.hash, entry);
-    await trx(LOG).insert({ id, at: input.at.getTime(), actor, action: input.action, detail: canonicalJson(detail), prev_hash: head.hash, hash });
-    await trx(HEAD).where({ id: 1 }).update({ last_id: id, hash });
-    return { ...entry, prevHash: head.hash, hash };
-  };
-  if ((knex as Knex.Transaction).isTransaction) return append(knex as Knex.Transaction);
-  return retryTransaction(knex as Knex, dialect, append);
+  const entry = { id: head.lastId + 1, at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
+  const hash = entryHash(head.hash, entry);
+  await trx(LOG).insert({ ...entry, at: input.at.getTime(), detail: canonicalJson(detail), prev_hash: head.hash, hash });
+  await trx(HEAD).where({ id: 1 }).update({ last_id: entry.id, hash });
+  return { ...entry, prevHash: head.hash, hash };
+}
+
+const inTransaction = <T>(knex: Knex | Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
+  (knex as Knex.Transaction).isTransaction ? work(knex as Knex.Transaction) : retryTransaction(knex as Knex, dialectOf(knex), work);
+
+/**
+ * Appends one entry to the chain. The chain-head row is locked for the transaction (the
+ * dialect's `forUpdate`), so nodes appending at once queue up and each entry follows exactly one
+ * other. Given a transaction, it appends inside it, so the entry commits or rolls back with the
+ * change it records.
+ */
+export async function appendAudit(knex: Knex | Knex.Transaction, input: AuditInput): Promise<AuditEntry> {
+  checkInput(input);
+  return inTransaction(knex, async (trx) => writeEntry(trx, await lockHead(trx), input));
+}
+
+/**
+ * Runs a change and its audit entry in one transaction that takes the chain lock first: audited
+ * changes are serialised across the cluster, so what `work` reads (the old threshold) is still
+ * true when it writes, and the entry commits or rolls back with the change.
+ */
+export async function auditedTransaction(knex: Knex, work: (trx: Knex.Transaction) => Promise<AuditInput>): Promise<AuditEntry> {
+  return inTransaction(knex, async (trx) => {
+    const head = await lockHead(trx);
+    return writeEntry(trx, head, await work(trx));
+  });
 }
 
 /** The latest entries, newest first. */

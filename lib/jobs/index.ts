@@ -3,6 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LicenseError } from '../errors.js';
+import { appendAudit } from '../audit/index.js';
 import type { DispatchContext } from '../notify/dispatch.js';
 import { sendNow } from '../notify/dispatch.js';
 import { createMailer } from '../notify/mailer.js';
@@ -161,6 +162,7 @@ export function createJobService(deps: JobDeps): JobService {
         },
         emails,
       );
+      await appendAudit(deps.knex, { at: now, actor, action: 'test_email', detail: error ? { recipients: emails.length, code: 'MAIL_FAILED' } : { recipients: emails.length } });
       if (error) {
         throw new LicenseError('VALIDATION_FAILED', { detail: `The test email could not be sent: ${error.message}`, cause: error });
       }

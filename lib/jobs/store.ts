@@ -62,6 +62,8 @@ function toResult(r: RunRow): JobRunResult {
 export interface JobStore {
   recordRun(node: string, run: Omit<JobRunResult, 'id'>): Promise<number>;
   runs(limit: number, options?: { ranOnly?: boolean }): Promise<JobRunResult[]>;
+  /** when the last run that did its work ended (outcome ok or partial), in ms; null when none did */
+  lastSuccessAt(): Promise<number | null>;
   /** today's snapshot of LOC and users with the limits in force: one row per UTC day, the last run of the day wins */
   snapshotDay(at: Date, figures: DayFigures): Promise<void>;
   locHistory(since: string): Promise<{ day: string; used: number }[]>;
@@ -96,6 +98,11 @@ export function createJobStore(knex: Knex): JobStore {
       if (options.ranOnly) q.where({ ran: 1 });
       const rows: RunRow[] = await q;
       return rows.map(toResult);
+    },
+
+    async lastSuccessAt() {
+      const row = await knex(RUNS).where({ ran: 1 }).whereIn('outcome', ['ok', 'partial']).max({ at: 'finished_at' }).first();
+      return row?.at === null || row?.at === undefined ? null : num(row.at);
     },
 
     async snapshotDay(at, f) {

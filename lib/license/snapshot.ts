@@ -20,6 +20,8 @@ export interface SnapshotFacts {
   clockReset?: ClockReset | null;
   /** the host's last reported user count (SPEC 16), if any */
   users?: { count: number; at: Date };
+  /** what metrics read of the job and the outbox (SPEC 17.1): a scrape makes no query */
+  operations?: { notificationsPending: number; jobLastSuccessAt: number | null };
 }
 
 export interface SnapshotInput {

@@ -5,6 +5,8 @@ import { readSetting } from '../store/settings.js';
 import { readClockReset } from '../store/clock-mark.js';
 import * as loc from '../usage/loc.js';
 import { reportedUsers } from '../usage/users.js';
+import { createOutbox } from '../notify/outbox.js';
+import { createJobStore } from '../jobs/store.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -13,12 +15,14 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, locUsed, threshold, clockReset, users] = await Promise.all([
+  const [bridges, locUsed, threshold, clockReset, users, notificationsPending, jobLastSuccessAt] = await Promise.all([
     readBridges(knex),
     loc.consumption(knex),
     readSetting<number>(knex, 'loc_threshold'),
     readClockReset(knex),
     reportedUsers(knex),
+    createOutbox(knex).countPending(),
+    createJobStore(knex).lastSuccessAt(),
   ]);
-  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users };
+  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt } };
 }

@@ -7,7 +7,9 @@ import { verifyWith } from '../keys/verify.js';
 import { checkAcceptable } from '../license/key-ring.js';
 import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
-import { writeSetting } from '../store/settings.js';
+import { readSetting, writeSetting } from '../store/settings.js';
+import { auditedTransaction, auditRefusal } from '../audit/index.js';
+import { DEFAULT_THRESHOLD } from './facts.js';
 import * as loc from '../usage/loc.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import { checkUserCount, recordUsers } from '../usage/users.js';
@@ -21,20 +23,35 @@ const actorOf = (o: Actor): string => o.actor ?? 'administrator';
 
 /** SPEC 5.2: verify → evaluate → store → new snapshot; a refused key stores nothing. */
 export async function setLicense(rt: Runtime, key: string, options: Actor = {}): Promise<LicenseStatus> {
-  const verified = await verifyWith(key, rt.trusted);
-  return rt.write(async ({ knex, serverId, now }) => {
-    // NOTE: with a clock gone back, the trusted time judges expiry and orders the history.
-    checkAcceptable(verified.payload, serverId, now);
-    await storeKey(knex, verified.compact, verified.payload, actorOf(options), now);
-    rt.logger.info('License key set', { lid: verified.payload.lid, actor: actorOf(options) });
-  });
+  try {
+    const verified = await verifyWith(key, rt.trusted);
+    return await rt.write(async ({ knex, serverId, now }) => {
+      // NOTE: with a clock gone back, the trusted time judges expiry and orders the history.
+      checkAcceptable(verified.payload, serverId, now);
+      // the key and its audit entry commit together (SPEC 17.3)
+      await auditedTransaction(knex, async (trx) => {
+        await storeKey(trx, verified.compact, verified.payload, actorOf(options), now);
+        return { at: now, actor: actorOf(options), action: 'license_set', detail: { lid: verified.payload.lid } };
+      });
+      rt.logger.info('License key set', { lid: verified.payload.lid, actor: actorOf(options) });
+    });
+  } catch (err) {
+    await auditRefusal(rt.knex, rt.logger, rt.time(), actorOf(options), err);
+    throw err;
+  }
 }
 
-export async function setLocThreshold(rt: Runtime, percent: number, _options: Actor = {}): Promise<LicenseStatus> {
+export async function setLocThreshold(rt: Runtime, percent: number, options: Actor = {}): Promise<LicenseStatus> {
   if (typeof percent !== 'number' || !Number.isInteger(percent) || percent < 1 || percent > 100) {
     throw new LicenseError('VALIDATION_FAILED', { detail: 'The threshold must be a whole percentage from 1 to 100.', data: { field: 'percent' } });
   }
-  return rt.write(({ knex }) => writeSetting(knex, 'loc_threshold', percent));
+  return rt.write(({ knex, now }) =>
+    auditedTransaction(knex, async (trx) => {
+      const from = (await readSetting<number>(trx, 'loc_threshold')) ?? DEFAULT_THRESHOLD;
+      await writeSetting(trx, 'loc_threshold', percent);
+      return { at: now, actor: actorOf(options), action: 'threshold_changed', detail: { from, to: percent } };
+    }),
+  );
 }
 
 export function recordAnalysis(rt: Runtime, analysis: loc.Analysis): Promise<LicenseStatus> {

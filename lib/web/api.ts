@@ -8,6 +8,7 @@ import { supportInfo } from './support-info.js';
 import { writeUsageCsv } from './csv.js';
 import { cursorFrom, encodeCursor, readId, readProjectKey } from './cursor.js';
 import { pageOf, trimPage } from './paging.js';
+import { auditHandler } from './operations-routes.js';
 
 /** Safe file-name part: a server ID is already safe, this only guards the header. */
 const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9-]/g, '_');
@@ -53,6 +54,8 @@ export function apiRoutes(port: WebPort, now: () => Date, logger: Logger): Route
   api.post('/test-email', ...jsonBody, async (req, res) => {
     res.json(await port.jobs.sendTestEmail(port.actorOf(req)));
   });
+
+  api.get('/audit', auditHandler(port));
 
   api.get('/support-info', async (_req, res) => {
     const info = await supportInfo(port, now());

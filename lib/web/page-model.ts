@@ -6,6 +6,8 @@ import { keyDates, graceSentence } from '../license/dates.js';
 import { historyChart, HISTORY_DAYS } from './chart.js';
 import { bannersOf } from './banners.js';
 import { headerBadge, STATE_LABELS, usersOf } from './badge.js';
+import type { AuditEntry } from '../audit/index.js';
+import { auditModel } from './audit-model.js';
 import { daysText, formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
 
 /** What the page's sections were loaded with; null when that source failed (the page still shows). */
@@ -22,6 +24,8 @@ export interface PageData {
   health: JobHealth | null;
   history: { day: string; used: number }[] | null;
   events: ServerIdEvent[] | null;
+  /** the latest audit entries; optional so a page without the section still renders */
+  audit?: AuditEntry[] | null;
 }
 
 export interface PageContext {
@@ -177,6 +181,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       more: usage.total > usage.projects.length ? formatNumber(usage.total) : null,
     },
     requestLicense: requestLink(ctx, s),
+    audit: data.audit ? auditModel(data.audit) : null,
   };
 }
 

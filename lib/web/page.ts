@@ -69,13 +69,14 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     // keys and of notifications; `?keys=` and `?notifications=` carry the cursor of older ones.
     const keysAfter = cursorOf(req, 'keys');
     const notificationsBefore = cursorOf(req, 'notifications');
-    const [keys, usage, notifications, health, history, events] = await Promise.all([
+    const [keys, usage, notifications, health, history, events, audit] = await Promise.all([
       settle('the stored keys', async () => pageOf(await port.keyHistory(), PAGE_SIZES.keys, keysAfter), logger),
       settle('the per-project usage', () => port.locUsage({ limit: PAGE_SIZES.projects, after: null }), logger),
       settle('the notifications', async () => trimPage(await port.jobs.notifications(PAGE_SIZES.notifications + 1, notificationsBefore), PAGE_SIZES.notifications), logger),
       settle('the job health', () => port.jobs.health(), logger),
       settle('the LOC history', () => port.jobs.locHistory(90), logger),
       settle('the server ID events', () => port.serverIdEvents(), logger),
+      settle('the audit trail', () => port.audit(10), logger),
     ]);
     const olderLink = (field: string, next: number | null | undefined) => (next == null ? null : `?${field}=${encodeCursor([next])}`);
     const data: PageData = {
@@ -90,6 +91,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       health,
       history,
       events,
+      audit,
     };
     const csrfToken = await csrf.issue(req, res);
     const html = renderPage(

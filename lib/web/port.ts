@@ -4,6 +4,8 @@ import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
 import type { Logger } from '../host.js';
 import type { ProjectKey, UsagePage } from '../usage/project-usage.js';
 import type { OfflinePort } from './offline.js';
+import type { AuditEntry } from '../audit/index.js';
+import type { MetricsEndpoint } from '../metrics/index.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {
@@ -29,6 +31,10 @@ export interface WebPort {
   database(): Promise<{ kind: string; version: string }>;
   /** usage reports and revocation lists (SPEC 18); the manager always gives them */
   offline?: OfflinePort;
+  /** the latest audit entries, newest first (SPEC 17.3) */
+  audit(limit: number): Promise<AuditEntry[]>;
+  /** the Prometheus exposition of SPEC 17.1 */
+  metrics: MetricsEndpoint;
   /** where the router logs failures it hides from responses; default: console */
   logger?: Logger;
   /** the clock for the support file's `generatedAt`; default: the system clock */

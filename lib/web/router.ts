@@ -10,6 +10,7 @@ import { pageRoutes } from './page.js';
 import { offlineApiRoutes } from './offline.js';
 import { renderRefusal } from './render.js';
 import { statusHandler } from './status-route.js';
+import { metricsHandler } from './operations-routes.js';
 
 
 /**
@@ -29,6 +30,7 @@ export function createRouter(port: WebPort): Router {
   // NOTE: the hot path first, so it crosses as few layers as possible (SPEC 13 benchmark).
   router.get('/api/status', baseHeaders, authorize, statusHandler(() => port.status()));
   router.use(baseHeaders, authorize);
+  router.get('/metrics', metricsHandler(port.metrics));
   router.use('/api', apiRoutes(port, now, logger));
   if (port.offline) router.use('/api', offlineApiRoutes(port.offline, port.actorOf));
   router.use('/assets', assetRoutes());

@@ -13,6 +13,7 @@ import { checkAcceptable, stateOf, selectCurrent, type RingKey } from '../../lib
 import type { LicenseStatus, ProjectUsage, StoredKey } from '../../lib/license/types.js';
 import type { JobHealth, NotificationRow } from '../../lib/jobs/port.js';
 import type { WebPort } from '../../lib/web/port.js';
+import { metricsEndpoint } from '../../lib/metrics/index.js';
 
 export interface MemoryPortOptions {
   serverId: string;
@@ -81,6 +82,10 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
     async database() {
       return { kind: 'memory', version: '0' };
     },
+    async audit() {
+      return [];
+    },
+    metrics: metricsEndpoint({ status: snapshot, operations: () => undefined }),
     projects: [],
     notificationRows: [],
     jobHealth: { mailConfigured: false, adminsWithoutEmail: [], lastRun: null },
