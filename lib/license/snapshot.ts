@@ -15,6 +15,8 @@ import { usersStatus, usersWarning } from '../usage/users.js';
 export interface SnapshotFacts {
   bridges: readonly Bridge[];
   locUsed: number;
+  /** how many projects have been analysed (the count beside the page's largest projects) */
+  projects?: number;
   threshold: number;
   /** the last `clock-reset`, shown for 30 days */
   clockReset?: ClockReset | null;

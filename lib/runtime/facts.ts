@@ -15,14 +15,14 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, locUsed, threshold, clockReset, users, notificationsPending, jobLastSuccessAt] = await Promise.all([
+  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt] = await Promise.all([
     readBridges(knex),
-    loc.consumption(knex),
+    loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
     readClockReset(knex),
     reportedUsers(knex),
     createOutbox(knex).countPending(),
     createJobStore(knex).lastSuccessAt(),
   ]);
-  return { bridges, locUsed, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt } };
+  return { bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt } };
 }

@@ -6,7 +6,7 @@ import { stateOf } from '../license/key-ring.js';
 import type { ServerIdEvent, StoredKey } from '../license/types.js';
 import { listEvents } from '../store/events.js';
 import * as loc from '../usage/loc.js';
-import { usagePage, type ProjectKey, type UsagePage } from '../usage/project-usage.js';
+import { projectCount, projectPage, type ProjectKey, type UsagePage } from '../usage/project-usage.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import type { ServerIdChange } from '../server-id/store.js';
 import type { Runtime } from './runtime.js';
@@ -26,9 +26,14 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
   }));
 }
 
-/** One page of per-project usage (the 50 largest unless told) and the count: never every row. */
-export function locUsage(rt: Runtime, page: { limit: number; after: ProjectKey | null } = { limit: 50, after: null }): Promise<UsagePage> {
-  return usagePage(rt.knex, { ...page, locLimit: rt.status().loc.limit });
+/**
+ * One page of per-project usage (the 50 largest unless told) and the count: never every row.
+ * The count is the snapshot's, read with the consumption by each refresh, like the gauge.
+ */
+export async function locUsage(rt: Runtime, page: { limit: number; after: ProjectKey | null } = { limit: 50, after: null }): Promise<UsagePage> {
+  const known = rt.facts?.projects;
+  const [total, rows] = await Promise.all([known ?? projectCount(rt.knex), projectPage(rt.knex, { ...page, locLimit: rt.status().loc.limit })]);
+  return { total, ...rows };
 }
 
 export async function serverIdEvents(rt: Runtime): Promise<ServerIdEvent[]> {

@@ -32,6 +32,15 @@ export async function consumption(knex: Knex): Promise<number> {
   return Number(row?.total ?? 0);
 }
 
+/**
+ * Consumption and the number of projects in one pass over the same index: what each refresh
+ * keeps in the snapshot, so the page and `api/loc-usage` never count 200,000 rows per request.
+ */
+export async function totals(knex: Knex): Promise<{ used: number; projects: number }> {
+  const row = await knex('license_loc_projects').sum({ total: 'loc' }).count({ n: '*' }).first();
+  return { used: Number(row?.total ?? 0), projects: Number(row?.n ?? 0) };
+}
+
 /** Re-derives one project's largest branch from its branches (an index seek on project, loc). */
 async function refreshProject(trx: Knex.Transaction, project: string): Promise<void> {
   const top = await trx('license_loc_branches').where({ project }).orderBy('loc', 'desc').orderBy('branch', 'asc').first('branch', 'loc', 'analyzed_at');

@@ -25,12 +25,6 @@ export interface UsagePage extends ProjectPage {
   total: number;
 }
 
-/** The page and the count together: what the page and `api/loc-usage` show. */
-export async function usagePage(knex: Knex, options: { limit: number; after?: ProjectKey | null; locLimit: number | null }): Promise<UsagePage> {
-  const [total, page] = await Promise.all([projectCount(knex), projectPage(knex, options)]);
-  return { total, ...page };
-}
-
 interface Row {
   project: string;
   branch: string;
