@@ -28,6 +28,7 @@ import { requireFeature } from './web/require-feature.js';
 import { LoadedRing } from './runtime/ring.js';
 import { Runtime } from './runtime/runtime.js';
 import * as reads from './runtime/reads.js';
+import type { LicensePreview } from './runtime/reads.js';
 import * as writes from './runtime/writes.js';
 import { moduleVersion } from './version.js';
 import { loadInstanceKey } from './instance-key/store.js';
@@ -53,6 +54,12 @@ export interface LicenseManager {
   /** Express middleware: 403 FEATURE_NOT_LICENSED naming the feature and the state */
   requireFeature(name: string): RequestHandler;
   setLicense(key: string, options?: { actor?: string }): Promise<LicenseStatus>;
+  /** what a key would be and change, judged as setLicense would; stores nothing (SPEC 16) */
+  previewLicense(key: string): Promise<LicensePreview>;
+  /** make a usable stored key the current license (SPEC 16 "Make current") */
+  activateKey(lid: string, options?: { actor?: string }): Promise<LicenseStatus>;
+  /** retire a stored key that is not current: kept in history, never chosen (SPEC 16) */
+  retireKey(lid: string, options?: { actor?: string }): Promise<LicenseStatus>;
   setLocThreshold(percent: number, options?: { actor?: string }): Promise<LicenseStatus>;
   recordAnalysis(analysis: Analysis): Promise<LicenseStatus>;
   removeProject(project: string): Promise<LicenseStatus>;
@@ -225,6 +232,9 @@ class Manager implements LicenseManager {
   hasFeature = (name: string): boolean => this.parts !== undefined && this.parts.runtime.hasFeature(name);
   requireFeature = (name: string): RequestHandler => requireFeature(() => this.parts?.runtime.snapshot, name);
   setLicense = async (key: string, options: { actor?: string } = {}) => writes.setLicense(this.rt, key, options);
+  previewLicense = async (key: string) => reads.previewLicense(this.rt, key);
+  activateKey = async (lid: string, options: { actor?: string } = {}) => writes.activateKey(this.rt, lid, options);
+  retireKey = async (lid: string, options: { actor?: string } = {}) => writes.retireKey(this.rt, lid, options);
   setLocThreshold = async (percent: number, options: { actor?: string } = {}) => writes.setLocThreshold(this.rt, percent, options);
   recordAnalysis = async (analysis: Analysis) => writes.recordAnalysis(this.rt, analysis);
   removeProject = async (project: string) => writes.removeProject(this.rt, project);
@@ -269,6 +279,10 @@ class Manager implements LicenseManager {
       actorOf: this.o.actorOf ?? ((_req: Request) => 'administrator'),
       status: () => this.status(),
       setLicense: (key, opts) => this.setLicense(key, opts),
+      previewLicense: (key) => this.previewLicense(key),
+      activateKey: (lid, opts) => this.activateKey(lid, opts),
+      retireKey: (lid, opts) => this.retireKey(lid, opts),
+      keyText: async (lid) => reads.keyText(this.rt, lid),
       setLocThreshold: (percent, opts) => this.setLocThreshold(percent, opts),
       keyHistory: () => this.keyHistory(),
       locUsage: (page) => this.locUsage(page),

@@ -5,6 +5,7 @@ import { verifyWith } from '../keys/verify.js';
 import { datasetOf } from '../server-id/derive.js';
 import { boundToServer, evaluateKey, isUsable } from './evaluate.js';
 import type { LicenseState } from './types.js';
+import { NO_CHOICES, type KeyChoices } from './key-choices.js';
 
 /** One key of the ring: every key ever accepted, plus keys given by configuration. */
 export interface RingKey {
@@ -70,6 +71,15 @@ export function checkAcceptable(payload: LicensePayload, serverId: string, now: 
 // NOTE: insertion order (the id), not set_at: nodes of a cluster may disagree on the time.
 const newestFirst = (a: RingKey, b: RingKey) => b.id - a.id;
 
+/** Stored keys, newest first, without retired ones; a key made current first while it is the latest choice. */
+export function rankStored(keys: readonly RingKey[], choices: KeyChoices): RingKey[] {
+  const stored = keys.filter((k) => k.source === 'database' && !choices.retired.has(k.lid)).sort(newestFirst);
+  const chosen = choices.chosen;
+  if (!chosen || stored.some((k) => k.id > chosen.afterId)) return stored;
+  const pick = stored.find((k) => k.lid === chosen.lid);
+  return pick ? [pick, ...stored.filter((k) => k !== pick)] : stored;
+}
+
 function bridgeFor(key: RingKey, serverId: string, bridges: readonly Bridge[], now: Date): boolean {
   return bridges.some((b) => b.lid === key.lid && b.to === serverId && key.payload?.serverId === b.from && now.getTime() < b.until);
 }
@@ -85,9 +95,11 @@ export function stateOf(key: RingKey, serverId: string, now: Date, bridges: read
  * overwrites it), then the most recently set usable key bound to this server; when none is
  * usable, the most recently set key bound to this server, else the most recently set key that
  * is not a dormant staging key (so a key of a moved database shows `wrong_server`).
+ * The administrator's choices (SPEC 16) apply to stored keys: a retired key is never chosen, and
+ * a key made current ranks first until a newer key is stored.
  */
-export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = []): CurrentKey | null {
-  const ordered = [...keys.filter((k) => k.source === 'config'), ...keys.filter((k) => k.source === 'database').sort(newestFirst)];
+export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = [], choices: KeyChoices = NO_CHOICES): CurrentKey | null {
+  const ordered = [...keys.filter((k) => k.source === 'config'), ...rankStored(keys, choices)];
   let fallback: CurrentKey | null = null;
   let anyFallback: CurrentKey | null = null;
   for (const key of ordered) {

@@ -2,6 +2,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
 import type { ClockReset } from './clock.js';
 import { DAY_MS } from '../time.js';
+import type { KeyChoices } from './key-choices.js';
 import { daysLeftText, formatDay, graceSentence, keyDates, lastValidDay } from './dates.js';
 import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
@@ -24,6 +25,8 @@ export interface SnapshotFacts {
   users?: { count: number; at: Date };
   /** what metrics read of the job and the outbox (SPEC 17.1): a scrape makes no query */
   operations?: { notificationsPending: number; jobLastSuccessAt: number | null };
+  /** retired keys and the key made current by hand (SPEC 16); none when absent */
+  keyChoices?: KeyChoices;
 }
 
 export interface SnapshotInput {
@@ -82,7 +85,7 @@ function locStatus(payload: LicensePayload | null, usable: boolean, used: number
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { serverId, now } = input;
   const { bridges, locUsed, threshold } = input.facts;
-  const current = selectCurrent(input.keys, serverId, now, bridges);
+  const current = selectCurrent(input.keys, serverId, now, bridges, input.facts.keyChoices);
   const state: LicenseState = current?.state ?? 'none';
   const payload = current?.key.payload ?? null;
   const usable = isUsable(state);

@@ -72,6 +72,8 @@ export interface StoredKey {
   /** state of this key for this instance now */
   state: LicenseState;
   current: boolean;
+  /** retired by an administrator: kept in history, never chosen until made current (SPEC 16) */
+  retired: boolean;
 }
 
 export interface ProjectUsage {

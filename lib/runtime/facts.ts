@@ -7,6 +7,7 @@ import * as loc from '../usage/loc.js';
 import { reportedUsers } from '../usage/users.js';
 import { createOutbox } from '../notify/outbox.js';
 import { createJobStore } from '../jobs/store.js';
+import { readKeyChoices } from '../license/key-choices.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -15,7 +16,7 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt] = await Promise.all([
+  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices] = await Promise.all([
     readBridges(knex),
     loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
@@ -23,6 +24,7 @@ export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
     reportedUsers(knex),
     createOutbox(knex).countPending(),
     createJobStore(knex).lastSuccessAt(),
+    readKeyChoices(knex),
   ]);
-  return { bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt } };
+  return { bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices };
 }

@@ -3,6 +3,7 @@
  * with the snapshot's time so the page and the status agree.
  */
 import { stateOf } from '../license/key-ring.js';
+import { LicenseError } from '../errors.js';
 import type { ServerIdEvent, StoredKey } from '../license/types.js';
 import { listEvents } from '../store/events.js';
 import * as loc from '../usage/loc.js';
@@ -10,6 +11,37 @@ import { projectCount, projectPage, type ProjectKey, type UsagePage } from '../u
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import type { ServerIdChange } from '../server-id/store.js';
 import type { Runtime } from './runtime.js';
+import { verifyWith } from '../keys/verify.js';
+import { checkAcceptable } from '../license/key-ring.js';
+import { evaluateKey } from '../license/evaluate.js';
+import { compareLicenses, type LicenseChanges } from '../license/changes.js';
+import type { LicensePayload } from '../keys/claims.js';
+import type { LicenseState } from '../license/types.js';
+
+export interface LicensePreview {
+  license: LicensePayload;
+  /** the state the key would have here now (`not_yet_valid` for a future key) */
+  state: LicenseState;
+  changes: LicenseChanges;
+}
+
+/**
+ * SPEC 16 preview: verify and judge a key exactly as setLicense would, and say what it changes
+ * against the current license. Stores nothing.
+ */
+export async function previewLicense(rt: Runtime, key: string): Promise<LicensePreview> {
+  const { payload } = await verifyWith(key, rt.trusted);
+  const now = rt.time();
+  checkAcceptable(payload, rt.serverId, now);
+  return { license: payload, state: evaluateKey(payload, rt.serverId, now), changes: compareLicenses(rt.status().license, payload) };
+}
+
+/** The text of a key of the ring (for copy and download on the page), or VALIDATION_FAILED. */
+export function keyText(rt: Runtime, lid: string): string {
+  const key = rt.ring.newestFirst().find((k) => k.lid === lid);
+  if (!key) throw new LicenseError('VALIDATION_FAILED', { detail: `No stored key has the license ID ${lid.slice(0, 64)}.`, data: { field: 'lid' } });
+  return key.compact;
+}
 
 /** Every key of the ring, newest first, with its state now (the key text itself is not exposed). */
 export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
@@ -23,6 +55,7 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
     edition: k.payload?.edition ?? '', serverId: k.payload?.serverId ?? '', exp: k.payload?.exp ?? 0, nbf: k.payload?.nbf ?? 0,
     setBy: k.setBy, setAt: k.setAt.toISOString(), source: k.source,
     state: stateOf(k, rt.serverId, now, bridges).state, current: k === current,
+    retired: k.source === 'database' && (rt.facts?.keyChoices?.retired.has(k.lid) ?? false),
   }));
 }
 

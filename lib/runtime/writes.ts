@@ -4,7 +4,7 @@
  */
 import { LicenseError } from '../errors.js';
 import { verifyWith } from '../keys/verify.js';
-import { checkAcceptable } from '../license/key-ring.js';
+import { checkAcceptable, stateOf } from '../license/key-ring.js';
 import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
 import { readSetting, writeSetting } from '../store/settings.js';
@@ -14,6 +14,8 @@ import * as loc from '../usage/loc.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import { checkUserCount, recordUsers } from '../usage/users.js';
 import type { Runtime } from './runtime.js';
+import { chooseKey, retireKey as markRetired, unretire } from '../license/key-choices.js';
+import { isUsable } from '../license/evaluate.js';
 
 export interface Actor {
   actor?: string;
@@ -31,6 +33,7 @@ export async function setLicense(rt: Runtime, key: string, options: Actor = {}):
       // the key and its audit entry commit together (SPEC 17.3)
       await auditedTransaction(knex, async (trx) => {
         await storeKey(trx, verified.compact, verified.payload, actorOf(options), now);
+        if (rt.facts?.keyChoices?.retired.has(verified.payload.lid)) await unretire(trx, verified.payload.lid);
         return { at: now, actor: actorOf(options), action: 'license_set', detail: { lid: verified.payload.lid } };
       });
       rt.logger.info('License key set', { lid: verified.payload.lid, actor: actorOf(options) });
@@ -81,4 +84,48 @@ export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecis
   const decision = decideLimit('users', count, rt.status(), rt.snapshot!.usable);
   await reportUsers(rt, count);
   return decision;
+}
+
+/** A stored key by its license ID, or VALIDATION_FAILED naming it. */
+function storedKey(rt: Runtime, lid: unknown) {
+  const key = typeof lid === 'string' ? rt.ring.newestFirst().find((k) => k.source === 'database' && k.lid === lid) : undefined;
+  if (!key) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `No stored key has the license ID ${typeof lid === 'string' ? lid.slice(0, 64) : '(missing)'}.`, data: { field: 'lid' } });
+  }
+  return key;
+}
+
+/**
+ * SPEC 16 "Make current": a usable stored key becomes the current license (and is no longer
+ * retired) until a newer key is set. Recorded in the audit log with the change.
+ */
+export async function activateKey(rt: Runtime, lid: unknown, options: Actor = {}): Promise<LicenseStatus> {
+  const key = storedKey(rt, lid);
+  return rt.write(async ({ knex, serverId, now }) => {
+    const { state } = stateOf(key, serverId, now, rt.facts?.bridges ?? []);
+    if (!isUsable(state)) {
+      throw new LicenseError('VALIDATION_FAILED', { detail: `This key cannot be made current: it is ${state.replace('_', ' ')} on this server.`, data: { field: 'lid', state } });
+    }
+    const newestId = Math.max(0, ...rt.ring.newestFirst().filter((k) => k.source === 'database').map((k) => k.id));
+    await auditedTransaction(knex, async (trx) => {
+      await chooseKey(trx, key.lid, newestId);
+      return { at: now, actor: actorOf(options), action: 'license_activated', detail: { lid: key.lid } };
+    });
+    rt.logger.info('License key made current', { lid: key.lid, actor: actorOf(options) });
+  });
+}
+
+/** SPEC 16 "Retire": a key that is not current stays in history and is never chosen again. */
+export async function retireKey(rt: Runtime, lid: unknown, options: Actor = {}): Promise<LicenseStatus> {
+  const key = storedKey(rt, lid);
+  if (rt.snapshot?.current?.key.lid === key.lid) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The current license cannot be retired: make another key current first.', data: { field: 'lid' } });
+  }
+  return rt.write(async ({ knex, now }) => {
+    await auditedTransaction(knex, async (trx) => {
+      await markRetired(trx, key.lid, actorOf(options), now);
+      return { at: now, actor: actorOf(options), action: 'license_retired', detail: { lid: key.lid } };
+    });
+    rt.logger.info('License key retired', { lid: key.lid, actor: actorOf(options) });
+  });
 }

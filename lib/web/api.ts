@@ -3,7 +3,7 @@ import { LicenseError } from '../errors.js';
 import type { Logger } from '../host.js';
 import type { WebPort } from './port.js';
 import { jsonBody } from './body.js';
-import { keyFrom, limitFrom, percentFrom } from './validate.js';
+import { keyFrom, lidFrom, limitFrom, percentFrom } from './validate.js';
 import { supportInfo } from './support-info.js';
 import { writeUsageCsv } from './csv.js';
 import { cursorFrom, encodeCursor, readId, readProjectKey } from './cursor.js';
@@ -26,9 +26,33 @@ export function apiRoutes(port: WebPort, now: () => Date, logger: Logger): Route
     res.json({ serverId: port.status().serverId });
   });
 
+  // SPEC 16: set directly, answering what changed against the license that was current
   api.post('/license', ...jsonBody, async (req, res) => {
     const key = keyFrom(req.body);
-    res.json(await port.setLicense(key, { actor: port.actorOf(req) }));
+    const { changes } = await port.previewLicense(key);
+    const status = await port.setLicense(key, { actor: port.actorOf(req) });
+    res.json({ status, changes });
+  });
+
+  api.post('/license/preview', ...jsonBody, async (req, res) => {
+    const { license, state, changes } = await port.previewLicense(keyFrom(req.body));
+    res.json({ license, state, changes });
+  });
+
+  api.post('/license/activate', ...jsonBody, async (req, res) => {
+    res.json({ status: await port.activateKey(lidFrom(req.body), { actor: port.actorOf(req) }) });
+  });
+
+  api.post('/license/retire', ...jsonBody, async (req, res) => {
+    res.json({ status: await port.retireKey(lidFrom(req.body), { actor: port.actorOf(req) }) });
+  });
+
+  // the text of one stored key, as a file (the page's Download and Copy)
+  api.get('/keys/:lid/key', async (req, res) => {
+    const lid = lidFrom(req.params);
+    const text = await port.keyText(lid);
+    res.attachment(`license-${fileSafe(lid)}.key`);
+    res.type('text/plain; charset=utf-8').send(`${text}\n`);
   });
 
   api.put('/loc-threshold', ...jsonBody, async (req, res) => {

@@ -5,6 +5,7 @@ import { isUsable } from '../license/evaluate.js';
 import { keyDates, graceSentence } from '../license/dates.js';
 import { historyChart, HISTORY_DAYS } from './chart.js';
 import { bannersOf } from './banners.js';
+import type { PreviewModel } from './preview-model.js';
 import { headerBadge, STATE_LABELS, usersOf } from './badge.js';
 import type { AuditEntry } from '../audit/index.js';
 import { auditModel } from './audit-model.js';
@@ -45,6 +46,8 @@ export interface PageContext {
     license?: { value: string; error: string; code: string };
     threshold?: { value: string; error: string };
     testEmail?: { error: string };
+    /** the preview step of Set new license: the key shown before Apply (SPEC 16) */
+    preview?: PreviewModel;
   };
 }
 
@@ -139,6 +142,11 @@ export function pageModel(data: PageData, ctx: PageContext) {
       state: k.type === 'staging' && k.state === 'wrong_server' ? 'Dormant (for the staging copy)' : STATE_LABELS[k.state]?.label ?? k.state,
       tone: k.type === 'staging' && k.state === 'wrong_server' ? 'info' : STATE_LABELS[k.state]?.tone ?? 'info',
       current: k.current,
+      retired: k.retired,
+      starts: k.state === 'not_yet_valid' ? `Starts on ${formatDate(k.nbf)}; the current license stays in force until then.` : null,
+      // SPEC 16: a usable stored key can be made current; any stored key not current retired
+      canActivate: k.source === 'database' && !k.current && isUsable(k.state),
+      canRetire: k.source === 'database' && !k.current && !k.retired,
     })) ?? null,
     events: data.events?.map((e) => ({ at: formatDateTime(e.at), oldId: e.oldId ?? '—', newId: e.newId, reason: e.reason })) ?? null,
     notifications: data.notifications?.map((n) => ({

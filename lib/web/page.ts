@@ -7,14 +7,34 @@ import type { Csrf } from './csrf.js';
 import { pageModel, type PageContext, type PageData } from './page-model.js';
 import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
-import { keyFrom, percentFrom } from './validate.js';
+import { keyFrom, lidFrom, percentFrom } from './validate.js';
+import { keyForm } from './multipart.js';
+import { previewModel } from './preview-model.js';
+import { formatDay, lastValidDay } from '../license/dates.js';
+import { isUsable } from '../license/evaluate.js';
+import type { LicenseStatus, StoredKey } from '../license/types.js';
 import { cursorFrom, encodeCursor, readId } from './cursor.js';
 import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
 
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
 /** The addresses forms post to; a GET of one redirects to the page. */
-const FORM_PATHS = ['/license', '/loc-threshold', '/test-email'];
+const FORM_PATHS = ['/license', '/license/preview', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email'];
+
+/** The key of the Set new license form: an uploaded `.key`/`.txt` file, else the pasted text. */
+function submittedKey(body: Record<string, unknown> | undefined): { key: string; pasted: string } {
+  const pasted = typeof body?.key === 'string' ? body.key : '';
+  const file = typeof body?.keyfile === 'string' ? body.keyfile : '';
+  const fileName = typeof body?.keyfileName === 'string' ? body.keyfileName : '';
+  if (fileName !== '') {
+    if (!/\.(key|txt)$/i.test(fileName)) {
+      throw new LicenseError('VALIDATION_FAILED', { detail: 'Upload the key as a .key or .txt file, or paste it.', data: { field: 'keyfile' } });
+    }
+    if (file.trim() === '') throw new LicenseError('VALIDATION_FAILED', { detail: 'The uploaded file is empty.', data: { field: 'keyfile' } });
+    return { key: file, pasted };
+  }
+  return { key: keyFrom(body), pasted };
+}
 
 /** One section's data, or null when its source fails: the rest of the page still shows. */
 async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): Promise<T | null> {
@@ -37,12 +57,35 @@ function cursorOf(req: Request, field: string): number | null {
 
 type Flash = NonNullable<PageContext['flash']>;
 
-/** Sentences after a redirect-after-post; `done` picks one, nothing from the query is echoed. */
-function flashOf(req: Request): Flash | null {
+const LID = /^[0-9a-f-]{36}$/;
+
+/**
+ * Sentences after a redirect-after-post; `done` picks one, nothing from the query is echoed: a
+ * `lid` only picks a stored key, whose own facts are told.
+ */
+function flashOf(req: Request, status: LicenseStatus, keys: StoredKey[] | null): Flash | null {
   const ok = (text: string): Flash => ({ tone: 'success', text });
+  const lid = typeof req.query.lid === 'string' && LID.test(req.query.lid) ? req.query.lid : null;
+  const key = lid ? keys?.find((k) => k.lid === lid && k.source === 'database') : undefined;
+  const name = key ? `${key.licensee} (${key.type}, valid until ${formatDay(lastValidDay(key.exp))})` : 'The key';
   switch (req.query.done) {
     case 'license':
-      return ok('The new license is set.');
+      if (!key || status.license?.lid === key.lid) return ok(key ? `The new license is set: ${name}.` : 'The new license is set.');
+      if (key.state === 'not_yet_valid') {
+        return { tone: 'info', text: `The key is stored: ${name}. It starts on ${formatDay(key.nbf)}; the current license stays in force until then.` };
+      }
+      if (key.type === 'staging' && key.state === 'wrong_server') {
+        return { tone: 'info', text: `The staging key is stored: ${name}. It stays dormant here and becomes current by itself on the staging copy of this database.` };
+      }
+      return { tone: 'info', text: `The key is stored: ${name}. The current license stays in force.` };
+    case 'activated':
+      return ok(`${name} is now the current license.`);
+    case 'retired':
+      return {
+        tone: 'success',
+        text: `${name} is retired: it stays in the history and is never chosen again.`,
+        undo: key && isUsable(key.state) ? { lid: key.lid, label: 'Undo: make it current again' } : undefined,
+      };
     case 'threshold':
       return ok('The threshold is saved.');
     case 'test-email': {
@@ -69,8 +112,8 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     // keys and of notifications; `?keys=` and `?notifications=` carry the cursor of older ones.
     const keysAfter = cursorOf(req, 'keys');
     const notificationsBefore = cursorOf(req, 'notifications');
-    const [keys, usage, notifications, health, history, events, audit] = await Promise.all([
-      settle('the stored keys', async () => pageOf(await port.keyHistory(), PAGE_SIZES.keys, keysAfter), logger),
+    const [allKeys, usage, notifications, health, history, events, audit] = await Promise.all([
+      settle('the stored keys', () => port.keyHistory(), logger),
       settle('the per-project usage', () => port.locUsage({ limit: PAGE_SIZES.projects, after: null }), logger),
       settle('the notifications', async () => trimPage(await port.jobs.notifications(PAGE_SIZES.notifications + 1, notificationsBefore), PAGE_SIZES.notifications), logger),
       settle('the job health', () => port.jobs.health(), logger),
@@ -78,6 +121,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       settle('the server ID events', () => port.serverIdEvents(), logger),
       settle('the audit trail', () => port.audit(10), logger),
     ]);
+    const keys = allKeys && pageOf(allKeys, PAGE_SIZES.keys, keysAfter);
     const olderLink = (field: string, next: number | null | undefined) => (next == null ? null : `?${field}=${encodeCursor([next])}`);
     const data: PageData = {
       status: port.status(),
@@ -102,7 +146,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
         supportEmail: port.supportEmail,
         base: req.baseUrl,
         csrfToken,
-        flash: status === 200 ? flashOf(req) : forms.flash ?? null,
+        flash: forms.flash ?? (status === 200 ? flashOf(req, data.status, allKeys) : null),
         forms,
       }),
     );
@@ -113,23 +157,54 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
   const back = (req: Request, res: Response, query: string) => res.redirect(303, `${req.baseUrl}/?${query}#outcome`);
 
   /** Form posts: parse the form, then refuse anything without a valid token. */
-  const checked = [
-    formBody,
-    async (req: Request, _res: Response, next: (err?: unknown) => void) => next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED')),
-  ];
+  const csrfChecked = async (req: Request, _res: Response, next: (err?: unknown) => void) => next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED'));
+  const checked = [formBody, csrfChecked];
 
   page.get('/', (req, res) => show(req, res, 200, {}));
 
+  // SPEC 16: the key is shown first (what it is, what it changes); nothing is stored until Apply.
+  page.post('/license/preview', keyForm, csrfChecked, async (req, res) => {
+    let submitted: { key: string; pasted: string } = { key: '', pasted: typeof req.body?.key === 'string' ? req.body.key : '' };
+    try {
+      submitted = submittedKey(req.body);
+      const preview = await port.previewLicense(submitted.key);
+      return show(req, res, 200, { preview: previewModel(preview, submitted.key.trim(), new Date(port.status().details.evaluatedAt)) });
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { license: { value: submitted.pasted, error: err.message, code: err.code }, flash: refused('The key cannot be used', err.message) });
+    }
+  });
+
   page.post('/license', ...checked, async (req, res) => {
     const pasted = typeof req.body?.key === 'string' ? (req.body.key as string) : '';
+    let lid: string;
     try {
-      await port.setLicense(keyFrom(req.body), { actor: port.actorOf(req) });
+      const key = keyFrom(req.body);
+      ({ lid } = (await port.previewLicense(key)).license);
+      await port.setLicense(key, { actor: port.actorOf(req) });
     } catch (err) {
       if (!isLicenseError(err)) throw err;
       return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code }, flash: refused('The license was not set', err.message) });
     }
-    back(req, res, 'done=license');
+    back(req, res, `done=license&lid=${encodeURIComponent(lid)}`);
   });
+
+  for (const [path, act, done, what] of [
+    ['/keys/activate', port.activateKey, 'activated', 'The key was not made current'],
+    ['/keys/retire', port.retireKey, 'retired', 'The key was not retired'],
+  ] as const) {
+    page.post(path, ...checked, async (req, res) => {
+      let lid: string;
+      try {
+        lid = lidFrom(req.body);
+        await act.call(port, lid, { actor: port.actorOf(req) });
+      } catch (err) {
+        if (!isLicenseError(err)) throw err;
+        return show(req, res, err.status, { flash: refused(what, err.message) });
+      }
+      back(req, res, `done=${done}&lid=${encodeURIComponent(lid)}`);
+    });
+  }
 
   page.post('/loc-threshold', ...checked, async (req, res) => {
     const typed = typeof req.body?.percent === 'string' ? (req.body.percent as string).slice(0, 20) : '';

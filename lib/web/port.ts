@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { LicenseStatus, ProjectUsage, ServerIdEvent, StoredKey } from '../license/types.js';
 import type { JobHealth, JobRunResult, NotificationRow } from '../jobs/port.js';
 import type { Logger } from '../host.js';
+import type { LicensePreview } from '../runtime/reads.js';
 import type { ProjectKey, UsagePage } from '../usage/project-usage.js';
 import type { OfflinePort } from './offline.js';
 import type { AuditEntry } from '../audit/index.js';
@@ -19,6 +20,12 @@ export interface WebPort {
   actorOf: (req: Request) => string;
   status(): LicenseStatus;
   setLicense(key: string, options: { actor: string }): Promise<LicenseStatus>;
+  /** SPEC 16: the key judged as setLicense would, and what it changes; stores nothing */
+  previewLicense(key: string): Promise<LicensePreview>;
+  activateKey(lid: string, options: { actor: string }): Promise<LicenseStatus>;
+  retireKey(lid: string, options: { actor: string }): Promise<LicenseStatus>;
+  /** the text of a stored key, for copy and download */
+  keyText(lid: string): Promise<string>;
   setLocThreshold(percent: number, options: { actor: string }): Promise<LicenseStatus>;
   keyHistory(): Promise<StoredKey[]>;
   /** a bounded read (SPEC 15.5): `limit` projects after `after`, and the count */

@@ -9,6 +9,15 @@ export function keyFrom(body: unknown): string {
   return key;
 }
 
+/** The `lid` of a stored-key action: a license ID (a UUID; a configuration key's own name also fits). */
+export function lidFrom(body: unknown): string {
+  const lid = body && typeof body === 'object' ? (body as Record<string, unknown>).lid : undefined;
+  if (typeof lid !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(lid)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'Give the license ID of a stored key: the "lid" field is missing or not a license ID.', data: { field: 'lid' } });
+  }
+  return lid;
+}
+
 const THRESHOLD_SENTENCE = 'The threshold must be a whole number of percent from 1 to 100.';
 
 /**

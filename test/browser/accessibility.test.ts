@@ -62,6 +62,22 @@ describe('browser: accessibility and layout of the page', function () {
     }
   }
 
+  it('has no serious or critical violation in the preview step either (a warning shown), light and dark', async () => {
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width: 390, height: 900 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(web.base);
+      await page.getByLabel('License key').fill(await web.issue({ licensee: 'Northwind Traders', features: ['sso'], loc: 100_000 }));
+      await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
+      await page.locator('[data-testid="preview-warning"]').waitFor();
+      const violations = (await axe(page)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      await context.close();
+      expect(violations, `${scheme}: ${JSON.stringify(violations, null, 2)}`).to.deep.equal([]);
+      expect(overflow).to.be.at.most(0);
+    }
+  });
+
   it('does not scroll sideways at 320 px, and shows the whole server ID', async () => {
     const context = await browser.newContext({ viewport: { width: 320, height: 700 } });
     const page = await context.newPage();

@@ -33,17 +33,87 @@ describe('browser: the License Manager page', function () {
   const open = () => page.goto(web.base);
   const text = async (selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
 
-  it('paste a key into Set new license: it becomes the current license', async () => {
+  it('paste a key, preview it, then Apply: it becomes the current license, the outcome in view and focused', async () => {
     await open();
     expect(await text('[data-testid="state"]')).to.equal('No license');
     const key = await web.issue({ licensee: 'Globex Corporation', features: ['sso'] });
     await page.getByLabel('License key').fill(`-----BEGIN LICENSE KEY-----\n${key}\n-----END LICENSE KEY-----`);
-    await Promise.all([page.waitForURL(/done=license/), page.getByRole('button', { name: 'Set license' }).click()]);
-    expect(await text('[data-testid="flash"]')).to.equal('The new license is set.');
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'preview');
+    expect(await text('[data-testid="preview-licensee"]')).to.equal('Globex Corporation');
+    expect(web.status().state).to.equal('none'); // nothing applied yet
+    await Promise.all([page.waitForURL(/done=license/), page.getByRole('button', { name: 'Apply license' }).click()]);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'flash');
+    expect(await text('[data-testid="flash"]')).to.equal('The new license is set: Globex Corporation (production, valid until 31 December 2027).');
+    expect(await page.locator('[data-testid="flash"]').evaluate((el) => el.getBoundingClientRect().top)).to.be.within(-1, 200);
     expect(await text('[data-testid="licensee"]')).to.equal('Globex Corporation');
     expect(await text('[data-testid="state"]')).to.equal('Active');
     expect(await text('[data-testid="key-history"] .history-item.is-current')).to.contain('Globex Corporation');
     expect(web.status().license?.licensee).to.equal('Globex Corporation');
+  });
+
+  it('preview a key that takes features away, then leave: the warning shows, nothing changes', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Initech', features: ['sso', 'security-reports'], loc: 200_000 }));
+    await open();
+    await page.getByLabel('License key').fill(await web.issue({ licensee: 'Initech', features: ['sso'], loc: 100_000 }));
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
+    const warning = page.locator('[data-testid="preview-warning"]');
+    expect(await warning.isVisible()).to.equal(true);
+    expect(await warning.textContent()).to.contain('Features turned off: security-reports').and.contain('Lower limit of lines of code: 100,000 instead of 200,000');
+    await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Cancel' }).click()]);
+    expect(await page.locator('[data-testid="preview"]').count()).to.equal(0);
+    expect(web.status().license?.features).to.deep.equal(['sso', 'security-reports']);
+    expect(await web.lm.keyHistory()).to.have.length(1);
+  });
+
+  it('upload a .key file: it is previewed like a pasted key, then applied', async () => {
+    await open();
+    const key = await web.issue({ licensee: 'File Upload Inc' });
+    await page.getByLabel('Or upload the key file (.key or .txt)').setInputFiles({ name: 'file-upload.key', mimeType: 'application/octet-stream', buffer: Buffer.from(`-----BEGIN LICENSE KEY-----\n${key}\n-----END LICENSE KEY-----\n`) });
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
+    expect(await text('[data-testid="preview-licensee"]')).to.equal('File Upload Inc');
+    await Promise.all([page.waitForURL(/done=license/), page.getByRole('button', { name: 'Apply license' }).click()]);
+    expect(web.status().license?.licensee).to.equal('File Upload Inc');
+  });
+
+  it('preview without JavaScript is a server-rendered step, and Apply works', async () => {
+    await context.close();
+    context = await browser.newContext({ javaScriptEnabled: false });
+    page = await context.newPage();
+    await open();
+    await page.getByLabel('License key').fill(await web.issue({ licensee: 'No Script GmbH' }));
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
+    expect(page.url()).to.match(/\/license\/preview#outcome$/);
+    expect(await text('[data-testid="preview-licensee"]')).to.equal('No Script GmbH');
+    await Promise.all([page.waitForURL(/done=license/), page.getByRole('button', { name: 'Apply license' }).click()]);
+    expect(await text('[data-testid="flash"]')).to.contain('The new license is set: No Script GmbH');
+    expect(web.status().license?.licensee).to.equal('No Script GmbH');
+  });
+
+  it('Make current on an older, better key; Retire the other, then undo', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Better Key Co', features: ['sso', 'security-reports'] }));
+    await web.setLicense(await web.issue({ licensee: 'Worse Key Co', features: ['sso'] }));
+    await open();
+    await Promise.all([page.waitForURL(/done=activated/), page.getByRole('button', { name: /^Make current: Better Key Co/ }).click()]);
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'flash');
+    expect(await text('[data-testid="flash"]')).to.contain('Better Key Co (production, valid until 31 December 2027) is now the current license.');
+    expect(web.lm.hasFeature('security-reports')).to.equal(true);
+    await Promise.all([page.waitForURL(/done=retired/), page.getByRole('button', { name: /^Retire: Worse Key Co/ }).click()]);
+    expect(await text('[data-testid="flash"]')).to.contain('Worse Key Co (production, valid until 31 December 2027) is retired');
+    expect(await text('[data-testid="key-history"]')).to.contain('Retired');
+    await Promise.all([page.waitForURL(/done=activated/), page.getByRole('button', { name: 'Undo: make it current again' }).click()]);
+    expect(web.status().license?.licensee).to.equal('Worse Key Co');
+    expect((await web.lm.keyHistory()).every((k) => !k.retired)).to.equal(true);
+  });
+
+  it('copy a stored key\'s text', async () => {
+    const key = await web.issue({ licensee: 'Copy Me Ltd' });
+    await web.setLicense(key);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin });
+    await open();
+    await page.getByRole('button', { name: /^Copy key / }).click();
+    await page.getByText('Key copied').waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(key);
   });
 
   it('paste a bad key: the error shows next to the form, the old license stays, the paste is kept', async () => {
@@ -52,7 +122,7 @@ describe('browser: the License Manager page', function () {
     const good = await web.issue({ licensee: 'Initrode' });
     const damaged = `${good.slice(0, 40)}X${good.slice(41)}`; // one character changed inside the header
     await page.getByLabel('License key').fill(damaged);
-    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Set license' }).click()]);
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
     const error = page.locator('[data-testid="license-error"]');
     await error.waitFor();
     expect(await error.getAttribute('data-code')).to.match(/^KEY_/);

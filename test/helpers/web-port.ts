@@ -14,6 +14,9 @@ import type { LicenseStatus, ProjectUsage, StoredKey } from '../../lib/license/t
 import type { JobHealth, NotificationRow } from '../../lib/jobs/port.js';
 import type { WebPort } from '../../lib/web/port.js';
 import { metricsEndpoint } from '../../lib/metrics/index.js';
+import { LicenseError } from '../../lib/errors.js';
+import { evaluateKey } from '../../lib/license/evaluate.js';
+import { compareLicenses } from '../../lib/license/changes.js';
 
 export interface MemoryPortOptions {
   serverId: string;
@@ -35,8 +38,14 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
   const secret = randomBytes(32);
   let threshold = 90;
   const used = () => port.projects.reduce((sum, p) => sum + p.loc, 0);
-  const snapshot = (): LicenseStatus =>
-    buildSnapshot({ serverId: o.serverId, keys: ring, facts: { bridges: [], locUsed: used(), threshold }, now: o.now() }).status;
+  const choices = { retired: new Set<string>(), chosen: null as { lid: string; afterId: number } | null };
+  const snap = () => buildSnapshot({ serverId: o.serverId, keys: ring, facts: { bridges: [], locUsed: used(), threshold, keyChoices: choices }, now: o.now() });
+  const snapshot = (): LicenseStatus => snap().status;
+  const stored = (lid: string) => {
+    const key = ring.find((k) => k.lid === lid);
+    if (!key) throw new LicenseError('VALIDATION_FAILED', { detail: `No stored key has the license ID ${lid}.`, data: { field: 'lid' } });
+    return key;
+  };
 
   const port: MemoryPort = {
     productName: 'Code Scanner',
@@ -52,16 +61,34 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
       ring.push({ id: ring.length + 1, lid: payload.lid, compact: key.trim(), payload, setBy: actor, setAt: o.now(), source: 'database' });
       return snapshot();
     },
+    async previewLicense(key) {
+      const { payload } = await verifyLicenseKey(key, { publicKeys: o.publicKeys });
+      checkAcceptable(payload, o.serverId, o.now());
+      return { license: payload, state: evaluateKey(payload, o.serverId, o.now()), changes: compareLicenses(snapshot().license, payload) };
+    },
+    async activateKey(lid) {
+      const key = stored(lid);
+      choices.retired.delete(key.lid);
+      choices.chosen = { lid: key.lid, afterId: ring.length };
+      return snapshot();
+    },
+    async retireKey(lid) {
+      const key = stored(lid);
+      if (snap().current?.key === key) throw new LicenseError('VALIDATION_FAILED', { detail: 'The current license cannot be retired.', data: { field: 'lid' } });
+      choices.retired.add(key.lid);
+      return snapshot();
+    },
+    keyText: async (lid) => stored(lid).compact,
     async setLocThreshold(percent) {
       threshold = percent;
       return snapshot();
     },
     async keyHistory(): Promise<StoredKey[]> {
-      const current = selectCurrent(ring, o.serverId, o.now());
+      const current = selectCurrent(ring, o.serverId, o.now(), [], choices);
       return [...ring].reverse().map((k) => ({
         id: k.id, lid: k.lid, licensee: k.payload!.licensee, type: k.payload!.type, edition: k.payload!.edition,
         serverId: k.payload!.serverId, exp: k.payload!.exp, nbf: k.payload!.nbf, setBy: k.setBy, setAt: k.setAt.toISOString(),
-        source: k.source, state: stateOf(k, o.serverId, o.now()).state, current: current?.key === k,
+        source: k.source, state: stateOf(k, o.serverId, o.now()).state, current: current?.key === k, retired: choices.retired.has(k.lid),
       }));
     },
     async locUsage({ limit, after }) {

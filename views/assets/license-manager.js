@@ -31,6 +31,21 @@
     });
   }
 
+  /** Copy a stored key's text: fetched from the API (the page does not carry every key). */
+  function copyKeyButtons() {
+    document.querySelectorAll('[data-copy-url]').forEach(function (button) {
+      var done = button.parentElement.querySelector('.copy-done');
+      button.hidden = false;
+      button.addEventListener('click', function () {
+        var say = function (t) { if (done) done.textContent = t; };
+        fetch(button.getAttribute('data-copy-url'), { credentials: 'same-origin' })
+          .then(function (res) { if (!res.ok) throw new Error(); return res.text(); })
+          .then(function (text) { return navigator.clipboard.writeText(text.trim()); })
+          .then(function () { say('Key copied'); }, function () { say('Use Download instead'); });
+      });
+    });
+  }
+
   /** The outcome of the last action: at the top of the viewport, with focus on it. */
   function outcome() {
     var box = document.querySelector('[data-outcome]');
@@ -208,6 +223,7 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     copyButtons();
+    copyKeyButtons();
     thresholdGauge();
     historyChart();
     outcome();

@@ -157,6 +157,13 @@ withDbs('requireFeature middleware', (dbs) => {
       const body = (await refused.json()) as { error: { code: string; message: string } };
       expect(body.error.code).to.equal('FEATURE_NOT_LICENSED');
       expect(body.error.message).to.include('"sso"').and.include('none');
+      // a browser gets a small page in words, not JSON (SPEC 16); an API client keeps JSON
+      const page = await fetch(url, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+      expect([page.status, page.headers.get('content-type')]).to.deep.equal([403, 'text/html; charset=utf-8']);
+      const html = await page.text();
+      expect(html).to.include('<h1>This feature is not included in the license</h1>').and.include('<code>sso</code>');
+      const api = await fetch(url, { headers: { accept: 'application/json' } });
+      expect(api.headers.get('content-type')).to.match(/^application\/json/);
       await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
       expect((await fetch(url)).status).to.equal(200);
     } finally {

@@ -24,12 +24,67 @@ describe('web: JSON API (SPEC 8)', () => {
     expect(json).to.deep.equal({ serverId: web.serverId });
   });
 
-  it('POST api/license sets a good key and answers the new status', async () => {
-    const { status, json } = await api(web.base, 'POST', '/license', { key: await web.issue({ licensee: 'Globex' }) });
+  it('POST api/license sets a good key and answers { status, changes } against the license it replaced', async () => {
+    const { status, json } = await api(web.base, 'POST', '/license', { key: await web.issue({ licensee: 'Globex', features: ['sso'] }) });
     expect(status).to.equal(200);
-    expect(json.state).to.equal('active');
-    expect(json.license.licensee).to.equal('Globex');
+    expect(json.status.state).to.equal('active');
+    expect(json.status.license.licensee).to.equal('Globex');
+    expect(json.changes).to.include({ first: true, losses: false });
     expect(web.status().license?.licensee).to.equal('Globex');
+    const second = await api(web.base, 'POST', '/license', { key: await web.issue({ licensee: 'Globex', features: [], loc: 10 }) });
+    expect(second.json.changes).to.deep.include({ first: false, featuresLost: ['sso'], losses: true });
+    expect(second.json.changes.limits).to.deep.equal([{ resource: 'loc', from: null, to: 10, change: 'lower' }]);
+  });
+
+  it('POST api/license/preview answers { license, state, changes } and stores nothing', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Current Co', features: ['sso', 'audit-log'], expires: '2028-06-30' }));
+    const key = await web.issue({ licensee: 'Next Co', features: ['sso'], expires: '2027-06-30', users: 20 });
+    const { status, json } = await api(web.base, 'POST', '/license/preview', { key });
+    expect(status).to.equal(200);
+    expect(Object.keys(json)).to.deep.equal(['license', 'state', 'changes']);
+    expect(json.license.licensee).to.equal('Next Co');
+    expect(json.state).to.equal('active');
+    expect(json.changes).to.deep.include({ featuresLost: ['audit-log'], featuresGained: [], losses: true });
+    expect(json.changes.end).to.deep.equal({ from: '2028-06-30', to: '2027-06-30', change: 'earlier' });
+    expect(web.status().license?.licensee).to.equal('Current Co');
+    const bad = await api(web.base, 'POST', '/license/preview', { key: 'x.y.z' });
+    expect(bad.status).to.equal(422);
+    expect(bad.json.error.code).to.match(/^KEY_/);
+  });
+
+  it('POST api/license/activate and api/license/retire { lid }: make an older key current, retire the other, undo', async () => {
+    await web.setLicense(await web.issue({ licensee: 'First' }));
+    const first = web.status().license!.lid;
+    await web.setLicense(await web.issue({ licensee: 'Second' }));
+    const second = web.status().license!.lid;
+    let r = await api(web.base, 'POST', '/license/activate', { lid: first });
+    expect([r.status, r.json.status.license.lid]).to.deep.equal([200, first]);
+    r = await api(web.base, 'POST', '/license/retire', { lid: first });
+    expect([r.status, r.json.error?.code]).to.deep.equal([400, 'VALIDATION_FAILED']); // the current one
+    r = await api(web.base, 'POST', '/license/retire', { lid: second });
+    expect(r.status).to.equal(200);
+    await web.setLicense(await web.issue({ licensee: 'Third' })); // newer than the choice: it wins
+    expect(web.status().license!.licensee).to.equal('Third');
+    r = await api(web.base, 'POST', '/license/activate', { lid: second });
+    expect([r.status, r.json.status.license.lid]).to.deep.equal([200, second]);
+    expect((await web.lm.keyHistory()).find((k) => k.lid === second)!.retired).to.equal(false);
+    r = await api(web.base, 'POST', '/license/activate', { lid: '00000000-0000-4000-8000-000000000000' });
+    expect([r.status, r.json.error.code]).to.deep.equal([400, 'VALIDATION_FAILED']);
+    const text = await fetch(`${web.base}/api/keys/${second}/key`);
+    expect(text.headers.get('content-disposition')).to.contain(`license-${second}.key`);
+    expect((await text.text()).trim().split('.')).to.have.length(3);
+  });
+
+  it('records license_activated and license_retired in the audit log, naming the key and the actor', async () => {
+    await web.setLicense(await web.issue({ licensee: 'A' }));
+    const a = web.status().license!.lid;
+    await web.setLicense(await web.issue({ licensee: 'B' }));
+    const b = web.status().license!.lid;
+    await api(web.base, 'POST', '/license/activate', { lid: a });
+    await api(web.base, 'POST', '/license/retire', { lid: b });
+    const { listAudit } = await import('../../../lib/audit/index.js');
+    const entries = (await listAudit(web.lm.knex, { limit: 10 })).filter((e) => e.action === 'license_activated' || e.action === 'license_retired');
+    expect(entries.map((e) => [e.action, e.actor, e.detail.lid])).to.deep.equal([['license_retired', 'admin', b], ['license_activated', 'admin', a]]);
   });
 
   it('POST api/license refuses a bad key with 422 and its code, and the current license stays', async () => {

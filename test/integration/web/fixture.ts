@@ -30,7 +30,7 @@ export interface WebFixture {
   lm: LicenseManager;
   smtp: SmtpTestServer;
   /** a key signed by the trusted vendor key, for this server unless told otherwise */
-  issue(options?: Partial<Omit<IssueOptions, 'now'>>): Promise<string>;
+  issue(options?: Partial<Omit<IssueOptions, 'now'>> & { startsAt?: Date }): Promise<string>;
   setLicense(key: string): Promise<LicenseStatus>;
   recordAnalysis(project: string, branch: string, loc: number): Promise<void>;
   refresh(): Promise<LicenseStatus>;
@@ -89,9 +89,9 @@ export async function startWeb(options: { supportEmail?: string; now?: Date } = 
     lm,
     smtp,
     publicKeys,
-    issue: (o = {}) =>
+    issue: ({ startsAt, ...o } = {}) =>
       signLicenseKey(
-        buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: new Date(clock.now.getTime() - 86_400_000) }),
+        buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: startsAt ?? new Date(clock.now.getTime() - 86_400_000) }),
         pair.privateJwk as PrivateJwk,
       ),
     setLicense: (key) => lm.setLicense(key, { actor: 'test' }),

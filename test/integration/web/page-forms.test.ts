@@ -22,11 +22,94 @@ describe('web: page forms work without JavaScript', () => {
     const key = await web.issue({ licensee: 'Globex' });
     const { res } = await browser.post('/license', { _csrf: token, key: `-----BEGIN LICENSE KEY-----\n${key.match(/.{1,64}/g)!.join('\n')}\n-----END LICENSE KEY-----\n` });
     expect(res.status).to.equal(303);
-    expect(res.headers.get('location')).to.equal(`${MOUNT}/?done=license#outcome`);
+    const lid = web.status().license!.lid;
+    expect(res.headers.get('location')).to.equal(`${MOUNT}/?done=license&lid=${lid}#outcome`);
     expect(web.status().license?.licensee).to.equal('Globex');
-    const after = await browser.get('/?done=license');
-    expect(after.html).to.contain('The new license is set.');
-    expect(after.html).to.contain('Globex');
+    const after = await browser.get(`/?done=license&lid=${lid}`);
+    expect(after.html).to.contain('The new license is set: Globex (production, valid until 31 December 2027).');
+  });
+
+  it('Preview (no script): the key is shown with what it changes and a warning for losses; nothing is stored until Apply', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Initech', features: ['sso', 'security-reports'], loc: 100_000, expires: '2028-12-31' }));
+    const before = web.status().license!.lid;
+    const { token } = await browser.get();
+    const worse = await web.issue({ licensee: 'Initech', features: ['sso'], loc: 50_000, expires: '2027-06-30' });
+    const { res, html } = await browser.post('/license/preview', { _csrf: token, key: worse });
+    expect(res.status).to.equal(200);
+    expect(html).to.contain('data-testid="preview"');
+    expect(html).to.contain('Features lost: security-reports');
+    expect(html).to.contain('Lines of code: 50,000 instead of 100,000 (lower)');
+    expect(html).to.contain('Valid until 30 June 2027 instead of 31 December 2028 (earlier)');
+    expect(html).to.match(/data-testid="preview-warning"[\s\S]*Features turned off: security-reports/);
+    expect(html).to.match(/name="key" value="[^"]+"[\s\S]*Apply license/);
+    expect(web.status().license!.lid).to.equal(before); // nothing stored by the preview
+    expect(await web.lm.keyHistory()).to.have.length(1);
+  });
+
+  it('Preview of an uploaded .key file (multipart, no script), and a file of another kind refused', async () => {
+    const { token, res: page } = await browser.get();
+    const key = await web.issue({ licensee: 'Uploaded Ltd' });
+    const form = new FormData();
+    form.set('_csrf', token);
+    form.set('key', '');
+    form.set('keyfile', new Blob([`-----BEGIN LICENSE KEY-----\r\n${key}\r\n-----END LICENSE KEY-----\r\n`], { type: 'application/octet-stream' }), 'customer.license.key');
+    const post = (body: FormData) => fetch(`${web.base}/license/preview`, { method: 'POST', body, headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
+    const ok = await post(form);
+    expect(page.status).to.equal(200);
+    expect(ok.status).to.equal(200);
+    expect(await ok.text()).to.contain('data-testid="preview-licensee">Uploaded Ltd<');
+    form.set('keyfile', new Blob([key]), 'license.pdf');
+    const wrong = await post(form);
+    expect(wrong.status).to.equal(400);
+    expect(await wrong.text()).to.contain('Upload the key as a .key or .txt file, or paste it.');
+  });
+
+  it('Make current, Retire and undo (no script): each redirects 303 with its outcome, and the current license follows', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Older Better', features: ['sso', 'security-reports'] }));
+    const older = web.status().license!.lid;
+    await web.setLicense(await web.issue({ licensee: 'Newer Worse', features: ['sso'] }));
+    const newer = web.status().license!.lid;
+    let { token } = await browser.get();
+    let post = await browser.post('/keys/activate', { _csrf: token, lid: older });
+    expect(post.res.status).to.equal(303);
+    expect(post.res.headers.get('location')).to.equal(`${MOUNT}/?done=activated&lid=${older}#outcome`);
+    expect(web.status().license!.lid).to.equal(older);
+    expect(web.lm.hasFeature('security-reports')).to.equal(true);
+    expect((await browser.get(`/?done=activated&lid=${older}`)).html).to.contain('Older Better (production, valid until 31 December 2027) is now the current license.');
+
+    ({ token } = await browser.get());
+    post = await browser.post('/keys/retire', { _csrf: token, lid: newer });
+    expect(post.res.status).to.equal(303);
+    const retired = (await browser.get(`/?done=retired&lid=${newer}`)).html;
+    expect(retired).to.contain('is retired: it stays in the history and is never chosen again.');
+    expect(retired).to.contain('Undo: make it current again');
+    expect((await web.lm.keyHistory()).find((k) => k.lid === newer)).to.include({ retired: true, current: false });
+
+    // the current key cannot be retired; the refusal is the outcome at the top
+    ({ token } = await browser.get());
+    post = await browser.post('/keys/retire', { _csrf: token, lid: older });
+    expect(post.res.status).to.equal(400);
+    expect(post.html).to.contain('The key was not retired: The current license cannot be retired');
+
+    // undo: Make current on the retired key
+    ({ token } = await browser.get());
+    post = await browser.post('/keys/activate', { _csrf: token, lid: newer });
+    expect(post.res.status).to.equal(303);
+    expect(web.status().license!.lid).to.equal(newer);
+    expect((await web.lm.keyHistory()).find((k) => k.lid === newer)).to.include({ retired: false, current: true });
+  });
+
+  it('a future-dated key is stored and says when it starts; the current license stays in force until then', async () => {
+    await web.setLicense(await web.issue({ licensee: 'Now Corp' }));
+    const { token } = await browser.get();
+    const future = await web.issue({ licensee: 'Renewal Corp', expires: '2029-12-31', startsAt: new Date('2027-01-01T00:00:00Z') });
+    const preview = await browser.post('/license/preview', { _csrf: token, key: future });
+    expect(preview.html).to.contain('This key starts on 1 January 2027. The current license stays in force until then');
+    const { res } = await browser.post('/license', { _csrf: token, key: future });
+    const page = await browser.get(new URL(res.headers.get('location')!, web.origin).search);
+    expect(page.html).to.contain('It starts on 1 January 2027; the current license stays in force until then.');
+    expect(page.html).not.to.contain('The new license is set');
+    expect(web.status().license!.licensee).to.equal('Now Corp');
   });
 
   it('a refused key keeps the current license, says the sentence of its code next to the form, and keeps the paste', async () => {
