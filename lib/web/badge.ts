@@ -19,10 +19,9 @@ export const STATE_LABELS: Record<LicenseState, Badge> = {
 
 const RANK: Record<Tone, number> = { danger: 4, warning: 3, info: 2, staging: 1, success: 0 };
 
-/** The users figures once the host reports them (`status().users`); undefined before. */
+/** The users figures of `status().users` (SPEC 16). */
 export function usersOf(s: LicenseStatus): { used: number; limit: number | null } | undefined {
-  const users = (s as LicenseStatus & { users?: { used: number; limit: number | null } }).users;
-  return users && typeof users.used === 'number' ? users : undefined;
+  return s.users;
 }
 
 /** The state of the limits alone: reached, over (true-up), over the threshold, or fine (null). */

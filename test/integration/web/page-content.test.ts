@@ -92,6 +92,18 @@ describe('web: what the page shows', () => {
     expect(html).to.contain('data-testid="staging-badge">STAGING<');
   });
 
+  it('shows users in use against the limit beside lines of code, and an exceeded user limit in the header badge', async () => {
+    await web.setLicense(await web.issue({ users: 50, loc: 100_000 }));
+    await web.lm.reportUsers(30);
+    let html = (await browser.get()).html;
+    expect(html).to.contain('data-testid="users-used">30<');
+    expect(html).to.contain('data-testid="users-limit">50<');
+    expect(html).to.contain('(60%)');
+    await web.lm.reportUsers(51);
+    html = (await browser.get()).html;
+    expect(/data-testid="state">([^<]+)</.exec(html)?.[1]).to.equal('User limit exceeded');
+  });
+
   it('redirects a GET of a form address to the page (a reload after a post does not post again)', async () => {
     for (const path of ['/license', '/loc-threshold', '/test-email']) {
       const { res } = await browser.get(path);
