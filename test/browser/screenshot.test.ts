@@ -47,6 +47,7 @@ describe('browser: screenshot of the page for the README', function () {
       await web.lm.runJob();
     }
     await web.recordAnalysis('payments-api', 'release/2026.11', 12_000);
+    await web.lm.reportUsers(184);
 
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
