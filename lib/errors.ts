@@ -27,6 +27,9 @@ export const messages = {
   LICENSE_REVOKED: 'This license key was revoked by the vendor.',
   // audit log (SPEC 17.3)
   AUDIT_CHAIN_BROKEN: 'The audit log was altered: an entry does not match its hash.',
+  // vendor portal (SPEC 19)
+  LOGIN_FAILED: 'The name or the password is not right.',
+  LOGIN_LOCKED: 'Too many failed sign-ins: this name is locked for 15 minutes.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -54,6 +57,8 @@ const statuses: Record<LicenseErrorCode, number> = {
   REVOCATIONS_STALE: 409,
   LICENSE_REVOKED: 422,
   AUDIT_CHAIN_BROKEN: 409,
+  LOGIN_FAILED: 401,
+  LOGIN_LOCKED: 429,
 };
 
 export interface LicenseErrorOptions {

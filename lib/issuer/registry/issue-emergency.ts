@@ -23,7 +23,7 @@ export async function issueEmergency(db: Knex, at: Date, mailer: Mailer | undefi
   const subs = await store.subscriptionsOf(db, owner.pk);
   const last = await store.lastRegularLicense(db, owner.pk);
   checkEmergencyEligible(
-    { account: owner.name, plans: subs.map((s) => s.plan), lastLicense: last ? { lid: last.lid, exp: last.claims.exp, grace: last.grace } : null },
+    { account: owner.name, prospect: owner.prospect, plans: subs.map((s) => s.plan), lastLicense: last ? { lid: last.lid, exp: last.claims.exp, grace: last.grace } : null },
     at,
   );
   const payload = buildEmergencyPayload({
@@ -42,8 +42,9 @@ export async function issueEmergency(db: Knex, at: Date, mailer: Mailer | undefi
   let outcome: string;
   let emailed = false;
   try {
-    if (!mailer) throw new Error(m.noSmtp());
-    await mailer.send(emergencyMail({ to, key, payload, ticket }));
+    const via = o.mailer ?? mailer;
+    if (!via) throw new Error(m.noSmtp());
+    await via.send(emergencyMail({ to, key, payload, ticket }));
     outcome = m.emailSent(to, o.users);
     emailed = true;
   } catch (err) {

@@ -41,6 +41,16 @@ export const registryMessages = {
   emailSent: (email: string, users: number) => `[Success] - Created a license under ${email} for ${users} users`,
   emailFailed: (email: string, reason: string) => `[Failed] - Could not email the license to ${email}: ${reason}`,
   emailPending: (email: string) => `[Pending] - Sending the license to ${email}`,
+  emergencyProspect: (account: string) =>
+    `No emergency license for ${account}: it is marked as a prospect, and emergency licenses are only for customers with a paid plan (prospects are out of scope).`,
+  prospectNeedsApproval: (account: string) => `${account} is a prospect: its keys are issued only once someone in sales approves them.`,
+  subscriptionArchived: (id: string) => `Subscription ${id} is archived: it issues no more keys.`,
+  expiryNotContract: (id: string, ends: string, asked: string, type: string) =>
+    type === 'production'
+      ? `A production key of subscription ${id} ends with its contract, on ${ends}, not on ${asked}: renew the subscription to move the end.`
+      : `A staging key of subscription ${id} cannot outlast its contract (${ends}); ${asked} is later.`,
+  requestUnknown: (id: string) => `There is no license request "${id}" waiting for approval.`,
+  requestDecided: (id: string) => `The license request ${id} was already approved.`,
   noSmtp: () => 'no SMTP server is configured (--smtp URL or SMTP_URL)',
   licenseUnknown: (lid: string) => `The registry issued no license with the ID "${lid}".`,
 } as const;

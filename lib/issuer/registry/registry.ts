@@ -6,6 +6,7 @@ import { migrateLatest } from '../../store/migrate.js';
 import { vendorMigrations, VENDOR_MIGRATIONS_TABLE } from '../../../migrations/vendor/index.js';
 import { endOfDayUtc } from '../payload.js';
 import { accountName } from './account-name.js';
+import { registryAdmin, type RegistryAdmin } from './admin.js';
 import { issueEmergency } from './issue-emergency.js';
 import { issueSubscriptionKey } from './issue-key.js';
 import { publicRecord, requireAccount, requireSubscription } from './lookup.js';
@@ -16,7 +17,7 @@ import { listRevocations, makeRevocationList, revoke } from './revocations.js';
 import { importUsageReport, usageSummary, type UsageImport, type UsageSummary } from './usage.js';
 import type { Account, EmergencyRequest, EmergencyResult, IssuedLicense, IssueRequest, Revocation, RevocationList, Subscription } from './types.js';
 import type { PrivateJwk } from '../../keys/jwk.js';
-import { optionalLimit, word } from './validate.js';
+import { optionalLimit, optionalText, word } from './validate.js';
 
 export const DEFAULT_REGISTRY_URL = 'sqlite:./vendor-registry.db';
 
@@ -29,12 +30,18 @@ export interface VendorRegistryOptions {
   mailer?: Mailer;
 }
 
-export interface VendorRegistry {
+export interface VendorRegistry extends RegistryAdmin {
+  /** The registry's database (the vendor portal keeps its users and sessions there too). */
+  readonly db: Knex;
+  /** The registry's clock. */
+  readonly now: () => Date;
   /** Adds `Company_Name-UniqueAccountID`; the same company and ID again returns the existing account. */
-  addCustomer(o: { company: string; accountId: string }): Promise<Account>;
-  addSubscription(o: { account: string; plan: string; ends: string; users?: number; loc?: number; edition?: string }): Promise<Subscription>;
+  addCustomer(o: { company: string; accountId: string; prospect?: boolean; actor?: string }): Promise<Account>;
+  addSubscription(o: {
+    account: string; plan: string; ends: string; users?: number; loc?: number; edition?: string; crmSubscriptionId?: string; actor?: string;
+  }): Promise<Subscription>;
   /** A new contract end (and limits) for the same subscription and instance: later keys follow it. */
-  renewSubscription(o: { subscription: string; ends: string; users?: number; loc?: number }): Promise<Subscription>;
+  renewSubscription(o: { subscription: string; ends: string; users?: number; loc?: number; actor?: string }): Promise<Subscription>;
   getSubscription(id: string): Promise<Subscription>;
   issue(o: IssueRequest): Promise<IssuedLicense>;
   emergency(o: EmergencyRequest): Promise<EmergencyResult>;
@@ -75,7 +82,12 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
     throw err;
   }
 
+  const extra = registryAdmin(db, now);
+  const event = extra.recordEvent;
   return {
+    ...extra,
+    db,
+    now,
     async addCustomer(o) {
       const wanted = accountName(o.company, o.accountId);
       const byId = await store.findAccount(db, { account_id: wanted.accountId });
@@ -85,6 +97,9 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
         throw new LicenseError('VALIDATION_FAILED', { detail: m.accountIdTaken(wanted.accountId, byId.name), data: { accountId: wanted.accountId } });
       }
       await store.insertAccount(db, { ...wanted, createdAt: now() });
+      const added = (await store.findAccount(db, { name: wanted.name }))!;
+      if (o.prospect) await extra.setProspect({ account: added.name, prospect: true, actor: o.actor ?? 'vendor' });
+      await event({ actor: o.actor ?? 'vendor', action: 'customer_added', account: added.name, detail: { prospect: Boolean(o.prospect) } });
       return publicRecord((await store.findAccount(db, { name: wanted.name }))!);
     },
 
@@ -99,9 +114,11 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
         users: optionalLimit(o.users, 'users'),
         loc: optionalLimit(o.loc, 'loc'),
         edition: word(o.edition ?? 'enterprise', m.editionInvalid),
+        crmSubscriptionId: optionalText(o.crmSubscriptionId, 'The CRM subscription ID'),
         createdAt: now(),
       };
       await store.insertSubscription(db, row);
+      await event({ actor: o.actor ?? 'vendor', action: 'subscription_added', account: owner.name, subscription: row.id, detail: { plan: row.plan, ends: row.ends } });
       return publicRecord((await store.findSubscription(db, row.id))!);
     },
 
@@ -113,6 +130,7 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
         users: o.users === undefined ? undefined : optionalLimit(o.users, 'users'),
         loc: o.loc === undefined ? undefined : optionalLimit(o.loc, 'loc'),
       });
+      await event({ actor: o.actor ?? 'vendor', action: 'subscription_renewed', account: sub.account, subscription: sub.id, detail: { from: sub.ends, ends: o.ends } });
       return publicRecord((await store.findSubscription(db, sub.id))!);
     },
 
@@ -120,15 +138,32 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
       return publicRecord(await requireSubscription(db, id));
     },
 
-    issue: (o) => issueSubscriptionKey(db, now(), o),
+    async issue(o) {
+      const issued = await issueSubscriptionKey(db, now(), o);
+      await event({ actor: issued.issuedBy, action: 'license_issued', account: issued.account, subscription: issued.subscription, detail: { lid: issued.lid, type: issued.type } });
+      return issued;
+    },
 
-    emergency: (o) => issueEmergency(db, now(), options.mailer, o),
+    async emergency(o) {
+      const result = await issueEmergency(db, now(), options.mailer, o);
+      const l = result.license;
+      await event({ actor: l.issuedBy, action: 'emergency_issued', account: l.account, subscription: l.subscription, detail: { lid: l.lid, ticket: l.ticket, emailed: result.emailed } });
+      return result;
+    },
 
     async list(o = {}) {
       return store.listLicenses(db, o.account === undefined ? undefined : (await requireAccount(db, o.account)).pk);
     },
 
-    revoke: (o) => revoke(db, now(), o),
+    async revoke(o) {
+      const existed = typeof o?.lid === 'string' && (await db('vendor_revocations').where({ lid: o.lid.trim() }).first('lid'));
+      const revocation = await revoke(db, now(), o);
+      const license = (await store.findLicense(db, revocation.lid))!;
+      if (!existed) {
+        await event({ actor: revocation.issuedBy, action: 'license_revoked', account: license.account, subscription: license.subscription, detail: { lid: license.lid, reason: revocation.reason } });
+      }
+      return revocation;
+    },
 
     revocations: () => listRevocations(db),
 

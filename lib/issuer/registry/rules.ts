@@ -41,6 +41,24 @@ export function checkContractRunning(sub: { id: string; ends: string }, now: Dat
   }
 }
 
+/** An archived subscription issues nothing more. */
+export function checkNotArchived(sub: { id: string; archivedAt: Date | null }): void {
+  if (sub.archivedAt !== null) throw new LicenseError('VALIDATION_FAILED', { detail: m.subscriptionArchived(sub.id), data: { subscription: sub.id } });
+}
+
+/**
+ * The last valid day of a subscription key: the contract end by default. A production key ends
+ * exactly there (SPEC 11); a staging key may end earlier, never later. Resolves to `YYYY-MM-DD`.
+ */
+export function checkExpiry(sub: { id: string; ends: string }, type: 'production' | 'staging', expires: string | undefined): string {
+  if (expires === undefined || expires === '' || expires === sub.ends) return sub.ends;
+  endOfDayUtc(expires); // a TypeError for anything but a real day
+  if (type === 'production' || contractExp(expires) > contractExp(sub.ends)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: m.expiryNotContract(sub.id, sub.ends, expires, type), data: { subscription: sub.id, ends: sub.ends, expires } });
+  }
+  return expires;
+}
+
 /**
  * One subscription is one production instance: a production key for another server ID than the
  * bound one is SUBSCRIPTION_INSTANCE_TAKEN naming both; the same server ID (a renewal) is fine.
@@ -96,6 +114,8 @@ export interface EmergencyFacts {
   account: string;
   /** Plans of every subscription of the account. */
   plans: string[];
+  /** A prospect (not a customer yet) never gets an emergency license. */
+  prospect?: boolean;
   /** The account's most recently issued license that is not itself an emergency one, if any. */
   lastLicense: { lid: string; exp: number; grace?: number | null } | null;
 }
@@ -111,7 +131,7 @@ const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
  * SPEC 11: an emergency license only for an account with a paid plan whose last license's grace
  * period ended within the last 3 days (3 days to the millisecond inclusive). Throws
  * EMERGENCY_NOT_ELIGIBLE naming the rule that failed in `data.rule`:
- * `no_paid_plan`, `no_license`, `still_usable` or `grace_ended_too_long_ago`.
+ * `prospect`, `no_paid_plan`, `no_license`, `still_usable` or `grace_ended_too_long_ago`.
  *
  * NOTE: emergency licenses do not count as "the last license": otherwise each 10-day key, ending
  * with grace 0, would make the account eligible for the next one, for ever.
@@ -119,6 +139,7 @@ const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
 export function checkEmergencyEligible(facts: EmergencyFacts, now: Date): { graceEndedAt: Date } {
   const refuse = (rule: string, detail: string, data: Record<string, unknown> = {}) =>
     new LicenseError('EMERGENCY_NOT_ELIGIBLE', { detail, data: { rule, account: facts.account, ...data } });
+  if (facts.prospect) throw refuse('prospect', m.emergencyProspect(facts.account));
   if (!facts.plans.some(isPaidPlan)) throw refuse('no_paid_plan', m.emergencyNoPaidPlan(facts.account, facts.plans), { plans: facts.plans });
   const last = facts.lastLicense;
   if (!last) throw refuse('no_license', m.emergencyNoLicense(facts.account));

@@ -6,6 +6,8 @@ export interface Account {
   name: string;
   company: string;
   accountId: string;
+  /** Not a customer yet: keys wait for a sales approval, no emergency license. */
+  prospect: boolean;
   createdAt: Date;
 }
 
@@ -22,6 +24,13 @@ export interface Subscription {
   edition: string;
   /** The production instance bound by its first production key, or null. */
   productionServerId: string | null;
+  /** The CRM's ID of this subscription (not its number), or null. */
+  crmSubscriptionId: string | null;
+  /** Access to the vendor's hosted services; read by them through `registry.entitlements()`. */
+  hostedServices: boolean;
+  /** When the subscription was archived (its licenses revoked), and why. */
+  archivedAt: Date | null;
+  archiveReason: string | null;
   createdAt: Date;
 }
 
@@ -44,7 +53,15 @@ export interface IssuedLicense {
   emailTo: string | null;
   /** `[Success] - Created a license under EMAIL for N users`, or `[Failed] - …` with the reason. */
   emailOutcome: string | null;
+  /** The CRM opportunity the key was issued for, or null. */
+  opportunityId: string | null;
+  revokedAt: Date | null;
+  revokeReason: string | null;
+  revokedBy: string | null;
 }
+
+/** What a license is now, as the vendor sees it. */
+export type LicenseStatus = 'active' | 'expired' | 'revoked';
 
 export interface IssueRequest {
   privateJwk: PrivateJwk;
@@ -56,6 +73,14 @@ export interface IssueRequest {
   tags?: readonly string[];
   /** Recorded as who issued it; default `vendor`. */
   issuedBy?: string;
+  /** Default the subscription's limits; null for no limit. */
+  users?: number | null;
+  loc?: number | null;
+  /** Last valid day `YYYY-MM-DD`; default (and for production, necessarily) the contract end. */
+  expires?: string;
+  opportunityId?: string;
+  /** Who in sales approved a key for a prospect account (required for those). */
+  approvedBy?: string;
 }
 
 /** An emergency license request. There is deliberately no duration: it is always 10 days. */
@@ -66,6 +91,8 @@ export interface EmergencyRequest {
   email: string;
   issuedBy: string;
   ticket: string;
+  /** Mails through this one instead of the registry's (the portal's own mail settings). */
+  mailer?: import('./mailer.js').Mailer;
 }
 
 export interface EmergencyResult {

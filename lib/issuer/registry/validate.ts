@@ -10,6 +10,12 @@ export function text(value: unknown, what: string): string {
   return t;
 }
 
+/** Like {@link text}, but empty or absent is null. */
+export function optionalText(value: unknown, what: string): string | null {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return null;
+  return text(value, what);
+}
+
 /** A short name such as a plan or an edition. */
 export function word(value: string, message: (v: string) => string): string {
   const t = typeof value === 'string' ? value.trim() : '';
