@@ -7,6 +7,8 @@ import { registerEmergency } from './vendor/emergency.js';
 import { registerList } from './vendor/list.js';
 import { registerRevocations } from './vendor/revocations.js';
 import { registerUsage } from './vendor/usage.js';
+import { registerVendorServe } from './vendor/serve.js';
+import { registerVendorUser } from './vendor/user.js';
 
 /** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
 export function registerVendor(program: Command, io: CliIo): void {
@@ -20,4 +22,6 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerList(vendor, io);
   registerRevocations(vendor, io);
   registerUsage(vendor, io);
+  registerVendorServe(vendor, io);
+  registerVendorUser(vendor, io);
 }
