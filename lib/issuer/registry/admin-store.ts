@@ -7,16 +7,17 @@ import type { Knex } from 'knex';
 import * as store from './store.js';
 import type { Account, IssuedLicense, IssueRequest, Subscription } from './types.js';
 
-const LIKE_SPECIAL = /[\\%_]/g;
+// NOTE: '!' escapes LIKE wildcards: a backslash would need escaping itself in MySQL's string literals.
+const LIKE_SPECIAL = /[!%_]/g;
 
 /** Accounts whose company, name or account ID contains `query` (any case), by company; at most `limit`. */
 export async function searchAccounts(db: Knex, query: string, limit: number): Promise<Account[]> {
   const q = db<store.AccountRow>('vendor_accounts').orderBy([{ column: 'company' }, { column: 'id' }]).limit(limit);
   const needle = query.trim().toLowerCase();
   if (needle) {
-    const pattern = `%${needle.replace(LIKE_SPECIAL, (c) => `\\${c}`)}%`;
+    const pattern = `%${needle.replace(LIKE_SPECIAL, (c) => `!${c}`)}%`;
     q.where((w) => {
-      for (const column of ['company', 'name', 'account_id']) w.orWhereRaw(`lower(??) like ? escape '\\'`, [column, pattern]);
+      for (const column of ['company', 'name', 'account_id']) w.orWhereRaw(`lower(??) like ? escape '!'`, [column, pattern]);
     });
   }
   return (await q).map(store.toAccount).map(({ pk: _pk, ...a }) => a);
