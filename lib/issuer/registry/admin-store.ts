@@ -152,3 +152,9 @@ export async function decideRequest(db: Knex, id: string, d: { by: string; at: D
   const n = await db('vendor_license_requests').where({ id, status: 'pending' }).update({ status: 'issued', decided_by: d.by, decided_at: d.at.getTime(), lid: d.lid });
   return Number(n) === 1;
 }
+
+/** Subscriptions with at least one imported usage report (SPEC 18.1), newest import first. */
+export async function subscriptionsWithUsage(db: Knex, limit: number): Promise<string[]> {
+  const rows = await db('vendor_usage_reports').select('subscription').max({ last: 'imported_at' }).groupBy('subscription').orderBy('last', 'desc').limit(limit);
+  return (rows as unknown as { subscription: string }[]).map((r) => r.subscription);
+}

@@ -59,6 +59,8 @@ export interface RegistryAdmin {
   /** Issues a waiting request once; a second approval is refused. */
   approveLicense(o: { id: string; approvedBy: string; privateJwk: PrivateJwk }): Promise<IssuedLicense>;
   licenseRequests(o?: { status?: 'pending' | 'issued'; limit?: number }): Promise<admin.LicenseRequest[]>;
+  /** Subscriptions that sent usage reports, the latest import first. */
+  subscriptionsWithUsage(o?: { limit?: number }): Promise<string[]>;
   /** Newest first: one subscription's timeline, or the whole audit log. */
   events(o?: { subscription?: string; limit?: number }): Promise<admin.RegistryEvent[]>;
   /** Records an event (the portal's sign-ins, users, mail). */
@@ -169,6 +171,7 @@ export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
     },
 
     licenseRequests: (o = {}) => admin.listRequests(db, { status: o.status, limit: limitOf(o.limit, 200) }),
+    subscriptionsWithUsage: (o = {}) => admin.subscriptionsWithUsage(db, limitOf(o.limit, 100)),
     events: (o = {}) => admin.listEvents(db, { subscription: o.subscription, limit: limitOf(o.limit, 200) }),
     recordEvent: record,
   };

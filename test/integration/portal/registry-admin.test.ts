@@ -96,8 +96,9 @@ withDbs('vendor registry for the portal', (dbs) => {
     expect((await refusal(registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID }))).message).to.contain('archived');
     expect((await registry.entitlements(sub.id)).active).to.equal(false);
     // revoking again changes nothing
-    const again = await registry.revoke({ lid: license.lid, reason: 'twice', revokedBy: 'frank' });
-    expect(again.revokeReason).to.equal('Churned');
+    const again = await registry.revoke({ lid: license.lid, reason: 'twice', issuedBy: 'frank' });
+    expect(again.reason).to.equal('Churned');
+    expect((await registry.getLicense(license.lid)).revokedBy).to.equal('erin');
   });
 
   it('a prospect key waits for a sales approval, is issued once, and a prospect gets no emergency license', async () => {

@@ -14,11 +14,9 @@ export const adminRoutes: PortalRoute[] = [
   {
     method: 'get', path: '/usage', permission: 'read',
     async handle(req, res, deps) {
-      // NOTE: usage reports (SPEC 18.1) are imported by the registry of the offline-trade issue;
-      // until that registry API exists the page says so instead of showing made-up figures.
-      const reports = typeof (deps.registry as unknown as { usageReports?: unknown }).usageReports === 'function'
-        ? await (deps.registry as unknown as { usageReports(): Promise<unknown[]> }).usageReports()
-        : [];
+      // Usage reports (SPEC 18.1) imported with `vendor usage import`: each month's peak against the limit.
+      const subscriptions = await deps.registry.subscriptionsWithUsage({ limit: 50 });
+      const reports = await Promise.all(subscriptions.map((s) => deps.registry.usage(s)));
       page(req, res, deps, 'usage', { title: 'Usage reports', reports });
     },
   },
