@@ -122,7 +122,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       page = await context.newPage();
     });
-    afterEach(async () => context?.close());
+    afterEach(async function () {
+      if (this.currentTest?.state === 'failed' && page) console.error(`\n--- page at failure: ${page.url()}\n${(await page.content()).slice(0, 4000)}`);
+      await context?.close();
+    });
 
     /** axe-core on the page as it stands, once per page and state. */
     async function accessible(name: string) {
@@ -180,7 +183,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await submit('Preview license');
       await accessible('preview');
       expect(await page.getByTestId('preview-licensee').textContent()).to.equal('Acme Corp');
-      expect(await page.getByTestId('preview-until').textContent()).to.equal('10 Jan 2026');
+      expect(await page.getByTestId('preview-until').textContent()).to.equal('10 January 2026');
       await submit('Issue license');
       expect(await flash()).to.equal('The license is issued.');
       await accessible('license');

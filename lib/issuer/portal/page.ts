@@ -36,9 +36,14 @@ export function page(req: Request, res: Response, deps: PortalDeps, view: string
   res.status(status).type('html').send(html);
 }
 
-/** Sets the sentence the next page shows at its top, then redirects there (303). */
-export function redirectWithFlash(req: Request, res: Response, to: string, flash: string): void {
+/**
+ * Sets the sentence the next page shows at its top, then redirects there (303).
+ * NOTE: the session is saved before the redirect is sent: express-session would otherwise send the
+ * headers first and save after, and a quick browser reads the next page before the flash is stored.
+ */
+export async function redirectWithFlash(req: Request, res: Response, to: string, flash: string): Promise<void> {
   req.session.flash = flash;
+  await new Promise<void>((resolve, reject) => req.session.save((err) => (err ? reject(err) : resolve())));
   res.redirect(303, `${req.baseUrl}${to}`);
 }
 

@@ -40,7 +40,7 @@ export const adminRoutes: PortalRoute[] = [
       try {
         const user = await deps.users.add({ ...values, password: String((req.body as Record<string, unknown>).password ?? '') }, deps.now());
         await deps.registry.recordEvent({ actor: currentUser(res).name, action: 'user_added', detail: { name: user.name, role: user.role } });
-        redirectWithFlash(req, res, '/users', `The user ${user.name} (${user.role}) is added.`);
+        await redirectWithFlash(req, res, '/users', `The user ${user.name} (${user.role}) is added.`);
       } catch (err) {
         const error = formError(err);
         page(req, res, deps, 'users', { title: 'Users', users: await deps.users.list(), roles: ROLES, values, error }, error.status);

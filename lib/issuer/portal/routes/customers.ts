@@ -25,7 +25,7 @@ export const customerRoutes: PortalRoute[] = [
       const values = { company: field(req, 'company'), accountId: field(req, 'accountId'), prospect: field(req, 'prospect') === 'on' };
       try {
         const account = await deps.registry.addCustomer({ ...values, actor: currentUser(res).name });
-        redirectWithFlash(req, res, `/customers/${enc(account.name)}`, `The customer ${account.name} is added.`);
+        await redirectWithFlash(req, res, `/customers/${enc(account.name)}`, `The customer ${account.name} is added.`);
       } catch (err) {
         const error = formError(err);
         page(req, res, deps, 'customer-new', { title: 'New customer', values, error }, error.status);
@@ -46,7 +46,7 @@ export const customerRoutes: PortalRoute[] = [
     async handle(req, res, deps) {
       const prospect = field(req, 'prospect') === 'on';
       const account = await deps.registry.setProspect({ account: String(req.params.account), prospect, actor: currentUser(res).name });
-      redirectWithFlash(req, res, `/customers/${enc(account.name)}`, prospect ? `${account.name} is marked as a prospect.` : `${account.name} is a customer, no longer a prospect.`);
+      await redirectWithFlash(req, res, `/customers/${enc(account.name)}`, prospect ? `${account.name} is marked as a prospect.` : `${account.name} is a customer, no longer a prospect.`);
     },
   },
 ];

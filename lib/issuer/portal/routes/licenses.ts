@@ -74,12 +74,12 @@ export const licenseRoutes: PortalRoute[] = [
         const account = await deps.registry.getCustomer(sub.account);
         if (account.prospect) {
           await deps.registry.requestLicense({ ...request, requestedBy: user });
-          redirectWithFlash(req, res, '/approvals', `${account.name} is a prospect: the key waits for a sales approval.`);
+          await redirectWithFlash(req, res, '/approvals', `${account.name} is a prospect: the key waits for a sales approval.`);
           return;
         }
         const license = await deps.registry.issue({ ...request, privateJwk: deps.privateJwk, issuedBy: user });
         await deps.announce({ dedupeKey: `license_issued:${license.lid}`, text: issuedText(license, deps.publicUrl(req)) });
-        redirectWithFlash(req, res, `/licenses/${enc(license.lid)}`, 'The license is issued.');
+        await redirectWithFlash(req, res, `/licenses/${enc(license.lid)}`, 'The license is issued.');
       } catch (err) {
         const error = formError(err);
         await generatePage(req, res, deps, values, { error }, error.status);
@@ -121,7 +121,7 @@ export const licenseRoutes: PortalRoute[] = [
           try {
             await deps.mail.send(issuedKeyMail(to, license));
             await deps.registry.recordEvent({ actor: currentUser(res).name, action: 'license_emailed', account: license.account, subscription: license.subscription, detail: { lid } });
-            redirectWithFlash(req, res, `/licenses/${enc(lid)}`, 'The key is emailed to the customer.');
+            await redirectWithFlash(req, res, `/licenses/${enc(lid)}`, 'The key is emailed to the customer.');
             return;
           } catch {
             error = mailFailed('The mail server did not accept the message; try again, or download the key and send it by hand.');
@@ -139,7 +139,7 @@ export const licenseRoutes: PortalRoute[] = [
       const lid = String(req.params.lid);
       try {
         await deps.registry.revoke({ lid, reason: field(req, 'reason'), issuedBy: currentUser(res).name });
-        redirectWithFlash(req, res, `/licenses/${enc(lid)}`, 'The license is revoked.');
+        await redirectWithFlash(req, res, `/licenses/${enc(lid)}`, 'The license is revoked.');
       } catch (err) {
         const error = formError(err);
         await licensePage(req, res, deps, lid, { revokeError: error }, error.status);
@@ -159,7 +159,7 @@ export const licenseRoutes: PortalRoute[] = [
       try {
         const license = await deps.registry.approveLicense({ id: String(req.params.id), approvedBy: currentUser(res).name, privateJwk: deps.privateJwk });
         await deps.announce({ dedupeKey: `license_issued:${license.lid}`, text: issuedText(license, deps.publicUrl(req)) });
-        redirectWithFlash(req, res, `/licenses/${enc(license.lid)}`, 'Approved: the license is issued.');
+        await redirectWithFlash(req, res, `/licenses/${enc(license.lid)}`, 'Approved: the license is issued.');
       } catch (err) {
         const error = formError(err);
         const requests = await deps.registry.licenseRequests({ limit: 200 });

@@ -46,7 +46,7 @@ export const subscriptionRoutes: PortalRoute[] = [
           account: account.name, plan: values.plan, ends: values.ends, users: limitField(req, 'users', 'Users'), loc: limitField(req, 'loc', 'Lines of code'),
           edition: values.edition || undefined, crmSubscriptionId: values.crmSubscriptionId, actor: currentUser(res).name,
         });
-        redirectWithFlash(req, res, `/subscriptions/${enc(sub.id)}`, `The subscription ${sub.id} is created.`);
+        await redirectWithFlash(req, res, `/subscriptions/${enc(sub.id)}`, `The subscription ${sub.id} is created.`);
       } catch (err) {
         const error = formError(err);
         page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values, error }, error.status);
@@ -68,7 +68,7 @@ export const subscriptionRoutes: PortalRoute[] = [
           subscription: id, ends: field(req, 'ends'), users: limitField(req, 'users', 'Users'), loc: limitField(req, 'loc', 'Lines of code'),
           actor: currentUser(res).name,
         });
-        redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription now runs until ${field(req, 'ends')}.`);
+        await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription now runs until ${field(req, 'ends')}.`);
       } catch (err) {
         const error = formError(err);
         await subscriptionPage(req, res, deps, id, { renewError: error, renewValues: { ends: field(req, 'ends') } }, error.status);
@@ -81,7 +81,7 @@ export const subscriptionRoutes: PortalRoute[] = [
       const id = String(req.params.id);
       try {
         await deps.registry.setCrmSubscriptionId({ subscription: id, crmSubscriptionId: field(req, 'crmSubscriptionId'), actor: currentUser(res).name });
-        redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, 'The CRM subscription ID is saved.');
+        await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, 'The CRM subscription ID is saved.');
       } catch (err) {
         const error = formError(err);
         await subscriptionPage(req, res, deps, id, { crmError: error }, error.status);
@@ -100,7 +100,7 @@ export const subscriptionRoutes: PortalRoute[] = [
         return;
       }
       await deps.registry.setHostedServices({ subscription: id, enabled, actor: currentUser(res).name });
-      redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, enabled ? 'Hosted services are enabled for this subscription.' : 'Hosted services are turned off for this subscription.');
+      await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, enabled ? 'Hosted services are enabled for this subscription.' : 'Hosted services are turned off for this subscription.');
     },
   },
   {
@@ -109,7 +109,7 @@ export const subscriptionRoutes: PortalRoute[] = [
       const id = String(req.params.id);
       try {
         const { revoked } = await deps.registry.archiveSubscription({ subscription: id, reason: field(req, 'reason'), actor: currentUser(res).name });
-        redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription is archived; ${revoked.length} license${revoked.length === 1 ? ' is' : 's are'} revoked.`);
+        await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription is archived; ${revoked.length} license${revoked.length === 1 ? ' is' : 's are'} revoked.`);
       } catch (err) {
         const error = formError(err);
         await subscriptionPage(req, res, deps, id, { archiveError: error }, error.status);
