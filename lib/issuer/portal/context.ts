@@ -41,9 +41,9 @@ export function currentUser(res: Response): PortalUser {
   return res.locals.user as PortalUser;
 }
 
-export function asyncHandler(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
+export function asyncHandler(fn: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    fn(req, res).catch(next);
+    fn(req, res, next).catch(next);
   };
 }
 

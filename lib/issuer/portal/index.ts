@@ -18,7 +18,7 @@ import { can } from './permissions.js';
 import { readAsset } from './render.js';
 import { authRoutes } from './routes/auth.js';
 import { PORTAL_ROUTES } from './routes/index.js';
-import { sharedSecret } from './secrets.js';
+import { sharedSecret } from '../../store/secrets.js';
 import { portalUsers } from './users.js';
 import { deliverWebhooks, enqueueWebhook } from './webhook-outbox.js';
 
@@ -69,11 +69,12 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   const db = registry.db;
   const now = o.now ?? registry.now;
   const logger = o.logger ?? { error: (message: string, meta?: Record<string, unknown>) => console.error(message, meta ?? '') };
-  const [csrfSecret, sessionSecret] = await Promise.all([sharedSecret(db, 'csrf_secret'), sharedSecret(db, 'session_secret')]);
+  const SETTINGS = 'vendor_portal_settings';
+  const sessionSecret = await sharedSecret(db, 'session_secret', SETTINGS);
 
   const deliver = () => deliverWebhooks(db, now);
   const deps: PortalDeps = {
-    registry, privateJwk: o.privateJwk, users: portalUsers(db), now, mail: o.mail, webhookUrl: o.webhookUrl, csrf: createCsrf(csrfSecret),
+    registry, privateJwk: o.privateJwk, users: portalUsers(db), now, mail: o.mail, webhookUrl: o.webhookUrl, csrf: createCsrf(() => sharedSecret(db, 'csrf_secret', SETTINGS)),
     publicUrl: (req) => o.baseUrl ?? `${req.protocol}://${req.get('host')}${req.baseUrl}`,
     async announce(m) {
       if (!o.webhookUrl) return;
@@ -120,10 +121,10 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   );
 
   // Every form, the sign-in form too, carries a CSRF token (signed double submit, secret in the DB).
-  const checkCsrf = (req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'POST' || deps.csrf.verify(req)) return next();
-    refusal(req, res, deps, 403, 'CSRF_REJECTED', new LicenseError('CSRF_REJECTED').message);
-  };
+  const checkCsrf = asyncHandler(async (req, res, next) => {
+    if (req.method !== 'POST' || (await deps.csrf.verify(req))) return next();
+    await refusal(req, res, deps, 403, 'CSRF_REJECTED', new LicenseError('CSRF_REJECTED').message);
+  });
 
   for (const r of authRoutes) app[r.method](r.path, checkCsrf, asyncHandler((req, res) => r.handle(req, res, deps)));
 
@@ -132,23 +133,28 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
     app[r.method](
       r.path,
       requireUser(deps),
-      (req: Request, res: Response, next: NextFunction) => {
+      asyncHandler(async (req, res, next) => {
         if (can(res.locals.user.role, r.permission)) return next();
-        refusal(req, res, deps, 403, 'FORBIDDEN', `Your role (${res.locals.user.role}) does not allow this.`);
-      },
+        await refusal(req, res, deps, 403, 'FORBIDDEN', `Your role (${res.locals.user.role}) does not allow this.`);
+      }),
       checkCsrf,
       asyncHandler((req, res) => r.handle(req, res, deps)),
     );
   }
-  app.use(requireUser(deps), (req: Request, res: Response) => refusal(req, res, deps, 404, 'NOT_FOUND', 'There is no such page.'));
+  app.use(requireUser(deps), asyncHandler((req, res) => refusal(req, res, deps, 404, 'NOT_FOUND', 'There is no such page.')));
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
-    if (err instanceof LicenseError && err.code === 'VALIDATION_FAILED') return refusal(req, res, deps, 404, 'NOT_FOUND', err.message);
-    if (err instanceof LicenseError) return refusal(req, res, deps, err.status, err.code, err.message);
-    const status = (err as { status?: number; type?: string })?.status;
-    if (status === 413 || status === 400) return refusal(req, res, deps, status, 'VALIDATION_FAILED', 'The form could not be read.');
-    logger.error('vendor portal: unexpected error', { error: err instanceof Error ? err.name : String(err), path: req.path });
-    page(req, res, deps, 'refusal', { title: 'Something went wrong', code: 'INTERNAL', message: 'Something went wrong on our side; the error is logged.' }, 500);
+    const status = (err as { status?: number })?.status;
+    const answer =
+      err instanceof LicenseError && err.code === 'VALIDATION_FAILED' ? refusal(req, res, deps, 404, 'NOT_FOUND', err.message)
+      : err instanceof LicenseError ? refusal(req, res, deps, err.status, err.code, err.message)
+      : status === 413 || status === 400 ? refusal(req, res, deps, status, 'VALIDATION_FAILED', 'The form could not be read.')
+      : undefined;
+    if (!answer) logger.error('vendor portal: unexpected error', { error: err instanceof Error ? err.name : String(err), path: req.path });
+    (answer ?? refusal(req, res, deps, 500, 'INTERNAL', 'Something went wrong on our side; the error is logged.')).catch(() => {
+      // NOTE: even the refusal page failed (the database is gone): a plain answer, no detail.
+      if (!res.headersSent) res.status(500).type('text/plain').send('Something went wrong on our side.');
+    });
   });
 
   const retrySeconds = o.webhookRetrySeconds ?? 30;
@@ -178,8 +184,8 @@ function requireUser(deps: PortalDeps) {
         const back = req.originalUrl.slice(req.baseUrl.length) || '/';
         return res.redirect(303, `${req.baseUrl}/login?next=${encodeURIComponent(back)}`);
       }
-      refusal(req, res, deps, 401, 'LOGIN_REQUIRED', 'Your session ended: sign in again.');
-    }, next);
+      return refusal(req, res, deps, 401, 'LOGIN_REQUIRED', 'Your session ended: sign in again.');
+    }).catch(next);
   };
 }
 

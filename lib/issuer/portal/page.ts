@@ -17,7 +17,7 @@ export const NAV: readonly { href: string; label: string; permission: Permission
 ];
 
 /** Renders a portal page with what every page needs: the user, the CSRF token, the flash, the nav. */
-export function page(req: Request, res: Response, deps: PortalDeps, view: string, locals: Record<string, unknown>, status = 200): void {
+export async function page(req: Request, res: Response, deps: PortalDeps, view: string, locals: Record<string, unknown>, status = 200): Promise<void> {
   const user = res.locals.user as PortalUser | undefined;
   const flash = req.session?.flash;
   if (flash) delete req.session.flash;
@@ -25,7 +25,7 @@ export function page(req: Request, res: Response, deps: PortalDeps, view: string
     base: req.baseUrl,
     path: req.path,
     user,
-    csrfToken: deps.csrf.issue(req, res),
+    csrfToken: await deps.csrf.issue(req, res),
     can: (p: Permission) => (user ? can(user.role, p) : false),
     nav: user ? NAV.filter((n) => can(user.role, n.permission)) : [],
     flash,
@@ -57,6 +57,6 @@ export function formError(err: unknown): FormError {
 }
 
 /** A refusal page (403, 404, CSRF) with the code and the sentence. */
-export function refusal(req: Request, res: Response, deps: PortalDeps, status: number, code: string, message: string): void {
-  page(req, res, deps, 'refusal', { title: status === 404 ? 'Not found' : 'Not allowed', code, message }, status);
+export function refusal(req: Request, res: Response, deps: PortalDeps, status: number, code: string, message: string): Promise<void> {
+  return page(req, res, deps, 'refusal', { title: status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Not allowed', code, message }, status);
 }

@@ -17,20 +17,20 @@ export const adminRoutes: PortalRoute[] = [
       // Usage reports (SPEC 18.1) imported with `vendor usage import`: each month's peak against the limit.
       const subscriptions = await deps.registry.subscriptionsWithUsage({ limit: 50 });
       const reports = await Promise.all(subscriptions.map((s) => deps.registry.usage(s)));
-      page(req, res, deps, 'usage', { title: 'Usage reports', reports });
+      await page(req, res, deps, 'usage', { title: 'Usage reports', reports });
     },
   },
   {
     method: 'get', path: '/audit', permission: 'read',
     async handle(req, res, deps) {
       const [events, deliveries] = await Promise.all([deps.registry.events({ limit: 200 }), outboxEntries(deps.registry.db, 50)]);
-      page(req, res, deps, 'audit', { title: 'Audit log', events, deliveries });
+      await page(req, res, deps, 'audit', { title: 'Audit log', events, deliveries });
     },
   },
   {
     method: 'get', path: '/users', permission: 'users.manage',
     async handle(req, res, deps) {
-      page(req, res, deps, 'users', { title: 'Users', users: await deps.users.list(), roles: ROLES });
+      await page(req, res, deps, 'users', { title: 'Users', users: await deps.users.list(), roles: ROLES });
     },
   },
   {
@@ -43,7 +43,7 @@ export const adminRoutes: PortalRoute[] = [
         await redirectWithFlash(req, res, '/users', `The user ${user.name} (${user.role}) is added.`);
       } catch (err) {
         const error = formError(err);
-        page(req, res, deps, 'users', { title: 'Users', users: await deps.users.list(), roles: ROLES, values, error }, error.status);
+        await page(req, res, deps, 'users', { title: 'Users', users: await deps.users.list(), roles: ROLES, values, error }, error.status);
       }
     },
   },

@@ -15,7 +15,7 @@ export const authRoutes: PortalRoute[] = [
   {
     method: 'get', path: '/login', permission: 'read',
     async handle(req, res, deps) {
-      page(req, res, deps, 'login', { title: 'Sign in', next: safeNext(param(req, 'next')) });
+      await page(req, res, deps, 'login', { title: 'Sign in', next: safeNext(param(req, 'next')) });
     },
   },
   {
@@ -35,7 +35,7 @@ export const authRoutes: PortalRoute[] = [
       } catch (err) {
         const error = formError(err);
         if (error.code === 'LOGIN_LOCKED') await deps.registry.recordEvent({ actor: name.slice(0, 64) || '-', action: 'sign_in_locked' }).catch(() => undefined);
-        page(req, res, deps, 'login', { title: 'Sign in', next, values: { name }, error }, error.status);
+        await page(req, res, deps, 'login', { title: 'Sign in', next, values: { name }, error }, error.status);
       }
     },
   },

@@ -10,13 +10,13 @@ export const customerRoutes: PortalRoute[] = [
     async handle(req, res, deps) {
       const query = param(req, 'q').slice(0, 100);
       const customers = await deps.registry.searchCustomers({ query, limit: 100 });
-      page(req, res, deps, 'customers', { title: 'Customers', query, customers });
+      await page(req, res, deps, 'customers', { title: 'Customers', query, customers });
     },
   },
   {
     method: 'get', path: '/customers/new', permission: 'customers.write',
     async handle(req, res, deps) {
-      page(req, res, deps, 'customer-new', { title: 'New customer' });
+      await page(req, res, deps, 'customer-new', { title: 'New customer' });
     },
   },
   {
@@ -28,7 +28,7 @@ export const customerRoutes: PortalRoute[] = [
         await redirectWithFlash(req, res, `/customers/${enc(account.name)}`, `The customer ${account.name} is added.`);
       } catch (err) {
         const error = formError(err);
-        page(req, res, deps, 'customer-new', { title: 'New customer', values, error }, error.status);
+        await page(req, res, deps, 'customer-new', { title: 'New customer', values, error }, error.status);
       }
     },
   },
@@ -38,7 +38,7 @@ export const customerRoutes: PortalRoute[] = [
       const account = await deps.registry.getCustomer(String(req.params.account));
       const subscriptions = await deps.registry.subscriptionsOf(account.name);
       const licenses = await deps.registry.licenses({ account: account.name, limit: 50 });
-      page(req, res, deps, 'customer', { title: account.name, account, subscriptions, licenses, now: deps.now() });
+      await page(req, res, deps, 'customer', { title: account.name, account, subscriptions, licenses, now: deps.now() });
     },
   },
   {

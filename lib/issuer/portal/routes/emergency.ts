@@ -11,7 +11,7 @@ export const emergencyRoutes: PortalRoute[] = [
   {
     method: 'get', path: '/emergency', permission: 'emergency.issue',
     async handle(req, res, deps) {
-      page(req, res, deps, 'emergency', { title: 'Emergency license' });
+      await page(req, res, deps, 'emergency', { title: 'Emergency license' });
     },
   },
   {
@@ -26,10 +26,10 @@ export const emergencyRoutes: PortalRoute[] = [
           mailer: deps.mail,
         });
         await deps.announce({ dedupeKey: `emergency_issued:${result.license.lid}`, text: emergencyText(result.license, result.emailed, deps.publicUrl(req)) });
-        page(req, res, deps, 'emergency', { title: 'Emergency license', values: {}, result });
+        await page(req, res, deps, 'emergency', { title: 'Emergency license', values: {}, result });
       } catch (err) {
         const error = formError(err);
-        page(req, res, deps, 'emergency', { title: 'Emergency license', values, error }, error.status);
+        await page(req, res, deps, 'emergency', { title: 'Emergency license', values, error }, error.status);
       }
     },
   },

@@ -31,7 +31,7 @@ function issueRequest(req: Request, subscription: string): Omit<IssueRequest, 'p
 async function generatePage(req: Request, res: Response, deps: PortalDeps, values: Record<string, string>, extra: Record<string, unknown> = {}, status = 200) {
   const subscription = await deps.registry.getSubscription(String(req.params.id));
   const account = await deps.registry.getCustomer(subscription.account);
-  page(req, res, deps, 'generate', { title: 'Generate license', subscription, account, values, ...extra }, status);
+  await page(req, res, deps, 'generate', { title: 'Generate license', subscription, account, values, ...extra }, status);
 }
 
 export const licenseRoutes: PortalRoute[] = [
@@ -55,7 +55,7 @@ export const licenseRoutes: PortalRoute[] = [
         const payload = await deps.registry.preview(issueRequest(req, String(req.params.id)));
         const subscription = await deps.registry.getSubscription(String(req.params.id));
         const account = await deps.registry.getCustomer(subscription.account);
-        page(req, res, deps, 'preview', { title: 'Preview license', subscription, account, payload, values });
+        await page(req, res, deps, 'preview', { title: 'Preview license', subscription, account, payload, values });
       } catch (err) {
         const error = formError(err);
         await generatePage(req, res, deps, values, { error }, error.status);
@@ -90,7 +90,7 @@ export const licenseRoutes: PortalRoute[] = [
     method: 'get', path: '/licenses', permission: 'read',
     async handle(req, res, deps) {
       const licenses = await deps.registry.licenses({ limit: 200 });
-      page(req, res, deps, 'licenses', { title: 'Licenses', licenses, now: deps.now(), statusOf: licenseStatus });
+      await page(req, res, deps, 'licenses', { title: 'Licenses', licenses, now: deps.now(), statusOf: licenseStatus });
     },
   },
   {
@@ -150,7 +150,7 @@ export const licenseRoutes: PortalRoute[] = [
     method: 'get', path: '/approvals', permission: 'read',
     async handle(req, res, deps) {
       const requests = await deps.registry.licenseRequests({ limit: 200 });
-      page(req, res, deps, 'approvals', { title: 'Approvals', requests });
+      await page(req, res, deps, 'approvals', { title: 'Approvals', requests });
     },
   },
   {
@@ -163,7 +163,7 @@ export const licenseRoutes: PortalRoute[] = [
       } catch (err) {
         const error = formError(err);
         const requests = await deps.registry.licenseRequests({ limit: 200 });
-        page(req, res, deps, 'approvals', { title: 'Approvals', requests, error }, error.status);
+        await page(req, res, deps, 'approvals', { title: 'Approvals', requests, error }, error.status);
       }
     },
   },
@@ -171,5 +171,5 @@ export const licenseRoutes: PortalRoute[] = [
 
 async function licensePage(req: Request, res: Response, deps: PortalDeps, lid: string, extra: Record<string, unknown> = {}, status = 200) {
   const license = await deps.registry.getLicense(lid);
-  page(req, res, deps, 'license', { title: `License ${lid}`, license, status: licenseStatus(license, deps.now()), ...extra }, status);
+  await page(req, res, deps, 'license', { title: `License ${lid}`, license, status: licenseStatus(license, deps.now()), ...extra }, status);
 }

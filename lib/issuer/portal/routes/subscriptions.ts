@@ -22,7 +22,7 @@ export async function subscriptionPage(req: Request, res: Response, deps: Portal
     deps.registry.entitlements(id),
     deps.registry.getCustomer(subscription.account),
   ]);
-  page(req, res, deps, 'subscription', { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, now: deps.now(), ...extra }, status);
+  await page(req, res, deps, 'subscription', { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, now: deps.now(), ...extra }, status);
 }
 
 export const subscriptionRoutes: PortalRoute[] = [
@@ -30,7 +30,7 @@ export const subscriptionRoutes: PortalRoute[] = [
     method: 'get', path: '/customers/:account/subscriptions/new', permission: 'customers.write',
     async handle(req, res, deps) {
       const account = await deps.registry.getCustomer(String(req.params.account));
-      page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values: { plan: 'enterprise', edition: 'enterprise' } });
+      await page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values: { plan: 'enterprise', edition: 'enterprise' } });
     },
   },
   {
@@ -49,7 +49,7 @@ export const subscriptionRoutes: PortalRoute[] = [
         await redirectWithFlash(req, res, `/subscriptions/${enc(sub.id)}`, `The subscription ${sub.id} is created.`);
       } catch (err) {
         const error = formError(err);
-        page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values, error }, error.status);
+        await page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values, error }, error.status);
       }
     },
   },
@@ -96,7 +96,7 @@ export const subscriptionRoutes: PortalRoute[] = [
       const sub = await deps.registry.getSubscription(id);
       // NOTE: turning access on asks first, like the seed's "Click Enable when the warning shows".
       if (enabled && !sub.hostedServices && field(req, 'confirm') !== 'yes') {
-        page(req, res, deps, 'confirm-hosted', { title: 'Enable hosted services', subscription: sub });
+        await page(req, res, deps, 'confirm-hosted', { title: 'Enable hosted services', subscription: sub });
         return;
       }
       await deps.registry.setHostedServices({ subscription: id, enabled, actor: currentUser(res).name });
