@@ -18,6 +18,10 @@ export interface DemoOptions {
   /** where the demo keeps its SQLite file, its DEMO-ONLY vendor key and its mail log */
   dataDir?: string;
   smtpUrl?: string;
+  /** WEBHOOK_URL: every notification is also posted there (Slack format, or signed JSON with webhookSecret) */
+  webhookUrl?: string;
+  /** WEBHOOK_SECRET (`whsec_…`): post signed JSON (Standard Webhooks) instead of Slack text */
+  webhookSecret?: string;
   quiet?: boolean;
 }
 
@@ -81,6 +85,7 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
     actorOf: () => 'admin',
     getGlobalAdmins: async () => [{ name: 'admin', email: 'admin@scanner.example' }, { name: 'ops-without-email' }],
     mail: { transport: o.smtpUrl ?? mailLogTransport(join(dataDir, 'mail.log')), from: 'Acme Code Scanner <license@scanner.example>' },
+    ...(o.webhookUrl ? { webhooks: [{ url: o.webhookUrl, format: o.webhookSecret ? ('json' as const) : ('slack' as const), secret: o.webhookSecret }] } : {}),
     logger: o.quiet ? undefined : consoleLogger,
   });
   await lm.start();

@@ -16,6 +16,8 @@ export function registerServe(program: Command, io: CliIo): void {
         port: opts.port ?? (io.env.PORT ? Number(io.env.PORT) : 3000),
         dataDir: opts.dataDir,
         smtpUrl: io.env.SMTP_URL,
+        webhookUrl: io.env.WEBHOOK_URL,
+        webhookSecret: io.env.WEBHOOK_SECRET,
       });
       io.stdout(`License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? io.env.SMTP_URL : `${opts.dataDir}/mail.log`})\n`);
       await new Promise<void>((done) => {
