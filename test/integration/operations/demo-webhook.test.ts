@@ -20,14 +20,15 @@ describe('demo host with WEBHOOK_URL', function () {
   });
 
   it('posts the LOC threshold notification to the Slack-format webhook it was given', async () => {
-    hook = await startReceiver();
-    demo = await startDemoHost({ dataDir, port: 0, quiet: true, webhookUrl: hook.url });
+    const receiver = await startReceiver();
+    hook = receiver;
+    demo = await startDemoHost({ dataDir, port: 0, quiet: true, webhookUrl: receiver.url });
     // the demo's projects use about 46% of its 250,000 lines: a 10% threshold is crossed
     await demo.lm.setLocThreshold(10, { actor: 'admin' });
     await demo.lm.runJob();
-    const texts = hook.accepted().map((r) => (JSON.parse(r.body) as { text: string }).text);
+    const texts = receiver.accepted().map((r) => (JSON.parse(r.body) as { text: string }).text);
     expect(texts.filter((t) => t.includes('of the licensed lines of code are used'))).to.have.length(1);
     const rows = await demo.lm.jobs.notifications();
-    expect(rows.some((n) => n.target === `slack ${new URL(hook.url).origin}` && n.status === 'sent')).to.equal(true);
+    expect(rows.some((n) => n.target === `slack ${new URL(receiver.url).origin}` && n.status === 'sent')).to.equal(true);
   });
 });
