@@ -16,6 +16,15 @@ export function canonicalJson(value: AuditValue): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
 
+/**
+ * The canonical JSON of an entry up to its ID: `id` sorts last, so the body is this prefix, the
+ * ID and `}`. A database that hashes the entry itself (the PostgreSQL dialect) needs only this.
+ */
+export function bodyPrefix(entry: { at: string; actor: string; action: string; detail: AuditDetail }): string {
+  const body = canonicalJson({ id: 0, at: entry.at, actor: entry.actor, action: entry.action, detail: entry.detail });
+  return body.slice(0, -'0}'.length);
+}
+
 /** The hash of one entry, chained to the one before it. */
 export function entryHash(prevHash: string, entry: { id: number; at: string; actor: string; action: string; detail: AuditDetail }): string {
   const body = canonicalJson({ id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, detail: entry.detail });

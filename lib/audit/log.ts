@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import { dialectOf, retryTransaction } from '../store/dialects/index.js';
-import { canonicalJson, entryHash } from './chain.js';
+import { dialectOf, retryTransaction, withRetry } from '../store/dialects/index.js';
+import { bodyPrefix, canonicalJson, entryHash } from './chain.js';
 import { actorName, assertSafeDetail } from './detail.js';
 import { AUDIT_ACTIONS, GENESIS_HASH, type AuditAction, type AuditDetail, type AuditEntry, type AuditInput, type AuditVerification } from './types.js';
 
@@ -60,6 +60,14 @@ const inTransaction = <T>(knex: Knex | Knex.Transaction, work: (trx: Knex.Transa
  */
 export async function appendAudit(knex: Knex | Knex.Transaction, input: AuditInput): Promise<AuditEntry> {
   checkInput(input);
+  const dialect = dialectOf(knex);
+  if (dialect.appendAuditEntry && !(knex as Knex.Transaction).isTransaction) {
+    const detail = input.detail ?? {};
+    const entry = { at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
+    const row = { at: input.at.getTime(), actor: entry.actor, action: entry.action, detail: canonicalJson(detail), bodyPrefix: bodyPrefix(entry) };
+    const { id, prevHash, hash } = await withRetry(dialect, () => dialect.appendAuditEntry!(knex as Knex, row));
+    return { id, ...entry, prevHash, hash };
+  }
   return inTransaction(knex, async (trx) => writeEntry(trx, await lockHead(trx), input));
 }
 

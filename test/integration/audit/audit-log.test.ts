@@ -42,7 +42,8 @@ withDbs('audit log', (dbs) => {
     const knex = await connect(db);
     expect(await verifyAudit(knex)).to.deep.equal({ ok: true, entries: 0 });
     const first = await appendAudit(knex, { at: T0, actor: 'alice', action: 'license_set', detail: { lid: 'L-1' } });
-    const second = await appendAudit(knex, { at: new Date(T0.getTime() + 1000), actor: 'bob', action: 'license_refused', detail: { code: 'KEY_BAD_SIGNATURE' } });
+    // not ASCII: where the database hashes (PostgreSQL), it must hash the same UTF-8 bytes
+    const second = await appendAudit(knex, { at: new Date(T0.getTime() + 1000), actor: 'Zoë Ålund', action: 'license_refused', detail: { code: 'KEY_BAD_SIGNATURE', note: '“quoted” \\ \n' } });
     expect(first).to.include({ id: 1, prevHash: '0'.repeat(64), actor: 'alice', action: 'license_set' });
     expect(second.prevHash).to.equal(first.hash);
     const listed = await listAudit(knex);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { actorName, canonicalJson, entryHash, GENESIS_HASH } from '../../../lib/audit/index.js';
+import { bodyPrefix } from '../../../lib/audit/chain.js';
 import { assertSafeDetail } from '../../../lib/audit/detail.js';
 
 describe('audit chain (pure)', () => {
@@ -18,6 +19,11 @@ describe('audit chain (pure)', () => {
     expect(entryHash(GENESIS_HASH, entry)).to.equal(expected);
     expect(entryHash(GENESIS_HASH, { ...entry, actor: 'mallory' })).to.not.equal(expected);
     expect(entryHash('f'.repeat(64), entry)).to.not.equal(expected);
+  });
+
+  it('an entry body is its prefix, its ID and "}" (what a database that hashes is given)', () => {
+    const entry = { at: '2026-11-23T12:00:00.000Z', actor: 'Zoë', action: 'test_email', detail: { recipients: 3 } };
+    expect(bodyPrefix(entry) + '42}').to.equal(canonicalJson({ ...entry, id: 42 }));
   });
 
   it('refuses an email address or a key text in the detail, and keeps the actor a name', () => {
