@@ -9,6 +9,7 @@ import { writeUsageCsv } from './csv.js';
 import { cursorFrom, encodeCursor, readId, readProjectKey } from './cursor.js';
 import { pageOf, trimPage } from './paging.js';
 import { auditHandler } from './operations-routes.js';
+import { applyKey } from './apply-key.js';
 
 /** Safe file-name part: a server ID is already safe, this only guards the header. */
 const fileSafe = (s: string) => s.replace(/[^A-Za-z0-9-]/g, '_');
@@ -28,9 +29,7 @@ export function apiRoutes(port: WebPort, now: () => Date, logger: Logger): Route
 
   // SPEC 16: set directly, answering what changed against the license that was current
   api.post('/license', ...jsonBody, async (req, res) => {
-    const key = keyFrom(req.body);
-    const { changes } = await port.previewLicense(key);
-    const status = await port.setLicense(key, { actor: port.actorOf(req) });
+    const { status, changes } = await applyKey(port, keyFrom(req.body), port.actorOf(req));
     res.json({ status, changes });
   });
 

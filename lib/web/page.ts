@@ -7,6 +7,7 @@ import type { Csrf } from './csrf.js';
 import { pageModel, type PageContext, type PageData } from './page-model.js';
 import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
+import { applyKey } from './apply-key.js';
 import { keyFrom, lidFrom, percentFrom } from './validate.js';
 import { keyForm } from './multipart.js';
 import { previewModel } from './preview-model.js';
@@ -179,9 +180,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     const pasted = typeof req.body?.key === 'string' ? (req.body.key as string) : '';
     let lid: string;
     try {
-      const key = keyFrom(req.body);
-      ({ lid } = (await port.previewLicense(key)).license);
-      await port.setLicense(key, { actor: port.actorOf(req) });
+      lid = (await applyKey(port, keyFrom(req.body), port.actorOf(req))).lid ?? '';
     } catch (err) {
       if (!isLicenseError(err)) throw err;
       return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code }, flash: refused('The license was not set', err.message) });
