@@ -38,6 +38,7 @@ import { installConfiguredRevocations, installRevocations, type RevocationDeps }
 import type { Registry } from 'prom-client';
 import { listAudit, type AuditEntry } from './audit/index.js';
 import { metricsEndpoint, registerLicenseMetrics, type MetricsSource } from './metrics/index.js';
+import { readRevocations, revocationsInForce } from './revocations/store.js';
 
 export { DEFAULT_THRESHOLD } from './runtime/facts.js';
 const MIGRATIONS_TABLE = 'license_migrations';
@@ -297,6 +298,7 @@ class Manager implements LicenseManager {
         instanceKeyId: () => this.instanceKeyId,
         usageReport: (period) => this.usageReport(period),
         setRevocations: (list, opts) => this.setRevocations(list, opts),
+        revocations: async () => revocationsInForce(await readRevocations(this.knex)),
       },
       logger: this.logger,
       now: this.clock,

@@ -84,8 +84,13 @@ function bridgeFor(key: RingKey, serverId: string, bridges: readonly Bridge[], n
   return bridges.some((b) => b.lid === key.lid && b.to === serverId && key.payload?.serverId === b.from && now.getTime() < b.until);
 }
 
-export function stateOf(key: RingKey, serverId: string, now: Date, bridges: readonly Bridge[] = []): { state: LicenseState; bridged: boolean } {
+/** Revoked license IDs with when each was revoked (Unix seconds), from the list in force. */
+export type Revoked = ReadonlyMap<string, number>;
+const NONE_REVOKED: Revoked = new Map();
+
+export function stateOf(key: RingKey, serverId: string, now: Date, bridges: readonly Bridge[] = [], revoked: Revoked = NONE_REVOKED): { state: LicenseState; bridged: boolean } {
   if (!key.payload) return { state: 'invalid', bridged: false };
+  if (revoked.has(key.lid)) return { state: 'revoked', bridged: false };
   const bridged = !boundToServer(key.payload, serverId) && bridgeFor(key, serverId, bridges, now);
   return { state: evaluateKey(key.payload, serverId, now, { bridged }), bridged };
 }
@@ -98,12 +103,12 @@ export function stateOf(key: RingKey, serverId: string, now: Date, bridges: read
  * The administrator's choices (SPEC 16) apply to stored keys: a retired key is never chosen, and
  * a key made current ranks first until a newer key is stored.
  */
-export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = [], choices: KeyChoices = NO_CHOICES): CurrentKey | null {
+export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = [], choices: KeyChoices = NO_CHOICES, revoked: Revoked = NONE_REVOKED): CurrentKey | null {
   const ordered = [...keys.filter((k) => k.source === 'config'), ...rankStored(keys, choices)];
   let fallback: CurrentKey | null = null;
   let anyFallback: CurrentKey | null = null;
   for (const key of ordered) {
-    const { state, bridged } = stateOf(key, serverId, now, bridges);
+    const { state, bridged } = stateOf(key, serverId, now, bridges, revoked);
     const candidate = { key, state, bridged };
     if (isUsable(state)) return candidate;
     const bound = key.payload ? boundToServer(key.payload, serverId) || bridged : false;

@@ -5,7 +5,7 @@ import { DAY_MS } from '../time.js';
 import type { KeyChoices } from './key-choices.js';
 import { daysLeftText, formatDay, graceSentence, keyDates, lastValidDay } from './dates.js';
 import { isUsable } from './evaluate.js';
-import { selectCurrent, stateOf, type Bridge, type CurrentKey, type RingKey } from './key-ring.js';
+import { selectCurrent, stateOf, type Bridge, type CurrentKey, type Revoked, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
 import { usersStatus, usersWarning } from '../usage/users.js';
 
@@ -27,6 +27,8 @@ export interface SnapshotFacts {
   operations?: { notificationsPending: number; jobLastSuccessAt: number | null };
   /** retired keys and the key made current by hand (SPEC 16); none when absent */
   keyChoices?: KeyChoices;
+  /** license IDs the vendor's revocation list in force withdraws (SPEC 18.2) */
+  revoked?: Revoked;
 }
 
 export interface SnapshotInput {
@@ -85,7 +87,7 @@ function locStatus(payload: LicensePayload | null, usable: boolean, used: number
 export function buildSnapshot(input: SnapshotInput): Snapshot {
   const { serverId, now } = input;
   const { bridges, locUsed, threshold } = input.facts;
-  const current = selectCurrent(input.keys, serverId, now, bridges, input.facts.keyChoices);
+  const current = selectCurrent(input.keys, serverId, now, bridges, input.facts.keyChoices, input.facts.revoked);
   const state: LicenseState = current?.state ?? 'none';
   const payload = current?.key.payload ?? null;
   const usable = isUsable(state);
@@ -99,6 +101,13 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   }
   const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message);
   if (sw) warnings.push(sw);
+  const revokedAt = state === 'revoked' && current ? new Date(input.facts.revoked!.get(current.key.lid)! * 1000).toISOString() : undefined;
+  if (revokedAt) {
+    warnings.push({
+      code: 'LICENSE_REVOKED',
+      message: `The license ${current!.key.lid} was revoked by the vendor on ${revokedAt.slice(0, 10)}: commercial features are off. Set the license key the vendor sent to replace it.`,
+    });
+  }
   let bridgeUntil: string | null = null;
   if (current?.bridged) {
     const bridge = bridges.find((b) => b.lid === current.key.lid && b.to === serverId);
@@ -153,13 +162,14 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
         staging: payload?.type === 'staging' && state !== 'wrong_server',
         evaluatedAt: now.toISOString(),
         bridgeUntil,
+        ...(revokedAt ? { revokedAt } : {}),
       },
     },
   });
 }
 
 function stateOfKey(key: RingKey, input: SnapshotInput): LicenseState {
-  return stateOf(key, input.serverId, input.now, input.facts.bridges).state;
+  return stateOf(key, input.serverId, input.now, input.facts.bridges, input.facts.revoked).state;
 }
 
 /** Callers get the snapshot itself (no copy on the hot path), so nobody may change it. */

@@ -9,7 +9,9 @@ export type LicenseState =
   | 'active'
   | 'expiring'
   | 'grace'
-  | 'expired';
+  | 'expired'
+  /** withdrawn by the vendor's revocation list (SPEC 18.2): no commercial feature */
+  | 'revoked';
 
 export interface Warning {
   code: string;
@@ -53,6 +55,8 @@ export interface LicenseStatus {
     evaluatedAt: string;
     /** server-ID change bridge: the key stays in force until this date */
     bridgeUntil: string | null;
+    /** set when the license in force was revoked by the vendor (SPEC 18.2): when, ISO */
+    revokedAt?: string;
   };
 }
 

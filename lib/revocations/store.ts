@@ -53,3 +53,10 @@ export async function storeRevocations(knex: Knex, dialect: Dialect, list: Verif
   }
   throw new LicenseError('REVOCATIONS_STALE', { detail: m.stale(number, (await readRevocations(knex))?.number ?? number) });
 }
+
+/** The summary the page shows (no list text). Pure. */
+export function revocationsInForce(stored: StoredRevocations | undefined) {
+  return stored
+    ? { number: stored.number, issuedAt: new Date(stored.issuedAt * 1000).toISOString(), revoked: stored.revoked.length, setBy: stored.setBy, setAt: new Date(stored.setAt).toISOString() }
+    : null;
+}

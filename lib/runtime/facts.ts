@@ -8,6 +8,7 @@ import { reportedUsers } from '../usage/users.js';
 import { createOutbox } from '../notify/outbox.js';
 import { createJobStore } from '../jobs/store.js';
 import { readKeyChoices } from '../license/key-choices.js';
+import { readRevocations, revokedIndex } from '../revocations/store.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -16,7 +17,7 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices] = await Promise.all([
+  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations] = await Promise.all([
     readBridges(knex),
     loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
@@ -25,6 +26,10 @@ export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
     createOutbox(knex).countPending(),
     createJobStore(knex).lastSuccessAt(),
     readKeyChoices(knex),
+    readRevocations(knex),
   ]);
-  return { bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices };
+  return {
+    bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices,
+    revoked: revokedIndex(revocations),
+  };
 }

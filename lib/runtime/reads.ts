@@ -54,7 +54,7 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
     id: k.id, lid: k.lid, licensee: k.payload?.licensee ?? '(unreadable key)', type: k.payload?.type ?? 'unknown',
     edition: k.payload?.edition ?? '', serverId: k.payload?.serverId ?? '', exp: k.payload?.exp ?? 0, nbf: k.payload?.nbf ?? 0,
     setBy: k.setBy, setAt: k.setAt.toISOString(), source: k.source,
-    state: stateOf(k, rt.serverId, now, bridges).state, current: k === current,
+    state: stateOf(k, rt.serverId, now, bridges, rt.facts?.revoked).state, current: k === current,
     retired: k.source === 'database' && (rt.facts?.keyChoices?.retired.has(k.lid) ?? false),
   }));
 }

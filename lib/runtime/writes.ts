@@ -13,6 +13,7 @@ import { DEFAULT_THRESHOLD } from './facts.js';
 import * as loc from '../usage/loc.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
 import { checkUserCount, recordUsers } from '../usage/users.js';
+import { refuseRevoked } from '../revocations/service.js';
 import type { Runtime } from './runtime.js';
 import { chooseKey, retireKey as markRetired, unretire } from '../license/key-choices.js';
 import { isUsable } from '../license/evaluate.js';
@@ -30,6 +31,7 @@ export async function setLicense(rt: Runtime, key: string, options: Actor = {}):
     return await rt.write(async ({ knex, serverId, now }) => {
       // NOTE: with a clock gone back, the trusted time judges expiry and orders the history.
       checkAcceptable(verified.payload, serverId, now);
+      await refuseRevoked(knex, verified.payload.lid);
       // the key and its audit entry commit together (SPEC 17.3)
       await auditedTransaction(knex, async (trx) => {
         await storeKey(trx, verified.compact, verified.payload, actorOf(options), now);

@@ -15,6 +15,7 @@ export const STATE_LABELS: Record<LicenseState, Badge> = {
   expiring: { label: 'Expiring soon', tone: 'warning' },
   grace: { label: 'In grace period', tone: 'danger' },
   expired: { label: 'Expired', tone: 'danger' },
+  revoked: { label: 'Revoked', tone: 'danger' },
 };
 
 const RANK: Record<Tone, number> = { danger: 4, warning: 3, info: 2, staging: 1, success: 0 };

@@ -24,6 +24,7 @@ const COVERS: Record<string, string> = {
   expiring: 'LICENSE_EXPIRING',
   grace: 'LICENSE_GRACE',
   expired: 'LICENSE_EXPIRED',
+  revoked: 'LICENSE_REVOKED',
   loc_soft_cap_overage: 'LOC_OVER_LIMIT_SOFT',
   loc_limit_reached: 'LOC_OVER_LIMIT',
   loc_threshold: 'LOC_OVER_THRESHOLD',
@@ -79,6 +80,13 @@ export function bannersOf(s: LicenseStatus): Banner[] {
       break;
     case 'expired':
       push({ tone: 'danger', code: 'expired', title: 'License expired', text: `The license was valid until ${ends} and its grace period is over. Commercial features are off until a new license is set.`, actions: RENEW });
+      break;
+    case 'revoked':
+      push({
+        tone: 'danger', code: 'revoked', title: 'License revoked',
+        text: `The vendor revoked this license on ${formatDate(s.details.revokedAt)}. Commercial features are off until the key the vendor sent to replace it is set.`,
+        actions: RENEW,
+      });
       break;
     default:
       break;

@@ -9,6 +9,18 @@ export interface OfflinePort {
   instanceKeyId(): string;
   usageReport(period: { from?: string; to?: string }): Promise<{ text: string; fileName: string }>;
   setRevocations(list: string, options: { actor: string }): Promise<LicenseStatus>;
+  /** the revocation list in force, or null */
+  revocations(): Promise<RevocationsInForce | null>;
+}
+
+/** What the page says of the revocation list in force. */
+export interface RevocationsInForce {
+  number: number;
+  /** when the vendor made it (ISO) */
+  issuedAt: string;
+  revoked: number;
+  setBy: string;
+  setAt: string;
 }
 
 function month(query: Request['query'], field: 'from' | 'to'): string | undefined {

@@ -42,7 +42,10 @@ export interface PageContext {
   /** whether the audit-trail section (views/partials/audit.ejs) is there to include */
   hasAudit?: boolean;
   /** a refused form keeps what was typed and says why next to it */
+  /** the offline trade (SPEC 18): the instance key ID and the revocation list in force */
+  offline?: { instanceKeyId: string; revocations: { number: number; issuedAt: string; revoked: number } | null } | null;
   forms: {
+    revocations?: { value: string; error: string; code: string };
     license?: { value: string; error: string; code: string };
     threshold?: { value: string; error: string };
     testEmail?: { error: string };

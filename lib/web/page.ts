@@ -14,13 +14,14 @@ import { previewModel } from './preview-model.js';
 import { formatDay, lastValidDay } from '../license/dates.js';
 import { isUsable } from '../license/evaluate.js';
 import type { LicenseStatus, StoredKey } from '../license/types.js';
+import { listFrom } from './offline.js';
 import { cursorFrom, encodeCursor, readId } from './cursor.js';
 import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
 
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
 /** The addresses forms post to; a GET of one redirects to the page. */
-const FORM_PATHS = ['/license', '/license/preview', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email'];
+const FORM_PATHS = ['/license', '/license/preview', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations'];
 
 /** The key of the Set new license form: an uploaded `.key`/`.txt` file, else the pasted text. */
 function submittedKey(body: Record<string, unknown> | undefined): { key: string; pasted: string } {
@@ -89,6 +90,8 @@ function flashOf(req: Request, status: LicenseStatus, keys: StoredKey[] | null):
       };
     case 'threshold':
       return ok('The threshold is saved.');
+    case 'revocations':
+      return ok('The revocation list is installed.');
     case 'test-email': {
       const n = Number(typeof req.query.recipients === 'string' && /^\d{1,6}$/.test(req.query.recipients) ? req.query.recipients : NaN);
       return ok(Number.isNaN(n) ? 'The test email was sent.' : `A test email was sent to ${n} administrator${n === 1 ? '' : 's'}.`);
@@ -123,6 +126,9 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       settle('the audit trail', () => port.audit(10), logger),
     ]);
     const keys = allKeys && pageOf(allKeys, PAGE_SIZES.keys, keysAfter);
+    const offline = port.offline && await settle('the revocation list', async () => ({
+      instanceKeyId: port.offline!.instanceKeyId(), revocations: await port.offline!.revocations(),
+    }), logger);
     const olderLink = (field: string, next: number | null | undefined) => (next == null ? null : `?${field}=${encodeCursor([next])}`);
     const data: PageData = {
       status: port.status(),
@@ -149,6 +155,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
         csrfToken,
         flash: forms.flash ?? (status === 200 ? flashOf(req, data.status, allKeys) : null),
         forms,
+        offline: offline ?? null,
       }),
     );
     res.status(status).set('Content-Security-Policy', PAGE_CSP).type('html').send(html);
@@ -227,6 +234,20 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       return show(req, res, isLicenseError(err) ? err.status : 502, { testEmail: { error }, flash: refused('The test email was not sent', error) });
     }
     back(req, res, `done=test-email&recipients=${recipients}`);
+  });
+
+  page.post('/revocations', keyForm, csrfChecked, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const pasted = typeof body.list === 'string' ? body.list.slice(0, 20_000) : '';
+    try {
+      if (!port.offline) throw new LicenseError('VALIDATION_FAILED');
+      const fromFile = typeof body.file === 'string' && body.file.trim() ? body.file : undefined;
+      await port.offline.setRevocations(listFrom(fromFile !== undefined ? { list: fromFile } : body), { actor: port.actorOf(req) });
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { revocations: { value: pasted, error: err.message, code: err.code }, flash: refused('The revocation list was not installed', err.message) });
+    }
+    back(req, res, 'done=revocations');
   });
 
   // A reload or a bookmark of a form's address shows the page instead of a 404 or a re-post.

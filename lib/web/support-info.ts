@@ -28,6 +28,8 @@ export async function supportInfo(port: WebPort, now: Date): Promise<Record<stri
   return {
     generatedAt: now.toISOString(),
     serverId: status.serverId,
+    // SPEC 18.1: the thumbprint of the key that signs this instance's usage reports
+    instanceKeyId: port.offline?.instanceKeyId() ?? null,
     product: { name: port.productName, version: port.productVersion },
     module: { name: MODULE_NAME, version: port.moduleVersion },
     edition: license?.edition ?? null,
