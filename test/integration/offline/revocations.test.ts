@@ -130,6 +130,7 @@ withDbs('revocation lists: the page upload, the API, the CLI and the option (SPE
       const stale = await fetch(`${base}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ list: lists[0]!.text }) });
       expect(stale.status).to.equal(409);
       expect(((await stale.json()) as { error: { code: string } }).error.code).to.equal('REVOCATIONS_STALE');
+      expect(await (await fetch(`${base}/metrics`)).text()).to.match(/^license_state\{state="revoked"\} 1$/m);
 
       // 2. the page: the form's token, then the file uploaded as multipart/form-data
       const page = await fetch(`${base}/`);
