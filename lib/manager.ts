@@ -129,6 +129,8 @@ class Manager implements LicenseManager {
   private opened: Promise<void> | undefined;
   private started: Promise<void> | undefined;
   private stopped = false;
+  /** the CSRF secret all nodes share (SPEC 15.4), read once by start() */
+  private csrfSecret: Buffer | undefined;
 
   constructor(private readonly o: LicenseManagerOptions) {
     this.clock = o.now ?? (() => new Date());
@@ -209,6 +211,7 @@ class Manager implements LicenseManager {
       throw new TypeError('Option "getGlobalAdmins" is required: () => Promise<{ name?, email? }[]>, the recipients of reminders.');
     }
     await this.open();
+    this.csrfSecret = await sharedSecret(this.knex, 'csrf');
     await this.jobs.runJob();
     this.jobs.schedule();
     this.rt.startRefreshing((this.o.refreshSeconds ?? 10) * 1000);
@@ -288,7 +291,7 @@ class Manager implements LicenseManager {
       keyHistory: () => this.keyHistory(),
       locUsage: (page) => this.locUsage(page),
       locUsageChunks: () => projectChunks(this.knex, this.status().loc.limit),
-      csrfSecret: () => sharedSecret(this.knex, 'csrf'),
+      csrfSecret: async () => this.csrfSecret ?? sharedSecret(this.knex, 'csrf'),
       serverIdEvents: () => this.serverIdEvents(),
       database: () => this.database(),
       audit: (limit) => this.auditLog({ limit }),

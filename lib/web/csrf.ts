@@ -28,8 +28,8 @@ export interface Csrf {
 }
 
 /**
- * `secret` is read once, when the router is made, and kept; a failed read is tried again on the
- * next request that needs it (the database may be back).
+ * `secret` is asked once, by the first request that needs it, and kept; a failed read is tried
+ * again on the next request (the database may be back). The manager reads it at start().
  */
 export function createCsrf(secret: () => Promise<Buffer>): Csrf {
   let loaded: Promise<Buffer> | undefined;
@@ -40,8 +40,6 @@ export function createCsrf(secret: () => Promise<Buffer>): Csrf {
     });
     return loaded;
   };
-  // NOTE: read at once, so a page drawn during a later database outage still carries a token.
-  key().catch(() => undefined);
   const sign = async (nonce: string) => createHmac('sha256', await key()).update(nonce).digest('base64url');
   return {
     async issue(req, res) {
