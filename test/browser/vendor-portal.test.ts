@@ -317,6 +317,22 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         await accessible(name!);
       }
       expect(await page.locator('[data-testid="customers"] tbody tr').count()).to.equal(1);
+
+      // revoke the prospect's key with a reason, then archive its subscription
+      await page.goto(`${portal.url}/customers/Hooli-H1`);
+      await page.locator('[data-testid="licenses"] a').first().click();
+      await page.getByLabel('Reason').fill('Evaluation over');
+      await submit('Revoke license');
+      expect(await flash()).to.equal('The license is revoked.');
+      expect(await page.getByTestId('license-status').textContent()).to.equal('revoked');
+      await accessible('license revoked');
+      await page.getByRole('link', { name: 'Subscription' }).click();
+      await page.getByLabel('Reason').fill('Prospect went elsewhere');
+      await submit('Archive and revoke');
+      expect(await flash()).to.equal('The subscription is archived; 0 licenses are revoked.');
+      expect(await page.getByRole('link', { name: 'Generate license' }).count()).to.equal(0);
+      expect(await page.getByTestId('timeline').textContent()).to.contain('subscription archived — Prospect went elsewhere').and.contain('license revoked — Evaluation over');
+      await accessible('subscription archived');
       await new Promise((r) => setTimeout(r, 300));
       expect(hook.accepted()).to.have.length(3);
 
