@@ -9,6 +9,7 @@ import { PORTAL_ROUTES } from '../../../lib/issuer/portal/routes/index.js';
 import { can, ROLES, type Role } from '../../../lib/issuer/portal/permissions.js';
 import { clockAt, PROD_ID, vendorKeys } from '../vendor/helpers.js';
 import { Client, PASSWORD, signedIn, startPortal, type PortalFixture } from './fixture.js';
+import { usageInstance } from '../../helpers/usage-instance.js';
 
 /** Route paths with real IDs in place of their parameters. */
 async function seed(p: PortalFixture) {
@@ -54,7 +55,7 @@ withDbs('vendor portal over HTTP', (dbs) => {
         const reply = r.method === 'get' ? await c.get(fill(r.path, ids)) : await c.post(fill(r.path, ids), {});
         const allowed = can(role, r.permission);
         table.push(`${role} ${r.method} ${r.path} ${reply.status}`);
-        if (allowed) expect(reply.status, `${role} ${r.method} ${r.path}`).to.be.oneOf([200, 303, 400, 409, 502]);
+        if (allowed) expect(reply.status, `${role} ${r.method} ${r.path}`).to.be.oneOf([200, 303, 400, 409, 422, 502]);
         else {
           expect(reply.status, `${role} ${r.method} ${r.path}`).to.equal(403);
           expect(reply.text).to.contain('data-code="FORBIDDEN"');
@@ -158,6 +159,34 @@ withDbs('vendor portal over HTTP', (dbs) => {
     }
     const page = await admin.get(`/customers/${encodeURIComponent(name)}`);
     expect(page.text).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt; &#34;Evil&#34; &amp; Co');
+  });
+
+  it('imports a usage report pasted into the usage page and shows each month\'s peak against the limit with the overage', async () => {
+    const inst = await usageInstance(dbs);
+    try {
+      const account = await p.registry.addCustomer({ company: 'Acme Corp', accountId: 'A1' });
+      const sub = await p.registry.addSubscription({ account: account.name, plan: 'enterprise', ends: '2026-12-31', users: 10, loc: 1000 });
+      await p.registry.issue({ privateJwk: (await vendorKeys()).privateJwk, subscription: sub.id, serverId: inst.serverId, tags: ['true-up'] });
+      await inst.snapshot('2026-01-10', 900, 8);
+      await inst.snapshot('2026-01-20', 1300, 12);
+      const report = await inst.report('2026-01-31T12:00:00Z');
+      const engineer = await signedIn(p.url, 'engineer');
+      expect((await engineer.get('/usage')).text).to.contain('data-testid="usage-empty"');
+      const refused = await engineer.post('/usage', { report: `${report.text.slice(0, -3)}AAA` });
+      expect(refused.status).to.equal(422);
+      expect(refused.text).to.contain('data-code="USAGE_REPORT_REJECTED"');
+      const done = await engineer.post('/usage', { report: report.text });
+      expect(done.status).to.equal(303);
+      const shown = await engineer.get('/usage');
+      expect(shown.text).to.contain(`Usage report 1 of subscription ${sub.id} is imported.`);
+      const row = /<tr><th scope="row">2026-01<\/th>(.*?)<\/tr>/.exec(shown.text)![1]!.replace(/<[^>]+>/g, '|').split('|').filter(Boolean);
+      expect(row).to.deep.equal(['12', '10', '2', '1,300', '1,000', '300']);
+      const support = await signedIn(p.url, 'support');
+      const read = await support.get('/usage');
+      expect(read.text).to.contain('1,300').and.not.contain('Import a usage report');
+    } finally {
+      await inst.knex.destroy();
+    }
   });
 
   it('sends the security headers: a strict Content-Security-Policy, no framing, no caching', async () => {

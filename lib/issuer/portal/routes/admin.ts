@@ -21,6 +21,23 @@ export const adminRoutes: PortalRoute[] = [
     },
   },
   {
+    method: 'post', path: '/usage', permission: 'customers.write',
+    async handle(req, res, deps) {
+      const text = field(req, 'report');
+      try {
+        const r = await deps.registry.importUsageReport(text);
+        await deps.registry.recordEvent({ actor: currentUser(res).name, action: 'usage_report_imported', subscription: r.subscription, detail: { seq: r.seq, duplicate: r.duplicate } });
+        const note = r.duplicate ? ' (already imported: nothing changed)' : r.warnings.length ? ` Warnings: ${r.warnings.join(' ')}` : '';
+        await redirectWithFlash(req, res, '/usage', `Usage report ${r.seq} of subscription ${r.subscription} is imported.${note}`);
+      } catch (err) {
+        const error = formError(err);
+        const subscriptions = await deps.registry.subscriptionsWithUsage({ limit: 50 });
+        const reports = await Promise.all(subscriptions.map((s) => deps.registry.usage(s)));
+        await page(req, res, deps, 'usage', { title: 'Usage reports', reports, error }, error.status);
+      }
+    },
+  },
+  {
     method: 'get', path: '/audit', permission: 'read',
     async handle(req, res, deps) {
       const [events, deliveries] = await Promise.all([deps.registry.events({ limit: 200 }), outboxEntries(deps.registry.db, 50)]);
