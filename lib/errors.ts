@@ -30,6 +30,8 @@ export const messages = {
   // vendor portal (SPEC 19)
   LOGIN_FAILED: 'The name or the password is not right.',
   LOGIN_LOCKED: 'Too many failed sign-ins: this name is locked for 15 minutes.',
+  // database faults (SPEC 15.2)
+  DATABASE_UNAVAILABLE: 'The database cannot be reached right now, so nothing was changed. Try again in a moment.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -59,6 +61,7 @@ const statuses: Record<LicenseErrorCode, number> = {
   AUDIT_CHAIN_BROKEN: 409,
   LOGIN_FAILED: 401,
   LOGIN_LOCKED: 429,
+  DATABASE_UNAVAILABLE: 503,
 };
 
 export interface LicenseErrorOptions {

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Request, RequestHandler, Router } from 'express';
+import { LicenseError } from './errors.js';
 import { TrustedKeys } from './keys/jwk.js';
 import { openDb, dbKind } from './store/connect.js';
 import { dialectOf } from './store/dialects/index.js';
@@ -162,12 +163,14 @@ class Manager implements LicenseManager {
 
   open(): Promise<void> {
     if (this.stopped) return Promise.reject(new TypeError('This license manager was stopped; create a new one to open again.'));
-    this.opened ??= this.doOpen();
+    this.opened ??= this.doOpen().catch((err: unknown) => {
+      throw this.ownKnex && dialectOf(this.ownKnex).isUnavailable(err) ? new LicenseError('DATABASE_UNAVAILABLE', { cause: err }) : err;
+    });
     return this.opened;
   }
 
   private async doOpen(): Promise<void> {
-    const { knex, owned } = openDb(this.o.db);
+    const { knex, owned } = openDb(this.o.db, this.logger);
     if (owned) this.ownKnex = knex;
     const identity = connectionIdentity(knex);
     const dialect = dialectOf(knex);

@@ -79,7 +79,9 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
     error = err instanceof Error ? err.message : String(err);
     deps.logger.error('license job run failed', { error });
   }
-  const pending = await outbox.countPending();
+  // NOTE: runJob() never throws (SPEC 15.2): with the database gone, the count and the record of
+  // the run fail too; the run is then logged, and the next one tries again.
+  const pending = await outbox.countPending().catch(() => 0);
   const finished = deps.now();
   const result: Omit<JobRunResult, 'id'> = {
     startedAt: started.toISOString(),
@@ -92,7 +94,12 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
     outcome: ran || error !== undefined ? outcomeOf(sent, failed, error) : 'skipped',
     ...(error !== undefined ? { error } : {}),
   };
-  const id = await store.recordRun(lease.holder, result);
+  let id: number | null = null;
+  try {
+    id = await store.recordRun(lease.holder, result);
+  } catch (err) {
+    deps.logger.error('license job run could not be recorded', { outcome: result.outcome, code: String((err as { code?: unknown })?.code ?? 'unknown') });
+  }
   if (ran) deps.logger.info('license job run finished', { outcome: result.outcome, sent, failed, pending });
   return { id, ...result };
 }

@@ -45,7 +45,10 @@ export function keyText(rt: Runtime, lid: string): string {
 
 /** Every key of the ring, newest first, with its state now (the key text itself is not exposed). */
 export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
-  await rt.ring.loadNew(rt.knex);
+  // NOTE: in an outage the page still lists the keys this process has loaded
+  await rt.ring.loadNew(rt.knex).catch((err) => {
+    if (!rt.dialect.isUnavailable(err)) throw err;
+  });
   const status = rt.status();
   const now = new Date(status.details.evaluatedAt);
   const current = rt.snapshot?.current?.key;
@@ -65,20 +68,20 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
  */
 export async function locUsage(rt: Runtime, page: { limit: number; after: ProjectKey | null } = { limit: 50, after: null }): Promise<UsagePage> {
   const known = rt.facts?.projects;
-  const [total, rows] = await Promise.all([known ?? projectCount(rt.knex), projectPage(rt.knex, { ...page, locLimit: rt.status().loc.limit })]);
+  const [total, rows] = await rt.query((knex) => Promise.all([known ?? projectCount(knex), projectPage(knex, { ...page, locLimit: rt.status().loc.limit })]));
   return { total, ...rows };
 }
 
 export async function serverIdEvents(rt: Runtime): Promise<ServerIdEvent[]> {
-  const events = await listEvents<ServerIdChange>(rt.knex, 'server_id_changed');
+  const events = await rt.query((knex) => listEvents<ServerIdChange>(knex, 'server_id_changed'));
   return events.map((e) => ({ at: e.at.toISOString(), oldId: e.data.oldId, newId: e.data.newId, reason: e.data.reason }));
 }
 
 export async function database(rt: Runtime): Promise<{ kind: string; version: string }> {
-  return { kind: rt.dialect.kind, version: await rt.dialect.version(rt.knex) };
+  return { kind: rt.dialect.kind, version: await rt.query((knex) => rt.dialect.version(knex)) };
 }
 
 export async function checkAnalysis(rt: Runtime, analysis: loc.Analysis): Promise<LimitDecision> {
-  const { before, after } = await loc.consumptionAfter(rt.knex, analysis);
+  const { before, after } = await rt.query((knex) => loc.consumptionAfter(knex, analysis));
   return decideLimit('loc', after, rt.status(), rt.snapshot!.usable, before);
 }

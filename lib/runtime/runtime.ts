@@ -14,12 +14,39 @@ import type { LicensePayload } from '../keys/claims.js';
 import type { TrustedKeys } from '../keys/jwk.js';
 import { judgeClock, type ClockReading, type ClockState } from '../license/clock.js';
 import { buildSnapshot, type Snapshot, type SnapshotFacts } from '../license/snapshot.js';
-import type { LicenseStatus } from '../license/types.js';
+import type { LicenseStatus, Warning } from '../license/types.js';
+import { LicenseError } from '../errors.js';
 import type { Dialect } from '../store/dialects/index.js';
 import { raiseMark, readMark } from '../store/clock-mark.js';
 import { coalesce, type Coalesced } from './coalesce.js';
 import { readFacts } from './facts.js';
 import type { LoadedRing } from './ring.js';
+
+/**
+ * NOTE: a refresh that has no answer by then is treated as an outage: a cut connection (no RST)
+ * may hang until the OS gives up, minutes later, and the snapshot must move on with the clock.
+ */
+export const REFRESH_DEADLINE_MS = 5_000;
+
+function unavailableWarning(since: Date): Warning {
+  return {
+    code: 'DATABASE_UNAVAILABLE',
+    message: `The database cannot be read since ${since.toISOString()}: the license is evaluated against the clock with the keys already loaded, and changes are refused until it is back.`,
+  };
+}
+
+/** The code of a driver error for the log (never its text: it may hold bound values). */
+const codeOf = (err: unknown): string => String((err as { code?: unknown })?.code ?? (err as { name?: unknown })?.name ?? 'unknown');
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer from the database within ${ms} ms`), { code: 'REFRESH_DEADLINE' })), ms);
+    timer.unref();
+  });
+  work.catch(() => undefined); // a late failure after the deadline is not unhandled
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
 
 export interface RuntimeDeps {
   knex: Knex;
@@ -56,6 +83,8 @@ export class Runtime {
   private lastFacts: SnapshotFacts | undefined;
   private mark: number | undefined;
   private clock: ClockState = {};
+  /** when refreshes started failing to read the database; undefined while it answers */
+  private unavailableSince: Date | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: RuntimeDeps) {
@@ -98,10 +127,32 @@ export class Runtime {
     return { wall: this.deps.now().getTime(), mono: this.deps.monotonic() };
   }
 
-  /** The pattern of every write: the work, then a refresh; resolves to the new status. */
+  /**
+   * The pattern of every write: the work, then a refresh; resolves to the new status. A database
+   * that cannot be reached is `DATABASE_UNAVAILABLE` (HTTP 503); the work must then have changed
+   * nothing (one statement, or one transaction).
+   */
   async write(work: (ctx: WriteContext) => Promise<unknown>): Promise<LicenseStatus> {
-    await work({ knex: this.knex, dialect: this.dialect, serverId: this.serverId, now: this.time() });
+    try {
+      await work({ knex: this.knex, dialect: this.dialect, serverId: this.serverId, now: this.time() });
+    } catch (err) {
+      throw this.unavailable(err);
+    }
     return this.refresh();
+  }
+
+  /** A read beyond the snapshot (the page's sections, the support file), with the same 503. */
+  async query<T>(work: (knex: Knex) => Promise<T>): Promise<T> {
+    try {
+      return await work(this.knex);
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
+  /** The error to give callers: DATABASE_UNAVAILABLE when the dialect says the database is gone. */
+  unavailable(err: unknown): unknown {
+    return this.dialect.isUnavailable(err) ? new LicenseError('DATABASE_UNAVAILABLE', { cause: err }) : err;
   }
 
   /** Refresh every `ms` until stop(), so a node sees what other nodes wrote. */
@@ -120,18 +171,47 @@ export class Runtime {
     await this.refresh.idle();
   }
 
+  /**
+   * SPEC 15.2: a refresh that cannot read the database (an error, or no answer within the
+   * deadline: a cut connection may never answer) still evaluates again, against the clock, with
+   * the keys and facts already loaded, and says `DATABASE_UNAVAILABLE`. Only the first refresh,
+   * with nothing loaded yet, fails.
+   */
   private async load(): Promise<LicenseStatus> {
-    const { knex } = this;
     const reading = this.read();
-    const mark = await readMark(knex);
-    const judged = judgeClock(mark, this.clock, reading);
+    let read: Awaited<ReturnType<Runtime['readDatabase']>>;
+    try {
+      read = await withDeadline(this.readDatabase(reading), REFRESH_DEADLINE_MS);
+    } catch (err) {
+      if (!this.lastFacts) throw this.unavailable(err);
+      const judged = judgeClock(this.mark, this.clock, reading);
+      this.clock = judged.state;
+      this.unavailableSince ??= judged.now;
+      this.logger.warn('License refresh could not read the database; evaluating what is loaded', { code: codeOf(err) });
+      return this.apply(judged.now, [...judged.warnings, unavailableWarning(this.unavailableSince)], this.lastFacts);
+    }
+    const { judged, mark, facts } = read;
     this.clock = judged.state;
+    this.mark = mark;
+    if (this.unavailableSince) this.logger.info('License refresh reads the database again');
+    this.unavailableSince = undefined;
+    this.lastFacts = facts;
+    return this.apply(judged.now, judged.warnings, facts);
+  }
+
+  /** Everything a refresh reads and writes; applied only when it all succeeded in time. */
+  private async readDatabase(reading: ClockReading) {
+    const { knex } = this;
+    const stored = await readMark(knex);
+    const judged = judgeClock(stored, this.clock, reading);
     if (judged.raiseMarkTo !== undefined) await raiseMark(knex, judged.raiseMarkTo);
-    this.mark = Math.max(mark ?? 0, judged.raiseMarkTo ?? 0) || undefined;
     await this.ring.loadNew(knex);
     const facts = await readFacts(knex);
-    this.lastFacts = facts;
-    this.snap = buildSnapshot({ serverId: this.serverId, keys: this.ring.all(), facts, now: judged.now, warnings: judged.warnings });
+    return { judged, mark: Math.max(stored ?? 0, judged.raiseMarkTo ?? 0) || undefined, facts };
+  }
+
+  private apply(now: Date, warnings: Warning[], facts: SnapshotFacts): LicenseStatus {
+    this.snap = buildSnapshot({ serverId: this.serverId, keys: this.ring.all(), facts, now, warnings });
     return this.snap.status;
   }
 }

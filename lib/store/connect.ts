@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from '../host.js';
 
 export type DbKind = 'sqlite' | 'postgres' | 'mysql';
 
@@ -63,16 +64,43 @@ export function withSqliteDefaults(config: Knex.Config): Knex.Config {
 }
 
 export function knexFromUrl(url: string, cwd?: string): Knex {
-  return knexFactory(knexConfigFromUrl(url, cwd));
+  return knexFactory(withTimeouts(knexConfigFromUrl(url, cwd)));
+}
+
+/**
+ * knex's own warnings (a pooled connection reset, a failed connect) go to the host's logger,
+ * first line only, instead of the console.
+ */
+function driverLog(logger: Logger): Knex.Config['log'] {
+  const line = (m: unknown) => String(m instanceof Error ? m.message : m).split('\n')[0]!.slice(0, 200);
+  return {
+    warn: (m: unknown) => logger.warn('database driver warning', { message: line(m) }),
+    error: (m: unknown) => logger.warn('database driver error', { message: line(m) }),
+    deprecate: () => undefined,
+    debug: () => undefined,
+  };
+}
+
+/**
+ * SPEC 15.2: nothing waits for ever on a database that does not answer. knex waits 60 s for a
+ * pooled connection and node-postgres for ever for a new one; ours give up after 10 s (the
+ * host's own settings win). mysql2 already gives up connecting after 10 s.
+ */
+export function withTimeouts(config: Knex.Config): Knex.Config {
+  const out: Knex.Config = { acquireConnectionTimeout: 10_000, ...config };
+  if (dbKind(config) === 'postgres' && config.connection && typeof config.connection === 'object') {
+    out.connection = { connectionTimeoutMillis: 10_000, ...(config.connection as object) } as Knex.PgConnectionConfig;
+  }
+  return out;
 }
 
 /** A knex instance from what the host passed: an instance (kept, not destroyed by us) or a config. */
-export function openDb(db: Knex | Knex.Config | string): { knex: Knex; owned: boolean } {
-  if (typeof db === 'string') return { knex: knexFromUrl(db), owned: true };
+export function openDb(db: Knex | Knex.Config | string, logger?: Logger): { knex: Knex; owned: boolean } {
   if (typeof db === 'function') return { knex: db as Knex, owned: false };
-  if (db && typeof db === 'object' && 'client' in db) {
-    const config = { ...db } as Knex.Config;
-    return { knex: knexFactory(dbKind(config) === 'sqlite' ? withSqliteDefaults(config) : config), owned: true };
+  if (typeof db === 'string' || (db && typeof db === 'object' && 'client' in db)) {
+    const config = typeof db === 'string' ? knexConfigFromUrl(db) : ({ ...db } as Knex.Config);
+    const ready = dbKind(config) === 'sqlite' ? withSqliteDefaults(config) : withTimeouts(config);
+    return { knex: knexFactory(logger && !ready.log ? { ...ready, log: driverLog(logger) } : ready), owned: true };
   }
   throw new TypeError('db must be a knex instance, a knex config or a database URL.');
 }

@@ -35,6 +35,7 @@ const WARNING_TITLES: Record<string, string> = {
   CLOCK_BACKWARDS: 'The clock went back',
   CLOCK_SKEW: 'The clock jumped',
   CLOCK_RESET: 'The clock mark was reset',
+  DATABASE_UNAVAILABLE: 'The database cannot be reached',
 };
 
 /**

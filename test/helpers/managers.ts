@@ -40,3 +40,38 @@ export class Managers {
     await Promise.all(this.started.splice(0).map((lm) => lm.stop()));
   }
 }
+
+/** A wall clock and a monotonic clock the test moves: together (time passes) or apart (a jump). */
+export interface TwoClocks extends TestClock {
+  monotonic: () => number;
+  /** time passes: both clocks move */
+  pass(ms: number): void;
+  /** the wall clock alone is set (a jump the monotonic clock does not confirm) */
+  setWall(at: number): void;
+  readonly wall: number;
+}
+
+export function twoClocks(iso: string): TwoClocks {
+  let wall = Date.parse(iso);
+  let mono = 1_000;
+  return {
+    now: () => new Date(wall),
+    monotonic: () => mono,
+    pass(ms) {
+      wall += ms;
+      mono += ms;
+    },
+    setWall(at) {
+      wall = at;
+    },
+    /** both clocks move to `at` (time passed until then) */
+    set(at) {
+      const next = new Date(at).getTime();
+      mono += next - wall;
+      wall = next;
+    },
+    get wall() {
+      return wall;
+    },
+  };
+}

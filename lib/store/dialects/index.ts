@@ -22,6 +22,8 @@ export interface Dialect {
   exactCollation(knex: Knex): Promise<string | undefined>;
   /** true when the table has an index of this name (so a migration step is safe to re-run) */
   hasIndex(knex: Knex, table: string, index: string): Promise<boolean>;
+  /** true when the error says the database cannot be reached (not that the query was wrong) */
+  isUnavailable(err: unknown): boolean;
   /**
    * Appends one audit entry in a single statement, where the database can hash (SPEC 17.3):
    * locks the chain head, computes `hash = sha256hex(prev_hash + bodyPrefix + id + "}")` with
@@ -43,6 +45,28 @@ export interface AuditRowInput {
 
 const code = (err: unknown): unknown => (err as { code?: unknown })?.code;
 
+/** Socket and pool errors, the same whatever the driver: the connection is gone or never came. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+
+/**
+ * The one place that decides whether an error means "the database is unavailable" (SPEC 15.2):
+ * the network codes, knex's pool timeout, then the driver's own `specific` test, along the
+ * `cause` chain (knex and the drivers wrap errors).
+ */
+function unavailable(specific: (err: unknown) => boolean): (err: unknown) => boolean {
+  return (err) => {
+    for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+      const c = code(e);
+      if (typeof c === 'string' && NETWORK_CODES.has(c)) return true;
+      if ((e as { name?: unknown }).name === 'KnexTimeoutError') return true;
+      if (specific(e)) return true;
+    }
+    return false;
+  };
+}
+
+const message = (err: unknown): string => String((err as { message?: unknown })?.message ?? '');
+
 const sqlite: Dialect = {
   kind: 'sqlite',
   isUniqueViolation: (err) => String(code(err)).startsWith('SQLITE_CONSTRAINT'),
@@ -52,6 +76,7 @@ const sqlite: Dialect = {
   exactCollation: async () => undefined,
   hasIndex: async (knex, table, index) =>
     ((await knex.raw("select 1 from sqlite_master where type = 'index' and tbl_name = ? and name = ?", [table, index])) as unknown[]).length > 0,
+  isUnavailable: unavailable((err) => ['SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_NOTADB'].some((c) => String(code(err)).startsWith(c))),
 };
 
 const postgres: Dialect = {
@@ -80,6 +105,12 @@ const postgres: Dialect = {
     if (!r) throw new Error('The audit chain head is missing: run the instance migrations.');
     return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
   },
+  // class 08 (connection exception), 57P01–57P03 (server shut down or starting); node-postgres
+  // reports a dropped socket only in its message
+  isUnavailable: unavailable((err) => {
+    const c = String(code(err));
+    return c.startsWith('08') || ['57P01', '57P02', '57P03'].includes(c) || /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message(err));
+  }),
 };
 
 const mysql: Dialect = {
@@ -104,6 +135,8 @@ const mysql: Dialect = {
     const [rows] = (await knex.raw('select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?', [table, index])) as [unknown[]];
     return rows.length > 0;
   },
+  // mysql2 marks errors that kill the connection as `fatal`
+  isUnavailable: unavailable((err) => (err as { fatal?: unknown }).fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(String(code(err)))),
 };
 
 const dialects: Record<DbKind, Dialect> = { sqlite, postgres, mysql };

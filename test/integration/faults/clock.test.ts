@@ -6,38 +6,13 @@ import { expect } from 'chai';
 import knexFactory from 'knex';
 import { withDbs } from '../../helpers/dbs.js';
 import { seconds, testVendor, type TestVendor } from '../../helpers/license-keys.js';
-import { Managers } from '../../helpers/managers.js';
+import { Managers, twoClocks } from '../../helpers/managers.js';
 import { runCli } from '../../../lib/cli/program.js';
 import type { CliIo } from '../../../lib/cli/io.js';
 import { listAudit, verifyAudit } from '../../../lib/audit/index.js';
 import { DAY_MS } from '../../../lib/time.js';
 
 const YEAR = 365 * DAY_MS;
-
-/** A wall clock and a monotonic clock the test moves: together (time passes) or apart (a jump). */
-function twoClocks(iso: string) {
-  let wall = Date.parse(iso);
-  let mono = 1_000;
-  return {
-    now: () => new Date(wall),
-    monotonic: () => mono,
-    /** time passes: both clocks move */
-    pass(ms: number) {
-      wall += ms;
-      mono += ms;
-    },
-    /** the wall clock alone is set (a jump the monotonic clock does not confirm) */
-    setWall(at: number) {
-      wall = at;
-    },
-    set(at: string | Date) {
-      wall = new Date(at).getTime();
-    },
-    get wall() {
-      return wall;
-    },
-  };
-}
 
 const codes = (s: { warnings: { code: string }[] }) => s.warnings.map((w) => w.code);
 

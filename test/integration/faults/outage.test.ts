@@ -1,0 +1,122 @@
+/**
+ * SPEC 15.2 with the database cut for real: a TCP proxy between the manager and PostgreSQL /
+ * MariaDB that the test closes and reopens.
+ */
+import { expect } from 'chai';
+import { withDbs, type TestDb } from '../../helpers/dbs.js';
+import { seconds, testVendor, type TestVendor } from '../../helpers/license-keys.js';
+import { Managers, twoClocks, type TwoClocks } from '../../helpers/managers.js';
+import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
+import { serve, MOUNT } from '../web/fixture.js';
+import { knexConfigFromUrl } from '../../../lib/store/connect.js';
+import { LicenseError, type LicenseManager } from '../../../lib/index.js';
+import { DAY_MS } from '../../../lib/time.js';
+
+const codes = (s: { warnings: { code: string }[] }) => s.warnings.map((w) => w.code);
+
+async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(LicenseError);
+    return err as LicenseError;
+  }
+  throw new Error('expected a refusal');
+}
+
+/** Waits, on real time, for the manager's own periodic refresh to get the database back. */
+async function recovered(lm: LicenseManager): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (!codes(lm.status()).includes('DATABASE_UNAVAILABLE')) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+withDbs('database outage (SPEC 15.2)', (dbs) => {
+  let vendor: TestVendor;
+  const managers = new Managers();
+  let proxy: TcpProxy | undefined;
+  let web: { origin: string; close: () => Promise<void> } | undefined;
+  before(async () => {
+    vendor = await testVendor();
+  });
+  afterEach(async () => {
+    await proxy?.restore();
+    await managers.stopAll();
+    await web?.close();
+    await proxy?.close();
+    proxy = web = undefined;
+  });
+
+  async function startThroughProxy(db: TestDb, clock: TwoClocks): Promise<LicenseManager> {
+    const target = new URL(db.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    return managers.start(db, vendor, clock, { db: knexConfigFromUrl(proxy.through(db.url)), monotonic: clock.monotonic, refreshSeconds: 0.2 });
+  }
+
+  it('keeps answering from memory, moves to grace and expired on time, refuses writes with 503, and recovers by itself', async () => {
+    const db = await dbs.fresh();
+    const clock = twoClocks('2027-05-30T00:00:00Z');
+    const lm = await startThroughProxy(db, clock);
+    await lm.setLicense(await vendor.issue({ serverId: lm.serverId, exp: seconds('2027-06-01T00:00:00Z'), grace: 14, features: ['sso'] }));
+    await lm.recordAnalysis({ project: 'p', branch: 'main', loc: 1200 });
+    web = await serve(lm.router());
+    const api = `${web.origin}${MOUNT}/api`;
+
+    await proxy!.cut();
+    const during = await lm.refresh();
+    expect(during.state).to.equal('expiring');
+    expect(codes(during)).to.include('DATABASE_UNAVAILABLE');
+    expect(during.loc.used).to.equal(1200);
+    // the request path reads the snapshot: no promise, no query
+    expect(lm.status()).to.equal(during);
+    const status = await fetch(`${api}/status`);
+    expect(status.status).to.equal(200);
+    expect(codes((await status.json()) as { warnings: { code: string }[] })).to.include('DATABASE_UNAVAILABLE');
+
+    // the license ends during the outage: grace on time, then expired on time
+    clock.set('2027-06-01T00:00:00Z');
+    expect((await lm.refresh()).state).to.equal('grace');
+    expect(lm.hasFeature('sso')).to.equal(true);
+    clock.set(new Date(Date.parse('2027-06-01T00:00:00Z') + 14 * DAY_MS));
+    expect((await lm.refresh()).state).to.equal('expired');
+    expect(lm.hasFeature('sso')).to.equal(false);
+
+    // writes answer DATABASE_UNAVAILABLE (503) and change nothing
+    const renewal = await vendor.issue({ serverId: lm.serverId, exp: seconds('2028-06-01T00:00:00Z'), features: ['sso'] });
+    const refused = await refusal(lm.setLicense(renewal));
+    expect(refused.code).to.equal('DATABASE_UNAVAILABLE');
+    expect(refused.status).to.equal(503);
+    expect((await refusal(lm.setLocThreshold(75))).code).to.equal('DATABASE_UNAVAILABLE');
+    expect((await refusal(lm.recordAnalysis({ project: 'q', branch: 'main', loc: 5 }))).code).to.equal('DATABASE_UNAVAILABLE');
+    const post = await fetch(`${api}/license`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: renewal }) });
+    expect(post.status).to.equal(503);
+    expect(((await post.json()) as { error: { code: string } }).error.code).to.equal('DATABASE_UNAVAILABLE');
+    const threshold = await fetch(`${api}/loc-threshold`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ percent: 75 }) });
+    expect(threshold.status).to.equal(503);
+
+    // the job does not throw: its run fails and is retried next time
+    const run = await lm.runJob();
+    expect(run.outcome).to.equal('failed');
+
+    await proxy!.restore();
+    expect(await recovered(lm), 'the periodic refresh reads the database again').to.equal(true);
+    const back = lm.status();
+    expect(back.state).to.equal('expired');
+    expect(back.loc).to.include({ used: 1200, threshold: 90 });
+    const renewed = await lm.setLicense(renewal);
+    expect(renewed.state).to.equal('active');
+    expect((await lm.runJob()).outcome).to.equal('ok');
+  });
+
+  it('a manager that starts while the database is cut fails to start with DATABASE_UNAVAILABLE, not a hang', async () => {
+    const db = await dbs.fresh();
+    const target = new URL(db.url);
+    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    await proxy.cut();
+    const clock = twoClocks('2027-05-30T00:00:00Z');
+    const err = await refusal(managers.start(db, vendor, clock, { db: knexConfigFromUrl(proxy.through(db.url)) }));
+    expect(err.code).to.equal('DATABASE_UNAVAILABLE');
+  });
+}, ['postgres', 'mysql']);
