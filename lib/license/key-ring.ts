@@ -1,5 +1,5 @@
 import { LicenseError } from '../errors.js';
-import type { LicensePayload } from '../keys/claims.js';
+import { graceEnd, type LicensePayload } from '../keys/claims.js';
 import type { TrustedKeys } from '../keys/jwk.js';
 import { verifyWith } from '../keys/verify.js';
 import { datasetOf } from '../server-id/derive.js';
@@ -34,13 +34,32 @@ export interface CurrentKey {
   bridged: boolean;
 }
 
-/** A key's text verified again (keys are data: trust nothing stored); a refusal is kept, not thrown. */
-export async function verifyRow(compact: string, trusted: TrustedKeys): Promise<{ payload: LicensePayload | null; problem?: LicenseError }> {
+/**
+ * A key's text verified again (keys are data: trust nothing stored). SPEC 15.3: whatever is
+ * wrong with it (a hand edit, a row of an older version, not even text) makes it `invalid`; it
+ * never throws, so no stored row can stop start(), a refresh, the page or the support file.
+ */
+export async function verifyRow(compact: unknown, trusted: TrustedKeys): Promise<{ payload: LicensePayload | null; problem?: LicenseError }> {
   try {
-    return { payload: (await verifyWith(compact, trusted)).payload };
+    if (typeof compact !== 'string') throw new LicenseError('KEY_MALFORMED');
+    const { payload } = await verifyWith(compact, trusted);
+    evaluable(payload);
+    return { payload };
   } catch (err) {
     if (err instanceof LicenseError) return { payload: null, problem: err };
-    throw err;
+    return { payload: null, problem: new LicenseError('KEY_MALFORMED', { cause: err }) };
+  }
+}
+
+/**
+ * Throws KEY_CLAIMS_INVALID unless every date the page, the status and the support file derive
+ * from the key can be written: a key is evaluated before it is stored, and again when read.
+ */
+export function evaluable(payload: LicensePayload): void {
+  try {
+    for (const s of [payload.iat, payload.nbf, payload.exp, graceEnd(payload)]) new Date(s * 1000).toISOString();
+  } catch (cause) {
+    throw new LicenseError('KEY_CLAIMS_INVALID', { detail: 'This license key is signed, but its dates cannot be evaluated.', cause });
   }
 }
 

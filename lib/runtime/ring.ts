@@ -5,7 +5,8 @@ import { loadStoredKeys } from '../license/key-store.js';
 
 /**
  * The key ring in memory: keys from configuration, then every stored key. Stored keys never
- * change, so each row is read and verified once per process; a refresh reads new rows only.
+ * change (choices are settings, lib/license/key-choices.ts), so each row is read and verified
+ * once per process; a refresh reads new rows only.
  */
 export class LoadedRing {
   private readonly stored = new Map<number, RingKey>();
@@ -14,7 +15,7 @@ export class LoadedRing {
 
   async loadNew(knex: Knex): Promise<void> {
     const lastId = Math.max(0, ...this.stored.keys());
-    for (const key of await loadStoredKeys(knex, this.trusted, lastId)) this.stored.set(key.id, key);
+    for (const key of await loadStoredKeys(knex, this.trusted, lastId, new Set(this.stored.keys()))) this.stored.set(key.id, key);
   }
 
   /** configuration keys first, then stored keys in the order they were set */

@@ -4,7 +4,7 @@
  */
 import { LicenseError } from '../errors.js';
 import { verifyWith } from '../keys/verify.js';
-import { checkAcceptable, stateOf } from '../license/key-ring.js';
+import { checkAcceptable, evaluable, stateOf } from '../license/key-ring.js';
 import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
 import { readSetting, writeSetting } from '../store/settings.js';
@@ -24,21 +24,26 @@ export interface Actor {
 
 const actorOf = (o: Actor): string => o.actor ?? 'administrator';
 
-/** SPEC 5.2: verify → evaluate → store → new snapshot; a refused key stores nothing. */
+/**
+ * SPEC 5.2, 15.3: verify → evaluate → store → new snapshot; a refused key stores nothing. The
+ * same key set again adds no row and becomes current again.
+ */
 export async function setLicense(rt: Runtime, key: string, options: Actor = {}): Promise<LicenseStatus> {
   try {
     const verified = await verifyWith(key, rt.trusted);
+    evaluable(verified.payload);
     return await rt.write(async ({ knex, serverId, now }) => {
       // NOTE: with a clock gone back, the trusted time judges expiry and orders the history.
       checkAcceptable(verified.payload, serverId, now);
       await refuseRevoked(knex, verified.payload.lid);
       // the key and its audit entry commit together (SPEC 17.3)
+      let added = true;
       await auditedTransaction(knex, async (trx) => {
-        await storeKey(trx, verified.compact, verified.payload, actorOf(options), now);
+        ({ added } = await storeKey(trx, verified.compact, verified.payload, actorOf(options), now));
         if (rt.facts?.keyChoices?.retired.has(verified.payload.lid)) await unretire(trx, verified.payload.lid);
         return { at: now, actor: actorOf(options), action: 'license_set', detail: { lid: verified.payload.lid } };
       });
-      rt.logger.info('License key set', { lid: verified.payload.lid, actor: actorOf(options) });
+      rt.logger.info(added ? 'License key set' : 'License key set again: current again', { lid: verified.payload.lid, actor: actorOf(options) });
     });
   } catch (err) {
     await auditRefusal(rt.knex, rt.logger, rt.time(), actorOf(options), err);
