@@ -95,7 +95,7 @@ export function createJobService(deps: JobDeps): JobService {
     schedule() {
       if (scheduled) return;
       const expression = deps.schedule ?? defaultSchedule(deps.now());
-      scheduled = startSchedule({ expression, run: runJob, logger: deps.logger });
+      scheduled = startSchedule({ expression, run: runJob, logger: deps.logger, ticker: deps.ticker });
       deps.logger.info('license job scheduled', { expression, timezone: 'UTC' });
     },
 

@@ -3,6 +3,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import type { LicenseStatus } from '../license/types.js';
 import type { DbKind } from '../store/connect.js';
 import type { GlobalAdmin, Logger, MailOptions } from '../host.js';
+import type { Ticker } from './schedule.js';
 import type { WebhookOption } from '../notify/webhooks/index.js';
 
 /** What the job and notifications need from the manager (wired in lib/manager.ts). */
@@ -24,6 +25,8 @@ export interface JobDeps {
   mail?: MailOptions;
   /** node-cron expression; default: the minute and hour of start-up, every day */
   schedule?: string;
+  /** what fires the schedule's ticks; default node-cron (tests fire them themselves) */
+  ticker?: Ticker;
   /** where every notification is also posted (SPEC 17.2) */
   webhooks?: readonly WebhookOption[];
 }

@@ -22,8 +22,34 @@ export interface ScheduleHandle {
   stop(): Promise<void>;
 }
 
-export function startSchedule(options: { expression: string; run: () => Promise<unknown>; logger: Logger }): ScheduleHandle {
-  const { expression, run, logger } = options;
+/**
+ * What fires the ticks of a cron expression: node-cron by default. The clock is an argument
+ * here too, so a test fires ticks itself instead of sleeping on a real cron.
+ */
+export type Ticker = (expression: string, tick: () => Promise<void>, logger: Logger) => { stop(): Promise<void> };
+
+export const cronTicker: Ticker = (expression, tick, logger) => {
+  const task = cron.schedule(expression, tick, {
+    name: 'license-manager-job',
+    timezone: 'UTC',
+    noOverlap: true,
+    logger: {
+      info: () => undefined,
+      debug: () => undefined,
+      warn: (message) => logger.warn(`node-cron: ${message}`),
+      error: (message) => logger.error(`node-cron: ${message instanceof Error ? message.message : message}`),
+    },
+  });
+  return {
+    async stop() {
+      await task.stop();
+      await task.destroy();
+    },
+  };
+};
+
+export function startSchedule(options: { expression: string; run: () => Promise<unknown>; logger: Logger; ticker?: Ticker }): ScheduleHandle {
+  const { expression, run, logger, ticker = cronTicker } = options;
   assertSchedule(expression);
   let current: Promise<void> | null = null;
   const tick = async (): Promise<void> => {
@@ -41,22 +67,11 @@ export function startSchedule(options: { expression: string; run: () => Promise<
       current = null;
     }
   };
-  const task = cron.schedule(expression, tick, {
-    name: 'license-manager-job',
-    timezone: 'UTC',
-    noOverlap: true,
-    logger: {
-      info: () => undefined,
-      debug: () => undefined,
-      warn: (message) => logger.warn(`node-cron: ${message}`),
-      error: (message) => logger.error(`node-cron: ${message instanceof Error ? message.message : message}`),
-    },
-  });
+  const task = ticker(expression, tick, logger);
   return {
     expression,
     async stop() {
       await task.stop();
-      await task.destroy();
       if (current) await current;
     },
   };

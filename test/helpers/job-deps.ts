@@ -160,7 +160,7 @@ export interface JobHarness {
 export async function jobHarness(
   db: TestDb,
   world: World,
-  options: { mail?: MailOptions; schedule?: string; webhooks?: JobDeps['webhooks'] } = {},
+  options: { mail?: MailOptions; schedule?: string; webhooks?: JobDeps['webhooks']; ticker?: JobDeps['ticker'] } = {},
 ): Promise<JobHarness> {
   const knex = knexFactory(db.config);
   await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
@@ -183,6 +183,7 @@ export async function jobHarness(
     currentKey: () => world.currentKey(),
     getGlobalAdmins: async () => world.admins.map((a) => ({ ...a })),
     ...(options.mail ? { mail: options.mail } : {}),
+    ...(options.ticker ? { ticker: options.ticker } : {}),
     ...(options.schedule ? { schedule: options.schedule } : {}),
     ...(options.webhooks ? { webhooks: options.webhooks } : {}),
   };

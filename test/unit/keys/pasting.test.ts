@@ -85,10 +85,9 @@ describe('pasting a license key', () => {
     it('checks the size before anything else: a huge valid-looking key is not parsed', async () => {
       const huge = `${key}${'A'.repeat(MAX_KEY_BYTES)}`;
       await refused(verifyLicenseKey(huge, { publicKeys }), 'KEY_TOO_LARGE');
-      // 1 MiB answers at once (no decoding, no JSON).
-      const started = process.hrtime.bigint();
+      // 1 MiB of what would be KEY_MALFORMED once parsed: the size is checked first (how fast
+      // that answers is the benchmark figure key_too_large_refusal_ms, not an assertion here)
       await refused(verifyLicenseKey('{'.repeat(1 << 20), { publicKeys }), 'KEY_TOO_LARGE');
-      expect(Number(process.hrtime.bigint() - started) / 1e6).to.be.below(50);
     });
   });
 });
