@@ -1,4 +1,5 @@
-import { createLicenseManager, type LicenseManager } from '../../lib/index.js';
+import { expect } from 'chai';
+import { createLicenseManager, LicenseError, type LicenseManager } from '../../lib/index.js';
 import type { LicenseManagerOptions } from '../../lib/manager-options.js';
 import type { TestDb } from './dbs.js';
 import type { TestVendor } from './license-keys.js';
@@ -74,4 +75,15 @@ export function twoClocks(iso: string): TwoClocks {
       return wall;
     },
   };
+}
+
+/** The LicenseError a promise rejects with; fails the test when it resolves. */
+export async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
+  try {
+    await promise;
+  } catch (err) {
+    expect(err).to.be.instanceOf(LicenseError);
+    return err as LicenseError;
+  }
+  throw new Error('expected a refusal');
 }

@@ -4,18 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDbs } from '../../helpers/dbs.js';
 import { testVendor, seconds, DAY, type TestVendor } from '../../helpers/license-keys.js';
-import { Managers, testClock } from '../../helpers/managers.js';
-import { LicenseError } from '../../../lib/index.js';
-
-async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(LicenseError);
-    return err as LicenseError;
-  }
-  throw new Error('expected a refusal');
-}
+import { Managers, refusal, testClock } from '../../helpers/managers.js';
 
 withDbs('license key ring and states', (dbs) => {
   let vendor: TestVendor;

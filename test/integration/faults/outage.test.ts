@@ -5,24 +5,14 @@
 import { expect } from 'chai';
 import { withDbs, type TestDb } from '../../helpers/dbs.js';
 import { seconds, testVendor, type TestVendor } from '../../helpers/license-keys.js';
-import { Managers, twoClocks, type TwoClocks } from '../../helpers/managers.js';
+import { Managers, refusal, twoClocks, type TwoClocks } from '../../helpers/managers.js';
 import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { serve, MOUNT } from '../web/fixture.js';
 import { knexConfigFromUrl } from '../../../lib/store/connect.js';
-import { LicenseError, type LicenseManager } from '../../../lib/index.js';
+import type { LicenseManager } from '../../../lib/index.js';
 import { DAY_MS } from '../../../lib/time.js';
 
 const codes = (s: { warnings: { code: string }[] }) => s.warnings.map((w) => w.code);
-
-async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(LicenseError);
-    return err as LicenseError;
-  }
-  throw new Error('expected a refusal');
-}
 
 /** Waits, on real time, for the manager's own periodic refresh to get the database back. */
 async function recovered(lm: LicenseManager): Promise<boolean> {
