@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import type { Knex } from 'knex';
 import type { Command } from 'commander';
 import knexFactory from 'knex';
 import { createLicenseManager, type LicenseManager } from '../manager.js';
@@ -30,6 +32,19 @@ export async function publicKeysFrom(io: CliIo, files: string[] | undefined): Pr
     keys.push(...(list as PublicJwk[]));
   }
   return keys;
+}
+
+/**
+ * The knex config of an existing instance database: a SQLite path that does not exist is refused
+ * instead of creating an empty database there (SPEC 15.6; an empty file is an empty database).
+ */
+export function existingDb(io: CliIo, url: string): Knex.Config {
+  const config = knexConfigFromUrl(url, io.cwd);
+  const filename = (config.connection as { filename?: string } | undefined)?.filename;
+  if (filename && filename !== ':memory:' && !existsSync(filename)) {
+    throw new UsageError(`There is no database at ${filename}: give the path of the instance's SQLite file (no database is created here).`);
+  }
+  return config;
 }
 
 export async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefined, work: (lm: LicenseManager) => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from './io.js';
 import { readText, repeatable, writeText } from './files.js';
-import { withManager } from './instance.js';
+import { existingDb, withManager } from './instance.js';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 function month(name: string) {
@@ -22,6 +22,7 @@ export function registerOffline(program: Command, io: CliIo): void {
     .option('--to <YYYY-MM>', 'last month (default: this month)', month('--to'))
     .option('--public-key <file>', 'vendor public JWK (repeatable; or LICENSE_PUBLIC_KEYS_FILE)', repeatable)
     .action(async (opts: { db: string; out: string; from?: string; to?: string; publicKey?: string[] }) => {
+      existingDb(io, opts.db);
       const report = await withManager(io, opts.db, opts.publicKey, (lm) => lm.usageReport({ from: opts.from, to: opts.to }));
       await writeText(io.cwd, opts.out, `${report.text}\n`, 'usage report');
       const { seq, period, serverId } = report.payload;
@@ -36,6 +37,7 @@ export function registerOffline(program: Command, io: CliIo): void {
     .option('--actor <name>', 'who installs it, for the audit log', 'cli')
     .option('--public-key <file>', 'vendor public JWK (repeatable; or LICENSE_PUBLIC_KEYS_FILE)', repeatable)
     .action(async (opts: { db: string; file: string; actor: string; publicKey?: string[] }) => {
+      existingDb(io, opts.db);
       const list = await readText(io.cwd, opts.file, 'revocation list');
       const status = await withManager(io, opts.db, opts.publicKey, (lm) => lm.setRevocations(list, { actor: opts.actor }));
       io.stdout(`Revocation list installed. License state: ${status.state}.\n`);

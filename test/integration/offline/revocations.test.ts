@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -164,6 +164,13 @@ withDbs('revocation lists: the page upload, the API, the CLI and the option (SPE
       expect(out).to.include('License state: revoked');
       expect(await runCli(['set-revocations', '--db', db.url, '--file', 'list.jws', '--public-key', 'vendor.jwk.json'], io)).to.equal(1);
       expect(err).to.include('REVOCATIONS_STALE');
+      // a SQLite path that does not exist is refused, not created empty
+      for (const argv of [['set-revocations', '--file', 'list.jws'], ['usage-report', '--out', 'r.jws']]) {
+        err = '';
+        expect(await runCli([...argv, '--db', 'sqlite:missing.db', '--public-key', 'vendor.jwk.json'], io), argv[0]).to.equal(2);
+        expect(err).to.include('There is no database at');
+        expect(existsSync(join(cwd, 'missing.db'))).to.equal(false);
+      }
     } finally {
       await new Promise((r) => server.close(r));
       rmSync(cwd, { recursive: true, force: true });
