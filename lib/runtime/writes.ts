@@ -109,7 +109,7 @@ function storedKey(rt: Runtime, lid: unknown) {
 export async function activateKey(rt: Runtime, lid: unknown, options: Actor = {}): Promise<LicenseStatus> {
   const key = storedKey(rt, lid);
   return rt.write(async ({ knex, serverId, now }) => {
-    const { state } = stateOf(key, serverId, now, rt.facts?.bridges ?? []);
+    const { state } = stateOf(key, serverId, now, rt.facts?.bridges ?? [], rt.facts?.revoked);
     if (!isUsable(state)) {
       throw new LicenseError('VALIDATION_FAILED', { detail: `This key cannot be made current: it is ${state.replace('_', ' ')} on this server.`, data: { field: 'lid', state } });
     }

@@ -74,6 +74,8 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
     const replacement = await issue();
     expect((await two!.setLicense(replacement.key)).state).to.equal('active');
     expect((await one!.refresh()).state).to.equal('active');
+    // and the revoked key cannot be made current by hand
+    expect(await one!.activateKey(license.lid).catch((e: unknown) => e)).to.have.property('code', 'VALIDATION_FAILED');
   });
 
   it('refuses an older or the same list (REVOCATIONS_STALE) and a list signed by an untrusted key, changing nothing', async () => {
