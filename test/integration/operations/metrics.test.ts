@@ -6,6 +6,7 @@ import { poll, PROMETHEUS, PROMTOOL, promtool, requireBinary, startPrometheus, t
 
 const RULES = fileURLToPath(new URL('../../../examples/prometheus/license-alerts.yml', import.meta.url));
 const CONFIG = fileURLToPath(new URL('../../../examples/prometheus/prometheus.yml', import.meta.url));
+const RULE_TESTS = fileURLToPath(new URL('./license-alerts.promtest.yml', import.meta.url));
 
 /** name{labels} value lines of an exposition, comments left out */
 function samples(text: string): Map<string, number> {
@@ -103,6 +104,12 @@ describe('metrics (SPEC 17.1)', function () {
       expect(rules.output).to.include('SUCCESS: 6 rules found');
       const config = await promtool(['check', 'config', CONFIG]);
       expect(config.code, config.output).to.equal(0);
+    });
+
+    it('promtool test rules: each alert fires on its situation and not without a license or under the threshold', async () => {
+      const { code, output } = await promtool(['test', 'rules', RULE_TESTS]);
+      expect(code, output).to.equal(0);
+      expect(output).to.include('SUCCESS');
     });
   });
 
