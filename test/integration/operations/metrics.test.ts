@@ -41,8 +41,9 @@ describe('metrics (SPEC 17.1)', function () {
   });
 
   it('serves the names and labels of the SPEC table from the snapshot', async () => {
-    await web.setLicense(await web.issue({ loc: 1000, features: ['sso'] }));
+    await web.setLicense(await web.issue({ loc: 1000, users: 50, features: ['sso'] }));
     await web.recordAnalysis('api', 'main', 950);
+    await web.lm.reportUsers(12);
     await web.lm.setLocThreshold(80, { actor: 'test' });
     await web.lm.runJob();
     await web.refresh();
@@ -58,8 +59,9 @@ describe('metrics (SPEC 17.1)', function () {
     expect(m.get('license_expiry_timestamp_seconds')).to.equal(s.license!.exp);
     expect(m.get('license_grace_end_timestamp_seconds')).to.equal(s.license!.exp + 14 * 86400);
     expect(m.get('license_limit{resource="loc"}')).to.equal(1000);
-    expect(m.has('license_limit{resource="users"}'), 'unlimited users: absent').to.equal(false);
+    expect(m.get('license_limit{resource="users"}')).to.equal(50);
     expect(m.get('license_usage{resource="loc"}')).to.equal(950);
+    expect(m.get('license_usage{resource="users"}')).to.equal(12);
     expect(m.get('license_loc_threshold_ratio')).to.equal(0.8);
     expect(m.get('license_notifications_pending')).to.be.a('number');
     const lastRun = (await web.lm.jobs.jobRuns(1))[0]!;
@@ -76,6 +78,13 @@ describe('metrics (SPEC 17.1)', function () {
       web.lm.knex.off('query', count);
     }
     expect(queries).to.equal(0);
+  });
+
+  it('leaves a limit out when it is unlimited', async () => {
+    await web.setLicense(await web.issue({ loc: 1000 }));
+    const m = samples(await (await fetch(`${web.base}/metrics`)).text());
+    expect(m.get('license_limit{resource="loc"}')).to.equal(1000);
+    expect(m.has('license_limit{resource="users"}')).to.equal(false);
   });
 
   it('adds the same collectors to a host registry (once)', async () => {
