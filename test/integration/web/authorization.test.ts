@@ -10,7 +10,15 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'POST', path: '/license/preview' },
   { method: 'POST', path: '/keys/activate' },
   { method: 'POST', path: '/keys/retire' },
+  { method: 'GET', path: '/license' },
   { method: 'GET', path: '/license/preview' },
+  { method: 'GET', path: '/keys/activate' },
+  { method: 'GET', path: '/keys/retire' },
+  { method: 'GET', path: '/loc-threshold' },
+  { method: 'GET', path: '/test-email' },
+  { method: 'POST', path: '/revocations' },
+  { method: 'GET', path: '/revocations' },
+  { method: 'GET', path: '/metrics' },
   { method: 'POST', path: '/loc-threshold' },
   { method: 'POST', path: '/test-email' },
   { method: 'GET', path: '/assets/license-manager.css' },
@@ -29,7 +37,28 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'GET', path: '/api/support-info' },
   { method: 'GET', path: '/api/loc-usage' },
   { method: 'GET', path: '/api/loc-usage?format=csv' },
+  { method: 'GET', path: '/api/audit' },
+  { method: 'GET', path: '/api/usage-report' },
+  { method: 'POST', path: '/api/revocations', json: { list: 'x' } },
 ];
+
+/** Every `METHOD /path` the router serves, read from its layers (use() mounts are prefixed). */
+function servedRoutes(stack: any[], prefix = ''): string[] {
+  const found: string[] = [];
+  for (const layer of stack) {
+    if (layer.route) {
+      for (const method of Object.keys(layer.route.methods)) {
+        if (method !== '_all') found.push(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
+      }
+    } else if (Array.isArray(layer.handle?.stack)) {
+      found.push(...servedRoutes(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix));
+    }
+  }
+  return found;
+}
+
+/** A table row as the router names it: no query, a license ID as `:lid`. */
+const routeName = (r: { method: string; path: string }) => `${r.method} ${r.path.split('?')[0]!.replace(/\/[0-9a-f-]{36}\//, '/:lid/')}`;
 
 describe('web: authorize comes before every route', () => {
   let web: WebFixture;
@@ -63,6 +92,14 @@ describe('web: authorize comes before every route', () => {
       }
     });
   }
+
+  it('the table above lists every route the router serves (a new route needs its row)', () => {
+    const served = new Set(servedRoutes((web.lm.router() as any).stack));
+    const listed = new Set(ROUTES.map(routeName));
+    expect(served.size).to.be.above(20);
+    expect([...served].filter((r) => !listed.has(r)), 'routes missing from ROUTES').to.deep.equal([]);
+    expect([...listed].filter((r) => !served.has(r)), 'rows for routes that do not exist').to.deep.equal([]);
+  });
 
   it('answers the same routes when authorize says yes', async () => {
     expect((await api(web.base, 'GET', '/status')).status).to.equal(200);
