@@ -23,6 +23,8 @@ const parserErrors: Record<string, Refusal> = {
   'parameters.too.many': { status: 413, code: 'VALIDATION_FAILED', message: 'The form has too many fields.' },
 };
 
+const UNDECODABLE: Refusal = { status: 400, code: 'VALIDATION_FAILED', message: 'The request body does not decode as its Content-Encoding says.' };
+
 /**
  * Maps any error to a refusal. Only LicenseError, our edge refusals and body-parser's typed
  * errors say what went wrong; anything else is a 500 with a generic sentence (raw database or
@@ -40,6 +42,9 @@ export function refusalOf(err: unknown, logger: Logger): Refusal {
   if (err instanceof RequestRefused) return { status: err.status, code: err.code, message: err.message };
   const type = (err as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && parserErrors[type]) return parserErrors[type];
+  // SPEC 15.6: a gzip/deflate/br body that does not decode is the client's fault (zlib's Z_* codes, brotli's ERR__*)
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(Z_|ERR__)/.test(code)) return UNDECODABLE;
   logger.error('license-manager: request failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
   return { status: 500, code: 'INTERNAL', message: INTERNAL_SENTENCE };
 }

@@ -157,6 +157,20 @@ describe('web: JSON API (SPEC 8)', () => {
     expect(broken.json.error.code).to.equal('VALIDATION_FAILED');
   });
 
+  it('a body whose Content-Encoding does not decode is 400 VALIDATION_FAILED, not 500 (SPEC 15.6), on the API and the page', async () => {
+    const { gzipSync } = await import('node:zlib');
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      const res = await fetch(`${web.base}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: '{"list":"x"}' });
+      expect(res.status, encoding).to.equal(400);
+      expect(await res.json()).to.deep.equal({ error: { code: 'VALIDATION_FAILED', message: 'The request body does not decode as its Content-Encoding says.' } });
+    }
+    const gzipped = await fetch(`${web.base}/api/license/preview`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"key":"abc"}') });
+    expect((await gzipped.json()).error.code).to.equal('KEY_MALFORMED'); // a real gzip body is read
+    const page = await fetch(`${web.base}/revocations`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, body: 'list=x' });
+    expect(page.status).to.equal(400);
+    expect(await page.text()).to.contain('does not decode as its Content-Encoding says');
+  });
+
   it('GET api/notifications lists the notification rows with their status, ?limit bounded', async () => {
     expect((await api(web.base, 'GET', '/notifications')).json).to.deep.equal({ notifications: [], nextCursor: null });
     await api(web.base, 'POST', '/test-email', {});
