@@ -181,7 +181,8 @@ export class Runtime {
     const reading = this.read();
     let read: Awaited<ReturnType<Runtime['readDatabase']>>;
     try {
-      read = await withDeadline(this.readDatabase(reading), REFRESH_DEADLINE_MS);
+      // the first refresh has nothing to fall back on: it waits as long as the database does
+      read = this.lastFacts ? await withDeadline(this.readDatabase(reading), REFRESH_DEADLINE_MS) : await this.readDatabase(reading);
     } catch (err) {
       if (!this.lastFacts) throw this.unavailable(err);
       const judged = judgeClock(this.mark, this.clock, reading);
