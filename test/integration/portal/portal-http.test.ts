@@ -196,4 +196,4 @@ withDbs('vendor portal over HTTP', (dbs) => {
     expect(res.headers.get('cache-control')).to.equal('no-store');
     expect(res.headers.get('x-powered-by')).to.equal(null);
   });
-}, ['sqlite', 'postgres']);
+}, ['sqlite', 'postgres', 'mysql']);
