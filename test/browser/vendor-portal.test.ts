@@ -118,11 +118,17 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await dbs.dropAll();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
+    const foreign: string[] = [];
     beforeEach(async () => {
       context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      // nothing from another origin: every request the pages make goes to the portal itself
+      context.on('request', (r) => {
+        if (!/^(data:|about:)/.test(r.url()) && new URL(r.url()).origin !== new URL(portal.url).origin) foreign.push(r.url());
+      });
       page = await context.newPage();
     });
     afterEach(async function () {
+      expect(foreign, 'requests to another origin').to.deep.equal([]);
       if (this.currentTest?.state === 'failed' && page) console.error(`\n--- page at failure: ${page.url()}\n${(await page.content()).slice(0, 4000)}`);
       await context?.close();
     });

@@ -7,6 +7,7 @@ import { vendorMigrations, VENDOR_MIGRATIONS_TABLE } from '../../../migrations/v
 import { endOfDayUtc } from '../payload.js';
 import { accountName } from './account-name.js';
 import { registryAdmin, type RegistryAdmin } from './admin.js';
+import { setProspect } from './admin-store.js';
 import { issueEmergency } from './issue-emergency.js';
 import { issueSubscriptionKey } from './issue-key.js';
 import { publicRecord, requireAccount, requireSubscription } from './lookup.js';
@@ -98,7 +99,7 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
       }
       await store.insertAccount(db, { ...wanted, createdAt: now() });
       const added = (await store.findAccount(db, { name: wanted.name }))!;
-      if (o.prospect) await extra.setProspect({ account: added.name, prospect: true, actor: o.actor ?? 'vendor' });
+      if (o.prospect) await setProspect(db, added.pk, true); // part of adding it: one event below
       await event({ actor: o.actor ?? 'vendor', action: 'customer_added', account: added.name, detail: { prospect: Boolean(o.prospect) } });
       return publicRecord((await store.findAccount(db, { name: wanted.name }))!);
     },
