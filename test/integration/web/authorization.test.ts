@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createRouter } from '../../../lib/web/router.js';
-import { api, FormClient, serveMemoryPort, startWeb, type WebFixture } from './fixture.js';
+import { api, FormClient, servedRoutes, serveMemoryPort, startWeb, type WebFixture } from './fixture.js';
 import { memoryPort } from '../../helpers/web-port.js';
 
 /** Every route of the router, as the host's users could call it. */
@@ -42,21 +42,6 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'POST', path: '/api/revocations', json: { list: 'x' } },
 ];
 
-/** Every `METHOD /path` the router serves, read from its layers (use() mounts are prefixed). */
-function servedRoutes(stack: any[], prefix = ''): string[] {
-  const found: string[] = [];
-  for (const layer of stack) {
-    if (layer.route) {
-      for (const method of Object.keys(layer.route.methods)) {
-        if (method !== '_all') found.push(`${method.toUpperCase()} ${prefix}${layer.route.path}`);
-      }
-    } else if (Array.isArray(layer.handle?.stack)) {
-      found.push(...servedRoutes(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix));
-    }
-  }
-  return found;
-}
-
 /** A table row as the router names it: no query, a license ID as `:lid`. */
 const routeName = (r: { method: string; path: string }) => `${r.method} ${r.path.split('?')[0]!.replace(/\/[0-9a-f-]{36}\//, '/:lid/')}`;
 
@@ -94,7 +79,7 @@ describe('web: authorize comes before every route', () => {
   }
 
   it('the table above lists every route the router serves (a new route needs its row)', () => {
-    const served = new Set(servedRoutes((web.lm.router() as any).stack));
+    const served = new Set(servedRoutes(web.lm.router()));
     const listed = new Set(ROUTES.map(routeName));
     expect(served.size).to.be.above(20);
     expect([...served].filter((r) => !listed.has(r)), 'routes missing from ROUTES').to.deep.equal([]);

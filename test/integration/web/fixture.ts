@@ -176,3 +176,17 @@ export async function serveMemoryPort(change: (port: MemoryPort) => void = () =>
   const http = await serve(createRouter(port));
   return { base: `${http.origin}${MOUNT}`, port, close: http.close };
 }
+
+/**
+ * Every `METHOD /path` a router serves, read from its layers (use() mounts are prefixed), so a
+ * table-driven test fails when a route is added without its row.
+ */
+export function servedRoutes(router: Router): string[] {
+  const walk = (stack: any[], prefix: string): string[] =>
+    stack.flatMap((layer): string[] => {
+      if (layer.route) return Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${prefix}${layer.route.path}`);
+      if (Array.isArray(layer.handle?.stack)) return walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
+      return [];
+    });
+  return walk((router as unknown as { stack: any[] }).stack, '');
+}
