@@ -3,29 +3,13 @@
  * and 390 px), and the layout at 320 px: no horizontal overflow, the server ID never cut, tables
  * reachable by keyboard, focus visible, targets large enough.
  */
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
+import { axe } from '../helpers/axe.js';
 import { startWeb, type WebFixture } from '../integration/web/fixture.js';
 
-const require = createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const DAY = 86_400_000;
-
-interface AxeViolation { id: string; impact: string | null; help: string; nodes: { target: string[] }[] }
-
-async function axe(page: Page): Promise<AxeViolation[]> {
-  // NOTE: evaluated through the DevTools protocol, which the page's CSP (no inline script) allows.
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
-}
 
 describe('browser: accessibility and layout of the page', function () {
   let browser: Browser;
