@@ -32,6 +32,8 @@ export const messages = {
   LOGIN_LOCKED: 'Too many failed sign-ins: this name is locked for 15 minutes.',
   // database faults (SPEC 15.2)
   DATABASE_UNAVAILABLE: 'The database cannot be reached right now, so nothing was changed. Try again in a moment.',
+  // secrets and hostile input (SPEC 15.6)
+  MAIL_FAILED: 'The email could not be sent: the mail server failed or refused it. The details are in the server log.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -62,6 +64,7 @@ const statuses: Record<LicenseErrorCode, number> = {
   LOGIN_FAILED: 401,
   LOGIN_LOCKED: 429,
   DATABASE_UNAVAILABLE: 503,
+  MAIL_FAILED: 502,
 };
 
 export interface LicenseErrorOptions {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startDemoHost } from '../../examples/demo-host/server.js';
 import type { CliIo } from './io.js';
 import { wholeNumber } from './files.js';
+import { redactUrl } from '../redact.js';
 
 export function registerServe(program: Command, io: CliIo): void {
   program
@@ -19,7 +20,7 @@ export function registerServe(program: Command, io: CliIo): void {
         webhookUrl: io.env.WEBHOOK_URL,
         webhookSecret: io.env.WEBHOOK_SECRET,
       });
-      io.stdout(`License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? io.env.SMTP_URL : `${opts.dataDir}/mail.log`})\n`);
+      io.stdout(`License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? redactUrl(io.env.SMTP_URL) : `${opts.dataDir}/mail.log`})\n`);
       await new Promise<void>((done) => {
         const shutdown = () => {
           io.stdout('Stopping…\n');

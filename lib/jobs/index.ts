@@ -164,7 +164,7 @@ export function createJobService(deps: JobDeps): JobService {
       );
       await appendAudit(deps.knex, { at: now, actor, action: 'test_email', detail: error ? { recipients: emails.length, code: 'MAIL_FAILED' } : { recipients: emails.length } });
       if (error) {
-        throw new LicenseError('VALIDATION_FAILED', { detail: `The test email could not be sent: ${error.message}`, cause: error });
+        throw new LicenseError('MAIL_FAILED', { detail: `The test email could not be sent (${error.code}): ${error.message}`, data: { reason: error.code } });
       }
       return { recipients: emails.length };
     },

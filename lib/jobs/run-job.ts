@@ -11,6 +11,7 @@ import { dispatchWebhooks, type WebhookDispatchContext } from '../notify/webhook
 import type { Lease } from './lease.js';
 import type { JobDeps, JobRunResult } from './port.js';
 import { dayFigures, type JobStore } from './store.js';
+import { databaseFailure, failureText, redactError } from '../redact.js';
 
 export interface RunContext {
   deps: JobDeps;
@@ -76,8 +77,9 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
       }
     }
   } catch (err) {
-    error = err instanceof Error ? err.message : String(err);
-    deps.logger.error('license job run failed', { error });
+    // NOTE: the run's error is stored and shown on the page: a code and a fixed sentence only
+    error = failureText(databaseFailure(err));
+    deps.logger.error('license job run failed', { error: redactError(err) });
   }
   // NOTE: runJob() never throws (SPEC 15.2): with the database gone, the count and the record of
   // the run fail too; the run is then logged, and the next one tries again.

@@ -3,6 +3,7 @@
  * through the pooled transport. Who got it is recorded as it happens (in batches), so a retry
  * after an outage mails only those who did not.
  */
+import { failureText, mailFailure } from '../redact.js';
 import type { Mailer } from './mailer.js';
 import type { RenderedEmail } from './render.js';
 
@@ -63,7 +64,8 @@ export async function deliver(options: DeliverOptions): Promise<DeliverResult> {
         buffer.push({ email: to });
       } catch (err) {
         if (isPermanentRefusal(err)) {
-          const handled = { email: to, error: (err as Error).message };
+          // NOTE: stored and shown, so a code and a fixed sentence: the server's text names the address
+          const handled = { email: to, error: failureText(mailFailure(err)) };
           refused.push(handled);
           buffer.push(handled);
         } else {

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../host.js';
+import { failureText, mailFailure, redactError, type Failure } from '../redact.js';
 import { deliver } from './deliver.js';
 import type { Mailer } from './mailer.js';
 import type { Outbox, OutboxRow } from './outbox.js';
@@ -58,15 +59,16 @@ async function sendOne(ctx: DispatchContext, row: OutboxRow, recipients: readonl
       record: (batch) => ctx.outbox.recordDeliveries(row.id, batch, ctx.now()),
     });
     if (result.error) {
-      await ctx.outbox.release(row.id, claim, result.error.message);
-      ctx.logger.warn('notification not sent, will retry on the next run', { id: row.id, kind: row.kind, error: result.error.message });
+      await ctx.outbox.release(row.id, claim, failureText(mailFailure(result.error)));
+      ctx.logger.warn('notification not sent, will retry on the next run', { id: row.id, kind: row.kind, error: redactError(result.error) });
       return { outcome: 'failed', transient: true };
     }
-    const note = result.refused.length > 0 ? `Refused by the mail server: ${result.refused.map((r) => r.email).join(', ')}` : null;
+    const refused = result.refused.length;
+    const note = refused > 0 ? `Refused by the mail server for ${refused} ${refused === 1 ? 'address' : 'addresses'}.` : null;
     await ctx.outbox.markSent(row.id, claim, recipients.length, ctx.now(), note);
     return { outcome: 'sent', transient: false };
   } catch (err) {
-    await ctx.outbox.release(row.id, claim, (err as Error).message ?? String(err));
+    await ctx.outbox.release(row.id, claim, failureText(mailFailure(err)));
     throw err;
   }
 }
@@ -89,21 +91,22 @@ export async function dispatchPending(ctx: DispatchContext, recipients: readonly
 }
 
 /** Sends a notification right now, outside the outbox's queue (the test email). */
-export async function sendNow(ctx: DispatchContext, item: Parameters<Outbox['insertClaimed']>[0], recipients: readonly string[]): Promise<{ error: Error | null }> {
+export async function sendNow(ctx: DispatchContext, item: Parameters<Outbox['insertClaimed']>[0], recipients: readonly string[]): Promise<{ error: Failure | null }> {
   const claim = token();
   const id = await ctx.outbox.insertClaimed(item, claim, ctx.now());
   try {
     const email = await ctx.renderer.render(item.kind, item.facts, ctx.email);
     const result = await deliver({ mailer: ctx.mailer, email, recipients, record: (batch) => ctx.outbox.recordDeliveries(id, batch, ctx.now()) });
     if (result.error || result.delivered === 0) {
-      const error = result.error ?? new Error(result.refused.map((r) => r.error).join('; '));
-      await ctx.outbox.markFailed(id, claim, error.message);
-      return { error };
+      const failure = result.error ? mailFailure(result.error) : { code: 'MAIL_REJECTED', message: 'The mail server refused every recipient.' };
+      await ctx.outbox.markFailed(id, claim, failureText(failure));
+      if (result.error) ctx.logger.warn('test email not sent', { error: redactError(result.error) });
+      return { error: failure };
     }
     await ctx.outbox.markSent(id, claim, recipients.length, ctx.now(), null);
     return { error: null };
   } catch (err) {
-    await ctx.outbox.markFailed(id, claim, (err as Error).message);
+    await ctx.outbox.markFailed(id, claim, failureText(mailFailure(err)));
     throw err;
   }
 }

@@ -24,17 +24,33 @@ export interface Mailer {
 /** connections kept open to the SMTP server: enough to keep it busy, few enough to be polite */
 export const POOL_CONNECTIONS = 5;
 /** keys that select a transport other than SMTP in nodemailer's options */
-const NOT_SMTP = ['sendmail', 'streamTransport', 'jsonTransport', 'SES', 'pool'];
+const NOT_SMTP = ['sendmail', 'streamTransport', 'jsonTransport', 'SES'];
 
-/** An SMTP URL with nodemailer's pool switched on, unless the URL says otherwise. */
-function pooledUrl(url: string): string {
-  if (!/^smtps?:/i.test(url)) return url;
+/**
+ * nodemailer options from an SMTP URL, as nodemailer reads one (host, port, `smtps:` = secure,
+ * user and password, query parameters as options, dotted ones nested), with the pool on unless
+ * the URL says otherwise.
+ * NOTE: parsed here rather than passed as `{ url }`, because createTransport() keeps only the
+ * URL's options from such an object, and we add `getSocket`.
+ */
+export function smtpOptionsFromUrl(url: string): Record<string, unknown> {
   const u = new URL(url);
-  if (!u.searchParams.has('pool')) {
-    u.searchParams.set('pool', 'true');
-    if (!u.searchParams.has('maxConnections')) u.searchParams.set('maxConnections', String(POOL_CONNECTIONS));
+  const options: Record<string, unknown> = { secure: u.protocol === 'smtps:' };
+  if (u.hostname) options.host = u.hostname.replace(/^\[|\]$/g, '');
+  if (u.port) options.port = Number(u.port);
+  if (u.username || u.password) options.auth = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
+  for (const [key, raw] of u.searchParams) {
+    const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
+    const path = key.split('.');
+    let target = options;
+    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
+    target[path.at(-1)!] = value;
   }
-  return u.toString();
+  if (!('pool' in options)) {
+    options.pool = true;
+    options.maxConnections ??= POOL_CONNECTIONS;
+  }
+  return options;
 }
 
 interface SocketOptions {
@@ -70,30 +86,34 @@ export function noDelaySocket(options: SocketOptions, callback: SocketCallback):
   });
 }
 
-/** Gives nodemailer's SMTP transport our socket factory, unless the host set its own (or a proxy). */
-function useNoDelay(transporter: Transporter): Transporter {
-  const inner = (transporter as unknown as { transporter?: Record<string, unknown> }).transporter;
-  if (inner && typeof inner.getSocket === 'function' && !Object.prototype.hasOwnProperty.call(inner, 'getSocket') && typeof inner.options === 'object') {
-    const options = inner.options as Record<string, unknown>;
-    if (!options.connection && !options.socket && !options.proxy) inner.getSocket = noDelaySocket;
-  }
-  return transporter;
+/** SMTP options with our socket factory (nodemailer's `getSocket` option), unless the host chose how to connect. */
+function withNoDelay(options: Record<string, unknown>): Record<string, unknown> {
+  if (options.getSocket || options.connection || options.socket || options.proxy) return options;
+  return { ...options, getSocket: noDelaySocket };
 }
 
 function transporterFor(transport: unknown): { transporter: Transporter; owned: boolean } {
   if (typeof transport === 'string') {
-    if (!/^(smtps?|direct):/i.test(transport)) throw new TypeError('mail.transport: a string must be an SMTP URL (smtp://host:port or smtps://…).');
-    return { transporter: useNoDelay(nodemailer.createTransport(pooledUrl(transport))), owned: true };
+    if (/^direct:/i.test(transport)) return { transporter: nodemailer.createTransport(transport), owned: true };
+    if (!/^smtps?:/i.test(transport)) throw new TypeError('mail.transport: a string must be an SMTP URL (smtp://host:port or smtps://…).');
+    return smtpTransporter(smtpOptionsFromUrl(transport));
   }
   if (transport && typeof transport === 'object') {
     const t = transport as Record<string, unknown>;
     if (typeof t.sendMail === 'function') return { transporter: transport as Transporter, owned: false };
     if (typeof t.send === 'function') return { transporter: nodemailer.createTransport(transport as never), owned: true };
-    if (typeof t.url === 'string') return transporterFor(t.url);
-    const options = NOT_SMTP.some((k) => k in t) ? t : { ...t, pool: true, maxConnections: t.maxConnections ?? POOL_CONNECTIONS };
-    return { transporter: useNoDelay(nodemailer.createTransport(options as never)), owned: true };
+    if (typeof t.url === 'string') {
+      const { url, ...rest } = t;
+      return smtpTransporter({ ...smtpOptionsFromUrl(url as string), ...rest });
+    }
+    if (NOT_SMTP.some((k) => k in t)) return { transporter: nodemailer.createTransport(t as never), owned: true };
+    return smtpTransporter('pool' in t ? t : { ...t, pool: true, maxConnections: t.maxConnections ?? POOL_CONNECTIONS });
   }
   throw new TypeError('mail.transport must be an SMTP URL, nodemailer transport options or a nodemailer transport.');
+}
+
+function smtpTransporter(options: Record<string, unknown>): { transporter: Transporter; owned: boolean } {
+  return { transporter: nodemailer.createTransport(withNoDelay(options) as never), owned: true };
 }
 
 /** A mailer for the host's `mail` option; without it, a mailer that is not configured. */

@@ -22,7 +22,7 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new TypeError('A SQLite URL needs a file path: sqlite:./data.db');
-    return withSqliteDefaults({ client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) } });
+    return withSqliteDefaults({ client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) }, compileSqlOnError: false });
   }
   let parsed: URL;
   try {
@@ -40,10 +40,10 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   };
   if (protocol === 'postgres' || protocol === 'postgresql') {
     const schema = parsed.searchParams.get('schema') ?? undefined;
-    return { client: 'pg', connection: { ...common }, ...(schema ? { searchPath: [schema] } : {}) };
+    return { client: 'pg', connection: { ...common }, compileSqlOnError: false, ...(schema ? { searchPath: [schema] } : {}) };
   }
   if (protocol === 'mysql' || protocol === 'mariadb') {
-    return { client: 'mysql2', connection: { ...common } };
+    return { client: 'mysql2', connection: { ...common }, compileSqlOnError: false };
   }
   throw new TypeError(`Unsupported database URL scheme "${protocol}": use sqlite:, postgres:// or mysql://.`);
 }
@@ -98,7 +98,8 @@ export function withTimeouts(config: Knex.Config): Knex.Config {
 export function openDb(db: Knex | Knex.Config | string, logger?: Logger): { knex: Knex; owned: boolean } {
   if (typeof db === 'function') return { knex: db as Knex, owned: false };
   if (typeof db === 'string' || (db && typeof db === 'object' && 'client' in db)) {
-    const config = typeof db === 'string' ? knexConfigFromUrl(db) : ({ ...db } as Knex.Config);
+    // NOTE: knex would inline the bound values (a license key, an address) into error messages
+    const config = typeof db === 'string' ? knexConfigFromUrl(db) : ({ compileSqlOnError: false, ...db } as Knex.Config);
     const ready = dbKind(config) === 'sqlite' ? withSqliteDefaults(config) : withTimeouts(config);
     return { knex: knexFactory(logger && !ready.log ? { ...ready, log: driverLog(logger) } : ready), owned: true };
   }

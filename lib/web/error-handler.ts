@@ -3,6 +3,7 @@ import { isLicenseError, messages, type LicenseErrorCode } from '../errors.js';
 import type { Logger } from '../host.js';
 import { RequestRefused } from './refusal.js';
 import { PAGE_CSP } from './guard.js';
+import { redactError } from '../redact.js';
 
 /** What the error middleware answers: a status, a SPEC 12 code and a sentence for people. */
 export interface Refusal {
@@ -34,7 +35,7 @@ export function refusalOf(err: unknown, logger: Logger): Refusal {
   if (isLicenseError(err)) {
     if (err.code === 'FORBIDDEN') {
       // authorize threw: a host bug worth a log line, refused all the same (fail closed)
-      if (err.cause !== undefined) logger.warn('license-manager: authorize(req) failed; the request was refused', { error: String(err.cause) });
+      if (err.cause !== undefined) logger.warn('license-manager: authorize(req) failed; the request was refused', { error: redactError(err.cause) });
       return { status: 403, code: 'FORBIDDEN', message: messages.FORBIDDEN };
     }
     return { status: err.status, code: err.code, message: err.message };
@@ -45,7 +46,7 @@ export function refusalOf(err: unknown, logger: Logger): Refusal {
   // SPEC 15.6: a gzip/deflate/br body that does not decode is the client's fault (zlib's Z_* codes, brotli's ERR__*)
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && /^(Z_|ERR__)/.test(code)) return UNDECODABLE;
-  logger.error('license-manager: request failed', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+  logger.error('license-manager: request failed', { error: redactError(err) });
   return { status: 500, code: 'INTERNAL', message: INTERNAL_SENTENCE };
 }
 

@@ -1,12 +1,11 @@
 import { graceLastDay, lastValidDay } from '../license/dates.js';
 import type { WebPort } from './port.js';
+import { redactText } from '../redact.js';
 
 const MODULE_NAME = 'license-manager';
 
-/** Hides credentials an error text may carry (`scheme://user:password@host`). */
-function redact(text: string | undefined): string | undefined {
-  return text?.replace(/\/\/[^/\s@]+@/g, '//***@');
-}
+/** Stored errors are codes and sentences already; rows written by older versions may not be. */
+const redact = (text: string | undefined): string | undefined => (text === undefined ? undefined : redactText(text));
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
 

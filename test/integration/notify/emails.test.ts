@@ -113,14 +113,14 @@ withDbs(
       expect(mailed.smtp.messages).to.have.length(0);
     });
 
-    it('sendTestEmail refuses with VALIDATION_FAILED naming the SMTP failure when the server is down', async () => {
+    it('sendTestEmail refuses with MAIL_FAILED (502) naming the SMTP failure by its code when the server is down', async () => {
       const down = await startSmtp();
       await down.stop();
       const world = createWorld({ now: '2027-01-01T12:00:00Z', admins: ADMINS });
       h = await mailed.start(world, { mail: mailTo(down.url) });
       const err = await h.jobs.sendTestEmail('ada').catch((e: unknown) => e);
-      expect(err).to.include({ code: 'VALIDATION_FAILED' });
-      expect((err as Error).message).to.match(/^The test email could not be sent: .*ECONNREFUSED/);
+      expect(err).to.include({ code: 'MAIL_FAILED', status: 502 });
+      expect((err as Error).message).to.equal('The test email could not be sent (MAIL_UNREACHABLE): The mail server could not be reached.');
       const [row] = await h.jobs.notifications();
       expect([row.kind, row.status]).to.deep.equal(['test', 'failed']);
     });

@@ -192,9 +192,9 @@ describe('web: JSON API (SPEC 8)', () => {
   it('POST api/test-email with the SMTP server down is a refusal with a sentence, not a crash', async () => {
     await web.smtp.stop();
     const { status, json } = await api(web.base, 'POST', '/test-email', {});
-    expect(status).to.equal(400);
-    expect(json.error.code).to.equal('VALIDATION_FAILED');
-    expect(json.error.message).to.match(/^The test email could not be sent/);
+    expect(status).to.equal(502);
+    expect(json.error.code).to.equal('MAIL_FAILED');
+    expect(json.error.message).to.match(/^The test email could not be sent \(MAIL_UNREACHABLE\)/);
     await web.smtp.restart();
   });
 
