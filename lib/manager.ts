@@ -40,6 +40,7 @@ import type { Registry } from 'prom-client';
 import { listAudit, type AuditEntry } from './audit/index.js';
 import { metricsEndpoint, registerLicenseMetrics, type MetricsSource } from './metrics/index.js';
 import { readRevocations, revocationsInForce } from './revocations/store.js';
+import { redactingLogger } from './redact.js';
 
 export { DEFAULT_THRESHOLD } from './runtime/facts.js';
 const MIGRATIONS_TABLE = 'license_migrations';
@@ -137,7 +138,8 @@ class Manager implements LicenseManager {
     this.clock = o.now ?? (() => new Date());
     // NOTE: a host (or test) that injects `now` alone drives time itself: its clock is trusted as is.
     this.monotonic = o.monotonic ?? (o.now ? () => this.clock().getTime() : () => performance.now());
-    this.logger = o.logger ?? silentLogger;
+    // NOTE: every log line of the module passes redaction (SPEC 15.6): no key, address or bound value
+    this.logger = redactingLogger(o.logger ?? silentLogger);
     this.trusted = new TrustedKeys(o.publicKeys);
   }
 

@@ -15,7 +15,12 @@ export function redactUrl(url: string): string {
   try {
     u = new URL(url);
   } catch {
-    return redactText(url);
+    // not parseable: everything between the scheme and the last "@" may be credentials
+    const at = url.lastIndexOf('@');
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+    if (!scheme || at < scheme.length) return redactText(url);
+    const user = url.slice(scheme.length, at).split(':')[0];
+    return redactText(`${scheme}${user}:${MASK}${url.slice(at)}`);
   }
   if (u.password) u.password = MASK;
   for (const name of [...u.searchParams.keys()]) if (SECRET_PARAMS.test(name)) u.searchParams.set(name, MASK);
@@ -28,7 +33,7 @@ const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:]*)(:[^\s/@]*)?@/gi;
 const EMAIL = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+/g;
 // three base64url parts, the first a JOSE header (`eyJ` is `{"`): a license key or any JWS
 const JWS = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
-const SECRET_PAIRS = /\b(pass(word)?|pwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&]+)/gi;
+const SECRET_PAIRS = /\b(pass(word)?|pwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&)]+)/gi;
 // NOTE: knex prepends the statement with its bound values inlined (`insert … values ('eyJ…') - `)
 // to the driver's message; the statement is dropped, only the driver's own words are kept.
 const SQL_PREFIX = /^\s*(select|insert|update|delete|with|create|alter|drop|pragma|begin|commit|rollback|truncate|replace|set|show|lock|savepoint|release)\b[\s\S]* - /i;
@@ -58,6 +63,8 @@ function redactValue(value: unknown, depth = 0): unknown {
   if (value instanceof Error) return redactError(value);
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value; // a Date, a Buffer: kept as is
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, depth + 1)]));
 }
 
@@ -90,7 +97,7 @@ const failures = {
 
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ESOCKET', 'ECONNECTION', 'EDNS', 'PROTOCOL_CONNECTION_LOST']);
 
-const failure = (code: keyof typeof failures, detail = ''): Failure => ({ code, message: `${failures[code]}${detail}` });
+const failure = (code: keyof typeof failures, detail = ''): Failure => ({ code, message: failures[code].replace(/\.$/, `${detail}.`) });
 const codeOf = (err: unknown): string => {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';

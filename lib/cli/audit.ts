@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import knexFactory from 'knex';
 import { LicenseError } from '../errors.js';
-import { knexConfigFromUrl } from '../store/connect.js';
+import { instanceDbConfig } from './instance-db.js';
 import { verifyAudit } from '../audit/index.js';
-import { UsageError, type CliIo } from './io.js';
+import type { CliIo } from './io.js';
 
 /** `audit verify --db URL`: exit 0 when every hash holds, 1 naming the first entry that does not. */
 export function registerAudit(program: Command, io: CliIo): void {
@@ -14,11 +13,8 @@ export function registerAudit(program: Command, io: CliIo): void {
     .description('Check the hash chain of the audit log; exit 1 naming the first entry whose hash does not hold.')
     .requiredOption('--db <url>', 'sqlite:PATH, postgres://… or mysql://…')
     .action(async (opts: { db: string }) => {
-      const config = knexConfigFromUrl(opts.db, io.cwd);
-      const filename = (config.connection as { filename?: string } | undefined)?.filename;
       // NOTE: knex would create an empty SQLite file for a mistyped path, and an empty log verifies.
-      if (filename && filename !== ':memory:' && !existsSync(filename)) throw new UsageError(`There is no SQLite database at ${filename}.`);
-      const knex = knexFactory(config);
+      const knex = knexFactory(instanceDbConfig(opts.db, io.cwd));
       try {
         if (!(await knex.schema.hasTable('license_audit'))) {
           throw new LicenseError('AUDIT_CHAIN_BROKEN', { detail: 'This database has no audit log (table license_audit): it is not a License Manager database, or the table was dropped.' });

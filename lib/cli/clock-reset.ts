@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import knexFactory from 'knex';
-import { knexConfigFromUrl } from '../store/connect.js';
+import { instanceDbConfig } from './instance-db.js';
 import { migrateLatest } from '../store/migrate.js';
 import { resetMark } from '../store/clock-mark.js';
 import { instanceMigrations } from '../../migrations/instance/index.js';
@@ -20,11 +19,8 @@ export function registerClockReset(program: Command, io: CliIo): void {
     .requiredOption('--actor <name>', 'who resets it, for the audit log')
     .action(async (opts: { db: string; actor: string }) => {
       if (!opts.actor.trim()) throw new UsageError('--actor must name who resets the clock.');
-      const config = knexConfigFromUrl(opts.db, io.cwd);
-      const filename = (config.connection as { filename?: string } | undefined)?.filename;
       // NOTE: knex would create an empty SQLite file for a mistyped path.
-      if (filename && filename !== ':memory:' && !existsSync(filename)) throw new UsageError(`There is no SQLite database at ${filename}.`);
-      const knex = knexFactory(config);
+      const knex = knexFactory(instanceDbConfig(opts.db, io.cwd));
       try {
         await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
         const reset = await resetMark(knex, io.now(), opts.actor);

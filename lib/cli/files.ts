@@ -2,11 +2,26 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from './io.js';
 
+/** Why a file cannot be read, in words: never a bare ENOENT. */
+export function unreadable(what: string, path: string, cause: unknown): UsageError {
+  const code = (cause as NodeJS.ErrnoException | null)?.code;
+  const why: Record<string, string> = {
+    ENOENT: 'does not exist',
+    EACCES: 'cannot be read (permission denied)',
+    EPERM: 'cannot be read (permission denied)',
+    EISDIR: 'is a folder, not a file',
+    ENOTDIR: 'is not under a folder',
+    ELOOP: 'is a loop of symbolic links',
+    ENAMETOOLONG: 'is too long a name',
+  };
+  return new UsageError(`The ${what} file ${path} ${code && why[code] ? why[code] : 'cannot be read'}.`);
+}
+
 export async function readText(cwd: string, path: string, what: string): Promise<string> {
   try {
     return await readFile(resolve(cwd, path), 'utf8');
   } catch (cause) {
-    throw new UsageError(`Cannot read the ${what} file ${path}: ${(cause as NodeJS.ErrnoException).code ?? cause}.`);
+    throw unreadable(what, path, cause);
   }
 }
 

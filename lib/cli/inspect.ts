@@ -7,7 +7,8 @@ import { verifyLicenseKey } from '../keys/verify.js';
 import type { PublicJwk } from '../keys/jwk.js';
 import type { CliIo } from './io.js';
 import { formatDay, graceLastDay, lastValidDay } from '../license/dates.js';
-import { readJwk, readText, repeatable } from './files.js';
+import { readText, repeatable } from './files.js';
+import { publicKeysFrom } from './public-keys.js';
 
 /**
  * A key given inline, or the path of a file that holds one. A file that exists wins, so that
@@ -41,7 +42,7 @@ export function registerInspect(program: Command, io: CliIo): void {
       let header: unknown;
       let payload: unknown;
       if (opts.publicKey && opts.publicKey.length > 0) {
-        const publicKeys = await Promise.all(opts.publicKey.map((f) => readJwk(io.cwd, f, 'public key')));
+        const publicKeys = await publicKeysFrom(io, opts.publicKey, { required: false });
         ({ header, payload } = await verifyLicenseKey(key, { publicKeys: publicKeys as PublicJwk[] }));
         verified = true;
       } else {

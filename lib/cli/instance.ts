@@ -1,55 +1,21 @@
-import { existsSync } from 'node:fs';
-import type { Knex } from 'knex';
 import type { Command } from 'commander';
 import knexFactory from 'knex';
 import { createLicenseManager, type LicenseManager } from '../manager.js';
-import { knexConfigFromUrl } from '../store/connect.js';
+import { instanceDbConfig } from './instance-db.js';
+import { publicKeysFrom } from './public-keys.js';
 import { dialectOf } from '../store/dialects/index.js';
 import { migrateLatest } from '../store/migrate.js';
 import { instanceMigrations } from '../../migrations/instance/index.js';
 import { connectionIdentity } from '../server-id/identity.js';
 import { ensureServerId } from '../server-id/store.js';
-import type { PublicJwk } from '../keys/jwk.js';
 import type { LicenseStatus } from '../license/types.js';
 import { UsageError, type CliIo } from './io.js';
 import { daysLeftText, formatDay, graceSentence, keyDates } from '../license/dates.js';
 import { readText, repeatable } from './files.js';
 
-/** Vendor public keys from --public-key files or LICENSE_PUBLIC_KEYS_FILE: a JWK, a list, or a JWKS. */
-export async function publicKeysFrom(io: CliIo, files: string[] | undefined): Promise<PublicJwk[]> {
-  const paths = files?.length ? files : io.env.LICENSE_PUBLIC_KEYS_FILE ? [io.env.LICENSE_PUBLIC_KEYS_FILE] : [];
-  if (paths.length === 0) throw new UsageError('Give the vendor public key with --public-key FILE or LICENSE_PUBLIC_KEYS_FILE.');
-  const keys: PublicJwk[] = [];
-  for (const path of paths) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readText(io.cwd, path, 'public key'));
-    } catch (err) {
-      if (err instanceof UsageError) throw err;
-      throw new UsageError(`The public key file ${path} is not JSON.`);
-    }
-    const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown[] }).keys ?? [parsed];
-    keys.push(...(list as PublicJwk[]));
-  }
-  return keys;
-}
-
-/**
- * The knex config of an existing instance database: a SQLite path that does not exist is refused
- * instead of creating an empty database there (SPEC 15.6; an empty file is an empty database).
- */
-export function existingDb(io: CliIo, url: string): Knex.Config {
-  const config = knexConfigFromUrl(url, io.cwd);
-  const filename = (config.connection as { filename?: string } | undefined)?.filename;
-  if (filename && filename !== ':memory:' && !existsSync(filename)) {
-    throw new UsageError(`There is no database at ${filename}: give the path of the instance's SQLite file (no database is created here).`);
-  }
-  return config;
-}
-
 export async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefined, work: (lm: LicenseManager) => Promise<T>): Promise<T> {
   const lm = createLicenseManager({
-    db: knexConfigFromUrl(db, io.cwd),
+    db: instanceDbConfig(db, io.cwd),
     publicKeys: await publicKeysFrom(io, keyFiles),
     productName: 'license-manager CLI',
     baseUrl: 'http://localhost/admin/license',
@@ -86,7 +52,7 @@ export function registerInstance(program: Command, io: CliIo): void {
     .description('Print the server ID of a database (created on first use).')
     .requiredOption('--db <url>', 'sqlite:PATH, postgres://… or mysql://…')
     .action(async (opts: { db: string }) => {
-      const knex = knexFactory(knexConfigFromUrl(opts.db, io.cwd));
+      const knex = knexFactory(instanceDbConfig(opts.db, io.cwd));
       try {
         await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
         const { serverId } = await ensureServerId(knex, dialectOf(knex), connectionIdentity(knex), io.now());

@@ -1,4 +1,5 @@
 import { LicenseError } from '../errors.js';
+import { databaseFailure, redactText } from '../redact.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -31,7 +32,10 @@ export function processIo(): CliIo {
 /** Sentence for stderr, never a stack trace. */
 export function describeError(err: unknown): { text: string; exitCode: number } {
   if (err instanceof LicenseError) return { text: `${err.code}: ${err.message}\n`, exitCode: EXIT_REFUSED };
-  if (err instanceof UsageError || err instanceof TypeError) return { text: `error: ${err.message}\n`, exitCode: EXIT_USAGE };
-  const message = err instanceof Error ? err.message : String(err);
-  return { text: `error: ${message}\n`, exitCode: EXIT_REFUSED };
+  if (err instanceof UsageError || err instanceof TypeError) return { text: `error: ${redactText(err.message)}\n`, exitCode: EXIT_USAGE };
+  // a driver, network or file system error: a sentence from its code, then its own words, redacted
+  const failure = databaseFailure(err);
+  const raw = redactText(err instanceof Error ? err.message : String(err));
+  const sentence = failure.code === 'INTERNAL' ? raw : `${failure.message.replace(/\.$/, '')} (${raw}).`;
+  return { text: `error: ${sentence}\n`, exitCode: EXIT_REFUSED };
 }

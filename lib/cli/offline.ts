@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from './io.js';
 import { readText, repeatable, writeText } from './files.js';
-import { existingDb, withManager } from './instance.js';
+import { withManager } from './instance.js';
+import { instanceDbConfig } from './instance-db.js';
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 function month(name: string) {
@@ -22,7 +23,7 @@ export function registerOffline(program: Command, io: CliIo): void {
     .option('--to <YYYY-MM>', 'last month (default: this month)', month('--to'))
     .option('--public-key <file>', 'vendor public JWK (repeatable; or LICENSE_PUBLIC_KEYS_FILE)', repeatable)
     .action(async (opts: { db: string; out: string; from?: string; to?: string; publicKey?: string[] }) => {
-      existingDb(io, opts.db);
+      instanceDbConfig(opts.db, io.cwd); // refused before any file is read or written
       const report = await withManager(io, opts.db, opts.publicKey, (lm) => lm.usageReport({ from: opts.from, to: opts.to }));
       await writeText(io.cwd, opts.out, `${report.text}\n`, 'usage report');
       const { seq, period, serverId } = report.payload;
@@ -37,7 +38,7 @@ export function registerOffline(program: Command, io: CliIo): void {
     .option('--actor <name>', 'who installs it, for the audit log', 'cli')
     .option('--public-key <file>', 'vendor public JWK (repeatable; or LICENSE_PUBLIC_KEYS_FILE)', repeatable)
     .action(async (opts: { db: string; file: string; actor: string; publicKey?: string[] }) => {
-      existingDb(io, opts.db);
+      instanceDbConfig(opts.db, io.cwd); // refused before any file is read or written
       const list = await readText(io.cwd, opts.file, 'revocation list');
       const status = await withManager(io, opts.db, opts.publicKey, (lm) => lm.setRevocations(list, { actor: opts.actor }));
       io.stdout(`Revocation list installed. License state: ${status.state}.\n`);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from '../host.js';
+import { redactUrl } from '../redact.js';
 
 export type DbKind = 'sqlite' | 'postgres' | 'mysql';
 
@@ -28,7 +29,7 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   try {
     parsed = new URL(url);
   } catch {
-    throw new TypeError(`"${url}" is not a database URL (sqlite:PATH, postgres://… or mysql://…).`);
+    throw new TypeError(`"${redactUrl(url)}" is not a database URL (sqlite:PATH, postgres://… or mysql://…).`);
   }
   const protocol = parsed.protocol.replace(/:$/, '');
   const common = {

@@ -14,6 +14,12 @@ function capture(cwd: string, env: NodeJS.ProcessEnv = {}) {
 }
 
 withDbs('instance CLI: server-id, status, set-license', (dbs) => {
+  // NOTE: the CLI refuses a SQLite path that does not exist (SPEC 15.6); an empty file is an empty database
+  const freshDb = async () => {
+    const db = await dbs.fresh();
+    if (db.kind === 'sqlite') writeFileSync(db.name, '');
+    return db;
+  };
   let vendor: TestVendor;
   let dir: string;
   before(async () => {
@@ -23,7 +29,7 @@ withDbs('instance CLI: server-id, status, set-license', (dbs) => {
   });
 
   it('prints the server ID, sets a license from a file, and shows the status as text and JSON', async () => {
-    const db = await dbs.fresh();
+    const db = await freshDb();
     const a = capture(dir);
     expect(await runCli(['server-id', '--db', db.url], a.io)).to.equal(0);
     const serverId = a.out.stdout.trim();
@@ -48,7 +54,7 @@ withDbs('instance CLI: server-id, status, set-license', (dbs) => {
   });
 
   it('refuses a key for another server with exit code 1, the code and a sentence, and changes nothing', async () => {
-    const db = await dbs.fresh();
+    const db = await freshDb();
     const other = await vendor.issue({ serverId: 'ABCDEF01-AAAAAAAAAAAAAAAAAAAA' });
     const run = capture(dir);
     expect(await runCli(['set-license', '--db', db.url, '--key', other, '--public-key', 'vendor.pub.json'], run.io)).to.equal(1);
@@ -60,7 +66,7 @@ withDbs('instance CLI: server-id, status, set-license', (dbs) => {
   });
 
   it('answers usage errors with exit code 2', async () => {
-    const db = await dbs.fresh();
+    const db = await freshDb();
     expect(await runCli(['set-license', '--db', db.url, '--public-key', 'vendor.pub.json'], capture(dir).io)).to.equal(2);
     expect(await runCli(['status', '--db', db.url], capture(dir).io)).to.equal(2); // no public key anywhere
     expect(await runCli(['status'], capture(dir).io)).to.equal(2);

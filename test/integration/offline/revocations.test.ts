@@ -170,7 +170,7 @@ withDbs('revocation lists: the page upload, the API, the CLI and the option (SPE
       for (const argv of [['set-revocations', '--file', 'list.jws'], ['usage-report', '--out', 'r.jws']]) {
         err = '';
         expect(await runCli([...argv, '--db', 'sqlite:missing.db', '--public-key', 'vendor.jwk.json'], io), argv[0]).to.equal(2);
-        expect(err).to.include('There is no database at');
+        expect(err).to.include('There is no SQLite database at');
         expect(existsSync(join(cwd, 'missing.db'))).to.equal(false);
       }
     } finally {
