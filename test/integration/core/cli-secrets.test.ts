@@ -99,13 +99,15 @@ describe('the CLI keeps secrets out and speaks in sentences (SPEC 15.6)', functi
     expect(run.out.stderr).to.not.include(PASSWORD);
   });
 
-  it('refuses a SQLite path that does not exist instead of creating an empty database (server-id, status, set-license, audit verify)', async () => {
+  it('refuses a SQLite path that does not exist instead of creating an empty database (server-id, status, set-license, audit verify, clock-reset, usage-report)', async () => {
     const missing = join(dir, 'no-such.db');
     for (const args of [
       ['server-id', '--db', `sqlite:${missing}`],
       ['status', '--db', `sqlite:${missing}`, '--public-key', 'vendor.pub.json'],
       ['set-license', '--db', `sqlite:${missing}`, '--key', 'a.b.c', '--public-key', 'vendor.pub.json'],
       ['audit', 'verify', '--db', `sqlite:${missing}`],
+      ['clock-reset', '--db', `sqlite:${missing}`, '--actor', 'ops'],
+      ['usage-report', '--db', `sqlite:${missing}`, '--out', 'report.json', '--public-key', 'vendor.pub.json'],
     ]) {
       const run = capture(dir);
       expect(await runCli(args, run.io), args.join(' ')).to.equal(2);

@@ -38,9 +38,9 @@ describe('secrets stay out of responses, stored errors and logs (SPEC 15.6)', ()
   });
   after(() => smtp.stop());
 
-  async function host(options: { db?: unknown; logger: Logger; publicKeys: PublicJwk[]; migrate?: boolean }): Promise<{ lm: LicenseManager; base: string }> {
+  async function host(options: { logger: Logger; publicKeys: PublicJwk[] }): Promise<{ lm: LicenseManager; base: string }> {
     const lm = createLicenseManager({
-      db: (options.db ?? `sqlite:${join(dir, 'instance.db')}`) as string,
+      db: `sqlite:${join(dir, 'instance.db')}`,
       publicKeys: options.publicKeys,
       productName: 'Code Scanner',
       baseUrl: 'http://127.0.0.1/admin/license',
@@ -49,10 +49,8 @@ describe('secrets stay out of responses, stored errors and logs (SPEC 15.6)', ()
       mail: { transport: smtp.url, from: 'License Manager <lm@host.example>' },
       now: () => new Date('2026-11-23T12:00:00Z'),
       logger: options.logger,
-      migrate: options.migrate ?? true,
     });
-    // NOTE: a read-only database would fail the first job run of start(); open() is enough to serve
-    await (options.migrate === false ? lm.open() : lm.start());
+    await lm.start();
     stops.push(() => lm.stop());
     const http = await serve(lm.router());
     stops.push(http.close);
@@ -81,18 +79,11 @@ describe('secrets stay out of responses, stored errors and logs (SPEC 15.6)', ()
 
   it('on a read-only SQLite database, a refused write logs the driver error without the SQL, its bound values or the key', async () => {
     const pair = await generateKeyPair();
-    const path = join(dir, 'instance.db');
-    const writable = await host({ logger: capture(), publicKeys: [pair.publicJwk] });
-    const serverId = writable.lm.serverId;
-    for (const stop of stops.splice(0).reverse()) await stop();
-
     const logger = capture();
-    const { base } = await host({
-      db: { client: 'better-sqlite3', connection: { filename: path, options: { readonly: true } }, useNullAsDefault: true },
-      logger,
-      publicKeys: [pair.publicJwk],
-      migrate: false, // migrated above; a read-only database cannot take the migration lock
-    });
+    const { lm, base } = await host({ logger, publicKeys: [pair.publicJwk] });
+    const serverId = lm.serverId;
+    // NOTE: the fault is real: SQLite itself refuses every write from now on (the pool has one connection)
+    await lm.knex.raw('pragma query_only = 1');
     const key = await signLicenseKey(
       buildPayload({ serverId, licensee: 'Acme Corp', email: 'it@acme.example', type: 'production', expires: '2027-12-31', now: new Date('2026-11-22T00:00:00Z') }),
       pair.privateJwk,
