@@ -127,5 +127,15 @@ export function databaseFailure(err: unknown): Failure {
   return failure('INTERNAL');
 }
 
+/**
+ * What is stored of an error that stopped a run: a driver's error as its code and sentence, any
+ * other (ours, the host's) as its message with secrets removed.
+ */
+export function storedError(err: unknown): string {
+  const failure = databaseFailure(err);
+  if (failure.code !== 'INTERNAL') return failureText(failure);
+  return redactText(err instanceof Error ? err.message : String(err));
+}
+
 /** `CODE: sentence`, the form a failure is stored in. */
 export const failureText = (f: Failure): string => `${f.code}: ${f.message}`;

@@ -11,7 +11,7 @@ import { dispatchWebhooks, type WebhookDispatchContext } from '../notify/webhook
 import type { Lease } from './lease.js';
 import type { JobDeps, JobRunResult } from './port.js';
 import { dayFigures, type JobStore } from './store.js';
-import { databaseFailure, failureText, redactError } from '../redact.js';
+import { redactError, storedError } from '../redact.js';
 
 export interface RunContext {
   deps: JobDeps;
@@ -77,8 +77,8 @@ export async function runJobOnce(ctx: RunContext): Promise<JobRunResult> {
       }
     }
   } catch (err) {
-    // NOTE: the run's error is stored and shown on the page: a code and a fixed sentence only
-    error = failureText(databaseFailure(err));
+    // NOTE: the run's error is stored and shown on the page: never a driver's raw text
+    error = storedError(err);
     deps.logger.error('license job run failed', { error: redactError(err) });
   }
   // NOTE: runJob() never throws (SPEC 15.2): with the database gone, the count and the record of

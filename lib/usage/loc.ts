@@ -9,10 +9,18 @@ export interface Analysis {
 }
 
 const NAME_MAX = 255;
+/** Lines of code of one branch, at most (SPEC 15.6): more is a typo, and loses precision in sums. */
+export const MAX_BRANCH_LOC = 1e12;
+// NOTE: control characters (line breaks, NUL, escape sequences) in a name would forge lines in
+// CSV exports, logs and emails, or end a C string early in a database driver.
+const CONTROL = /\p{Cc}/u;
 
 function checkName(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > NAME_MAX) {
     throw new LicenseError('VALIDATION_FAILED', { detail: `The ${what} must be a name of 1 to ${NAME_MAX} characters.`, data: { field: what } });
+  }
+  if (CONTROL.test(value)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `The ${what} name must not contain control characters (line breaks, tabs, NUL, escapes).`, data: { field: what } });
   }
   return value;
 }
@@ -20,8 +28,8 @@ function checkName(value: unknown, what: string): string {
 export function checkAnalysisInput(a: Analysis): Analysis {
   if (a === null || typeof a !== 'object') throw new LicenseError('VALIDATION_FAILED', { detail: 'An analysis needs a project, a branch and its lines of code.' });
   const loc = a.loc;
-  if (typeof loc !== 'number' || !Number.isSafeInteger(loc) || loc < 0) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'The lines of code must be a whole number of 0 or more.', data: { field: 'loc' } });
+  if (typeof loc !== 'number' || !Number.isSafeInteger(loc) || loc < 0 || loc > MAX_BRANCH_LOC) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The lines of code must be a whole number from 0 to 10^12.', data: { field: 'loc' } });
   }
   return { project: checkName(a.project, 'project'), branch: checkName(a.branch, 'branch'), loc };
 }

@@ -1,14 +1,18 @@
 import type { Response } from 'express';
 import type { ProjectUsage } from '../license/types.js';
 
+// = + - @ start a formula; tab, CR, LF and NUL make spreadsheets skip to the next character,
+// which may start one (OWASP "CSV injection")
+const FORMULA_START = /^[=+\-@\t\r\n\0]/;
+
 /**
  * One CSV cell (RFC 4180 quoting). Project and branch names come from the host's users, so a
- * cell that a spreadsheet would run as a formula (= + - @, tab, CR) is prefixed with a quote.
+ * cell that a spreadsheet would run as a formula is prefixed with a quote.
  */
-function cell(value: string | number | null): string {
+export function cell(value: string | number | null): string {
   if (value === null) return '';
   let text = String(value);
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
