@@ -5,19 +5,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { LicenseError } from '../../../lib/index.js';
+import { refusal } from '../../helpers/managers.js';
 import { USAGE_CSV_HEADER, usageCsvRows } from '../../../lib/web/csv.js';
 import { api, startWeb, type WebFixture } from './fixture.js';
-
-async function refusal(promise: Promise<unknown>): Promise<LicenseError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).to.be.instanceOf(LicenseError);
-    return err as LicenseError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('hostile input (SPEC 15.6)', () => {
   let web: WebFixture;
