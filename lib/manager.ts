@@ -37,7 +37,7 @@ import type { InstanceKey } from './instance-key/derive.js';
 import { generateUsageReport, type UsageReport } from './usage-report/generate.js';
 import { installConfiguredRevocations, installRevocations, type RevocationDeps } from './revocations/service.js';
 import type { Registry } from 'prom-client';
-import { listAudit, type AuditEntry } from './audit/index.js';
+import { actorName, listAudit, type AuditEntry } from './audit/index.js';
 import { metricsEndpoint, registerLicenseMetrics, type MetricsSource } from './metrics/index.js';
 import { readRevocations, revocationsInForce } from './revocations/store.js';
 import { redactingLogger } from './redact.js';
@@ -285,7 +285,8 @@ class Manager implements LicenseManager {
       moduleVersion,
       supportEmail: this.o.supportEmail,
       authorize: this.o.authorize,
-      actorOf: this.o.actorOf ?? ((_req: Request) => 'administrator'),
+      // the actor is a name, never an address (SPEC 17.3): a host's actorOf may hand back an email
+      actorOf: (req: Request) => actorName(this.o.actorOf ? this.o.actorOf(req) : 'administrator'),
       status: () => this.status(),
       setLicense: (key, opts) => this.setLicense(key, opts),
       previewLicense: (key) => this.previewLicense(key),

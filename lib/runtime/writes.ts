@@ -8,7 +8,7 @@ import { checkAcceptable, evaluable, stateOf } from '../license/key-ring.js';
 import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
 import { readSetting, writeSetting } from '../store/settings.js';
-import { auditedTransaction, auditRefusal } from '../audit/index.js';
+import { actorName, auditedTransaction, auditRefusal } from '../audit/index.js';
 import { DEFAULT_THRESHOLD } from './facts.js';
 import * as loc from '../usage/loc.js';
 import { decideLimit, type LimitDecision } from '../usage/limits.js';
@@ -22,7 +22,8 @@ export interface Actor {
   actor?: string;
 }
 
-const actorOf = (o: Actor): string => o.actor ?? 'administrator';
+/** A name for the log and the stored key, never an address (a host may pass an email). */
+const actorOf = (o: Actor): string => actorName(o.actor ?? 'administrator');
 
 /**
  * SPEC 5.2, 15.3: verify → evaluate → store → new snapshot; a refused key stores nothing. The

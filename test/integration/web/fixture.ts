@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
+import type { Logger } from '../../../lib/host.js';
 import { buildPayload, generateKeyPair, signLicenseKey, type IssueOptions, type PrivateJwk, type PublicJwk } from '../../../lib/issuer/index.js';
 import { createLicenseManager, type LicenseManager } from '../../../lib/manager.js';
 import type { LicenseStatus } from '../../../lib/license/types.js';
@@ -57,7 +58,7 @@ export async function serve(router: Router): Promise<{ origin: string; close: ()
   };
 }
 
-export async function startWeb(options: { supportEmail?: string; now?: Date } = {}): Promise<WebFixture> {
+export async function startWeb(options: { supportEmail?: string; now?: Date; actorOf?: (req: Request) => string; logger?: Logger } = {}): Promise<WebFixture> {
   vendor ??= generateKeyPair();
   const pair = await vendor;
   const clock = { now: options.now ?? new Date('2026-11-23T12:00:00Z') };
@@ -72,7 +73,8 @@ export async function startWeb(options: { supportEmail?: string; now?: Date } = 
     productVersion: '3.2.1',
     baseUrl: `http://127.0.0.1${MOUNT}`,
     authorize: () => allow.value,
-    actorOf: () => 'admin',
+    actorOf: options.actorOf ?? (() => 'admin'),
+    ...(options.logger ? { logger: options.logger } : {}),
     getGlobalAdmins: async () => [{ name: 'admin', email: ADMIN_EMAIL }, { name: 'bob' }],
     mail: { transport: smtp.url, from: 'License Manager <lm@host.example>' },
     supportEmail: options.supportEmail ?? 'support@vendor.example',
