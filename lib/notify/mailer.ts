@@ -28,10 +28,9 @@ const NOT_SMTP = ['sendmail', 'streamTransport', 'jsonTransport', 'SES'];
 
 /**
  * nodemailer options from an SMTP URL, as nodemailer reads one (host, port, `smtps:` = secure,
- * user and password, query parameters as options, dotted ones nested), with the pool on unless
- * the URL says otherwise.
- * NOTE: parsed here rather than passed as `{ url }`, because createTransport() keeps only the
- * URL's options from such an object, and we add `getSocket`.
+ * user and password, query parameters as options, dotted ones nested).
+ * NOTE: parsed here rather than passed as `{ url, ...more }`, because createTransport() keeps
+ * only the URL's options from such an object and drops the others (our `getSocket`, timeouts).
  */
 export function smtpOptionsFromUrl(url: string): Record<string, unknown> {
   const u = new URL(url);
@@ -46,12 +45,11 @@ export function smtpOptionsFromUrl(url: string): Record<string, unknown> {
     for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
     target[path.at(-1)!] = value;
   }
-  if (!('pool' in options)) {
-    options.pool = true;
-    options.maxConnections ??= POOL_CONNECTIONS;
-  }
   return options;
 }
+
+/** The pool on, unless the host's options say otherwise. */
+const pooled = (options: Record<string, unknown>) => ('pool' in options ? options : { ...options, pool: true, maxConnections: options.maxConnections ?? POOL_CONNECTIONS });
 
 interface SocketOptions {
   host?: string;
@@ -96,7 +94,7 @@ function transporterFor(transport: unknown): { transporter: Transporter; owned: 
   if (typeof transport === 'string') {
     if (/^direct:/i.test(transport)) return { transporter: nodemailer.createTransport(transport), owned: true };
     if (!/^smtps?:/i.test(transport)) throw new TypeError('mail.transport: a string must be an SMTP URL (smtp://host:port or smtps://…).');
-    return smtpTransporter(smtpOptionsFromUrl(transport));
+    return smtpTransporter(pooled(smtpOptionsFromUrl(transport)));
   }
   if (transport && typeof transport === 'object') {
     const t = transport as Record<string, unknown>;
@@ -104,10 +102,10 @@ function transporterFor(transport: unknown): { transporter: Transporter; owned: 
     if (typeof t.send === 'function') return { transporter: nodemailer.createTransport(transport as never), owned: true };
     if (typeof t.url === 'string') {
       const { url, ...rest } = t;
-      return smtpTransporter({ ...smtpOptionsFromUrl(url as string), ...rest });
+      return smtpTransporter(pooled({ ...smtpOptionsFromUrl(url as string), ...rest }));
     }
     if (NOT_SMTP.some((k) => k in t)) return { transporter: nodemailer.createTransport(t as never), owned: true };
-    return smtpTransporter('pool' in t ? t : { ...t, pool: true, maxConnections: t.maxConnections ?? POOL_CONNECTIONS });
+    return smtpTransporter(pooled(t));
   }
   throw new TypeError('mail.transport must be an SMTP URL, nodemailer transport options or a nodemailer transport.');
 }

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import { smtpOptionsFromUrl } from '../../notify/mailer.js';
 import type { LicensePayload } from '../../keys/claims.js';
 
 export interface MailMessage {
@@ -25,7 +26,8 @@ export function smtpMailer(url: string, options: { from?: string; timeoutMs?: nu
   const timeout = options.timeoutMs ?? 15_000;
   return {
     async send(message) {
-      const transport = nodemailer.createTransport({ url, connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as never);
+      // NOTE: `{ url, connectionTimeout }` would lose the timeouts: createTransport keeps only the URL's options
+      const transport = nodemailer.createTransport({ ...smtpOptionsFromUrl(url), connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as never);
       try {
         await transport.sendMail({ from: options.from ?? DEFAULT_FROM, to: message.to, subject: message.subject, text: message.text });
       } finally {
