@@ -184,7 +184,7 @@ class Manager implements LicenseManager {
     }
     const { serverId } = await ensureServerId(knex, dialect, identity, now);
     const instanceKey = await loadInstanceKey(knex, serverId);
-    const revocations = { knex, dialect, trusted: this.trusted };
+    const revocations = { knex, trusted: this.trusted };
     if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
     const ring = new LoadedRing(this.trusted, config);
     const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger });

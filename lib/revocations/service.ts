@@ -1,14 +1,12 @@
 import type { Knex } from 'knex';
-import { appendAudit } from '../audit/index.js';
+import { auditedTransaction } from '../audit/index.js';
 import { LicenseError, isLicenseError } from '../errors.js';
 import type { TrustedKeys } from '../keys/jwk.js';
-import type { Dialect } from '../store/dialects/index.js';
 import { readRevocations, storeRevocations, type StoredRevocations } from './store.js';
 import { revocationMessages as m, verifyRevocationList } from './verify.js';
 
 export interface RevocationDeps {
   knex: Knex;
-  dialect: Dialect;
   trusted: TrustedKeys;
 }
 
@@ -21,9 +19,13 @@ const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0,
  */
 export async function installRevocations(deps: RevocationDeps, text: unknown, actor: string, at: Date): Promise<StoredRevocations> {
   const list = await verifyRevocationList(text, deps.trusted);
-  const stored = await storeRevocations(deps.knex, deps.dialect, list, actor, at);
-  await appendAudit(deps.knex, { at, actor, action: 'revocations_set', detail: { number: stored.number, revoked: stored.revoked.length } });
-  return stored;
+  let stored: StoredRevocations | undefined;
+  // the list and its audit entry commit together (SPEC 17.3)
+  await auditedTransaction(deps.knex, async (trx) => {
+    stored = await storeRevocations(trx, list, actor, at);
+    return { at, actor, action: 'revocations_set', detail: { number: stored.number, revoked: stored.revoked.length } };
+  });
+  return stored!;
 }
 
 /**

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { LicenseError } from '../errors.js';
-import type { Dialect } from '../store/dialects/index.js';
 import { readSetting } from '../store/settings.js';
 import { revocationMessages as m, type VerifiedRevocationList } from './verify.js';
 
@@ -18,7 +17,7 @@ export interface StoredRevocations {
 
 const SETTING = 'revocations';
 
-export async function readRevocations(knex: Knex): Promise<StoredRevocations | undefined> {
+export async function readRevocations(knex: Knex | Knex.Transaction): Promise<StoredRevocations | undefined> {
   return readSetting<StoredRevocations>(knex, SETTING);
 }
 
@@ -28,30 +27,22 @@ export function revokedIndex(stored: StoredRevocations | undefined): ReadonlyMap
 }
 
 /**
- * Puts a verified list in force if its number is above the stored one: a compare-and-set on the
- * number, so two nodes installing lists at once keep the newer, and a list played back is
- * REVOCATIONS_STALE. Resolves to the list now in force.
+ * Puts a verified list in force if its number is above the stored one, else REVOCATIONS_STALE.
+ * Run it in a transaction that serialises the writers (the audited transaction locks the audit
+ * chain's head), so two nodes installing lists at once keep the newer one.
  */
-export async function storeRevocations(knex: Knex, dialect: Dialect, list: VerifiedRevocationList, actor: string, at: Date): Promise<StoredRevocations> {
+export async function storeRevocations(trx: Knex.Transaction, list: VerifiedRevocationList, actor: string, at: Date): Promise<StoredRevocations> {
   const { number } = list.payload;
+  const current = await readRevocations(trx);
+  if (current && current.number >= number) {
+    throw new LicenseError('REVOCATIONS_STALE', { detail: m.stale(number, current.number), data: { number, stored: current.number } });
+  }
   const stored: StoredRevocations = {
     number, issuedAt: list.payload.issuedAt, revoked: list.payload.revoked, kid: list.kid, list: list.compact,
     setBy: actor.slice(0, 255), setAt: at.getTime(),
   };
-  const value = JSON.stringify(stored);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const updated = await knex('license_settings').where({ name: SETTING }).andWhere('num', '<', number).update({ value, num: number });
-    if (updated > 0) return stored;
-    const current = await readRevocations(knex);
-    if (current) throw new LicenseError('REVOCATIONS_STALE', { detail: m.stale(number, current.number), data: { number, stored: current.number } });
-    try {
-      await knex('license_settings').insert({ name: SETTING, value, num: number });
-      return stored;
-    } catch (err) {
-      if (!dialect.isUniqueViolation(err)) throw err; // another node stored a list first: compare again
-    }
-  }
-  throw new LicenseError('REVOCATIONS_STALE', { detail: m.stale(number, (await readRevocations(knex))?.number ?? number) });
+  await trx('license_settings').insert({ name: SETTING, value: JSON.stringify(stored), num: number }).onConflict('name').merge();
+  return stored;
 }
 
 /** The summary the page shows (no list text). Pure. */

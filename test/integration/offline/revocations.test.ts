@@ -9,6 +9,7 @@ import { Managers, testClock, type TestClock } from '../../helpers/managers.js';
 import type { TestVendor } from '../../helpers/license-keys.js';
 import { generateKeyPair, type VendorKeyPair } from '../../../lib/keys/sign.js';
 import { listAudit } from '../../../lib/audit/index.js';
+import { readRevocations } from '../../../lib/revocations/store.js';
 import { runCli } from '../../../lib/cli/program.js';
 import type { CliIo } from '../../../lib/cli/io.js';
 import type { LicenseManager } from '../../../lib/manager.js';
@@ -100,6 +101,16 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
     expect(await lm!.setRevocations(tampered).catch((e: unknown) => e)).to.have.property('code', 'KEY_BAD_SIGNATURE');
     expect(await lm!.setRevocations('not a list').catch((e: unknown) => e)).to.have.property('code', 'VALIDATION_FAILED');
     expect((await listAudit(lm!.knex, { limit: 10 })).filter((e) => e.action === 'revocations_set')).to.have.length(1);
+
+    // two lists installed at the same moment: the newer one is in force, whatever the order
+    const four = await registry.revocationList({ privateJwk: pair.privateJwk });
+    const five = await registry.revocationList({ privateJwk: pair.privateJwk });
+    const outcomes = await Promise.allSettled([lm!.setRevocations(five.text), lm!.setRevocations(four.text)]);
+    expect(outcomes[0].status).to.equal('fulfilled');
+    if (outcomes[1].status === 'rejected') expect(outcomes[1].reason).to.have.property('code', 'REVOCATIONS_STALE');
+    expect((await readRevocations(lm!.knex))?.number).to.equal(5);
+    const [entry] = await listAudit(lm!.knex, { limit: 1 });
+    expect(entry!.detail).to.deep.include({ number: 5 });
   });
 });
 
