@@ -150,6 +150,15 @@ export class Runtime {
     }
   }
 
+  /** A streamed read beyond the snapshot (the usage CSV), with the same 503 when it fails. */
+  async *stream<T>(chunks: AsyncIterable<T>): AsyncGenerator<T> {
+    try {
+      yield* chunks;
+    } catch (err) {
+      throw this.unavailable(err);
+    }
+  }
+
   /** The error to give callers: DATABASE_UNAVAILABLE when the dialect says the database is gone. */
   unavailable(err: unknown): unknown {
     return this.dialect.isUnavailable(err) ? new LicenseError('DATABASE_UNAVAILABLE', { cause: err }) : err;
