@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import { LicenseError } from '../errors.js';
 import type { LicensePayload } from '../keys/claims.js';
 import { signDocument } from '../keys/document.js';
 import type { InstanceKey } from '../instance-key/derive.js';
@@ -68,6 +69,10 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
     const last = await knex('license_usage_reports').orderBy('seq', 'desc').first('seq', 'hash', 'period_to');
     const fallback = await defaultPeriod(knex, now, last);
     const period = checkPeriod(asked.from ?? (asked.to && asked.to < fallback.from ? asked.to : fallback.from), asked.to ?? fallback.to);
+    if (period.to > monthOf(now)) {
+      // a signed report would otherwise claim zero usage for months that have not happened
+      throw new LicenseError('VALIDATION_FAILED', { detail: `The period ends after this month (${monthOf(now)}): a usage report covers months that have begun.`, data: { field: 'to' } });
+    }
     const seq = num(last?.seq) + 1;
     const l = deps.license;
     const payload = buildUsageReport({

@@ -20,8 +20,8 @@ export async function usageInstance(dbs: DbFactory) {
   const instanceKey = await loadInstanceKey(knex, serverId);
   const snapshot = (day: string, loc: number, users: number) =>
     knex('license_loc_snapshots').insert({ day, used: loc, users, limit_loc: 1000, limit_users: 10, taken_at: Date.parse(day) });
-  const report = (at: string, license: { lid: string; sub: string; licensee: string } | null = null) =>
-    generateUsageReport({ knex, dialect: dialectOf(knex), serverId, instanceKey, license: license as never, now: new Date(at) });
+  const report = (at: string, license: { lid: string; sub: string; licensee: string } | null = null, period: { from?: string; to?: string } = {}) =>
+    generateUsageReport({ knex, dialect: dialectOf(knex), serverId, instanceKey, license: license as never, now: new Date(at) }, period);
   return { knex, serverId, instanceKey, snapshot, report };
 }
 

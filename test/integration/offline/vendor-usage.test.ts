@@ -32,6 +32,18 @@ withDbs('vendor usage import (SPEC 18.1)', (dbs) => {
     return { inst, sub };
   }
 
+  it('an instance refuses a report ending in a month that has not begun (it would sign zero usage for months that have not happened)', async () => {
+    const inst = await instance(dbs);
+    open.push(inst.knex);
+    await inst.snapshot('2026-01-10', 900, 8);
+    const refused = await inst.report('2026-01-31T12:00:00Z', null, { to: '2026-03' }).then(() => null, (err: unknown) => err as { code?: string; message?: string });
+    expect(refused).to.include({ code: 'VALIDATION_FAILED' });
+    expect(refused!.message).to.contain('2026-01');
+    expect(await inst.knex('license_usage_reports').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
+    const report = await inst.report('2026-01-31T12:00:00Z', null, { from: '2026-01', to: '2026-01' });
+    expect(report.payload).to.deep.include({ seq: 1, period: { from: '2026-01', to: '2026-01' } });
+  });
+
   it('pins the instance key on the first report, keeps peaks, shows overage, and a report twice changes nothing', async () => {
     const { inst, sub } = await subscribed();
     await inst.snapshot('2026-01-10', 900, 8);
