@@ -3,12 +3,12 @@
  * as nodes of a cluster would be), on SQLite, PostgreSQL and MariaDB; the chain is verified
  * afterwards and a broken one fails the benchmark. Goal: ≥ 500 appends/s.
  */
-import knexFactory, { type Knex } from 'knex';
+import type { Knex } from 'knex';
 import { DbFactory, unavailable } from '../test/helpers/dbs.js';
 import { migrateLatest } from '../lib/store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
 import { appendAudit, verifyAudit } from '../lib/audit/index.js';
-import type { DbKind } from '../lib/store/connect.js';
+import { openDb, type DbKind } from '../lib/store/connect.js';
 import type { Emit } from './run.js';
 import { median } from './stats.js';
 
@@ -38,7 +38,9 @@ async function benchOne(kind: DbKind, emit: Emit): Promise<void> {
   // NOTE: on SQLite the writers are one process's connections: better-sqlite3 waits for a lock
   // synchronously, so they share one pool (a node's pool); on the servers each has its own.
   const pools = kind === 'sqlite' ? 1 : WRITERS;
-  const knexes = Array.from({ length: pools }, () => knexFactory({ ...db.config, pool: { min: 1, max: 2 } }));
+  // opened as the module opens a config (openDb): on SQLite, a pool of our own would otherwise
+  // lose the busy timeout and the WAL journal that withSqliteDefaults puts in the pool's afterCreate
+  const knexes = Array.from({ length: pools }, () => openDb({ ...db.config, pool: { min: 1, max: 2 } }).knex);
   const writers = Array.from({ length: WRITERS }, (_, i) => knexes[i % pools]!);
   try {
     await migrateLatest(knexes[0]!, { tableName: 'license_migrations', migrations: instanceMigrations });

@@ -49,15 +49,25 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   throw new TypeError(`Unsupported database URL scheme "${protocol}": use sqlite:, postgres:// or mysql://.`);
 }
 
+/** true for a SQLite database kept in memory, which has no journal file to change. */
+function inMemory(config: Knex.Config): boolean {
+  const filename = String((config.connection as { filename?: unknown } | undefined)?.filename ?? '');
+  return filename === '' || filename === ':memory:' || filename.startsWith('file::memory:') || /[?&]mode=memory\b/.test(filename);
+}
+
 /**
  * Several nodes (or a CLI beside a running host) may share one SQLite file: wait for a writer
- * instead of failing with "database is locked".
+ * instead of failing with "database is locked". A file database is put in WAL journal mode (it
+ * stays so for every later connection): readers no longer block the writer, and a commit costs
+ * one sync of the log instead of the journal's several, which the audit chain's appends pay.
  */
 export function withSqliteDefaults(config: Knex.Config): Knex.Config {
   const pool = { ...(config.pool ?? {}) } as Knex.PoolConfig & { afterCreate?: (conn: unknown, done: (err: Error | null, conn: unknown) => void) => void };
   const hostAfterCreate = pool.afterCreate;
+  const wal = !inMemory(config) && (config.connection as { options?: { readonly?: boolean } } | undefined)?.options?.readonly !== true;
   pool.afterCreate = (conn: unknown, done: (err: Error | null, conn: unknown) => void) => {
     (conn as { pragma(sql: string): unknown }).pragma('busy_timeout = 10000');
+    if (wal) (conn as { pragma(sql: string): unknown }).pragma('journal_mode = WAL');
     if (hostAfterCreate) hostAfterCreate(conn, done);
     else done(null, conn);
   };
