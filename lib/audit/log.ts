@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { dialectOf, retryTransaction, withRetry } from '../store/dialects/index.js';
 import { bodyPrefix, canonicalJson, entryHash } from './chain.js';
 import { actorName, assertSafeDetail } from './detail.js';
+import { createLane, type Lane } from './lane.js';
 import { AUDIT_ACTIONS, GENESIS_HASH, type AuditAction, type AuditDetail, type AuditEntry, type AuditInput, type AuditVerification } from './types.js';
 
 interface AuditRow {
@@ -39,48 +40,89 @@ async function lockHead(trx: Knex.Transaction): Promise<Head> {
   return { lastId: Number(head.last_id), hash: head.hash };
 }
 
-async function writeEntry(trx: Knex.Transaction, head: Head, input: AuditInput): Promise<AuditEntry> {
-  checkInput(input);
-  const detail = input.detail ?? {};
-  const entry = { id: head.lastId + 1, at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
-  const hash = entryHash(head.hash, entry);
-  await trx(LOG).insert({ ...entry, at: input.at.getTime(), detail: canonicalJson(detail), prev_hash: head.hash, hash });
-  await trx(HEAD).where({ id: 1 }).update({ last_id: entry.id, hash });
-  return { ...entry, prevHash: head.hash, hash };
+/** The entries that follow `head`, with their IDs and hashes, in order. */
+function chainEntries(head: Head, inputs: readonly AuditInput[]): AuditEntry[] {
+  let prev = head;
+  return inputs.map((input) => {
+    const detail = input.detail ?? {};
+    const entry = { id: prev.lastId + 1, at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
+    const hash = entryHash(prev.hash, entry);
+    const chained = { ...entry, prevHash: prev.hash, hash };
+    prev = { lastId: entry.id, hash };
+    return chained;
+  });
+}
+
+/** Writes entries after the locked head, in one multi-row insert, and moves the head. */
+async function writeEntries(trx: Knex.Transaction, head: Head, inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
+  inputs.forEach(checkInput);
+  const entries = chainEntries(head, inputs);
+  await trx(LOG).insert(entries.map((e, i) => ({
+    id: e.id, at: inputs[i]!.at.getTime(), actor: e.actor, action: e.action, detail: canonicalJson(e.detail), prev_hash: e.prevHash, hash: e.hash,
+  })));
+  const last = entries[entries.length - 1]!;
+  await trx(HEAD).where({ id: 1 }).update({ last_id: last.id, hash: last.hash });
+  return entries;
 }
 
 const inTransaction = <T>(knex: Knex | Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
   (knex as Knex.Transaction).isTransaction ? work(knex as Knex.Transaction) : retryTransaction(knex as Knex, dialectOf(knex), work);
 
+/** One append through the dialect's single statement, where it has one (PostgreSQL). */
+async function appendOne(knex: Knex, input: AuditInput): Promise<AuditEntry> {
+  const dialect = dialectOf(knex);
+  const detail = input.detail ?? {};
+  const entry = { at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
+  const row = { at: input.at.getTime(), actor: entry.actor, action: entry.action, detail: canonicalJson(detail), bodyPrefix: bodyPrefix(entry) };
+  const { id, prevHash, hash } = await withRetry(dialect, () => dialect.appendAuditEntry!(knex, row));
+  return { id, ...entry, prevHash, hash };
+}
+
+// NOTE: 100 rows of 7 values stay far below every dialect's limit of bound values per statement.
+const MAX_BATCH = 100;
+const lanes = new WeakMap<Knex, Lane<AuditInput, AuditEntry>>();
+
+/** The process's queue to the chain of this knex instance's database (see lane.ts). */
+function laneOf(knex: Knex): Lane<AuditInput, AuditEntry> {
+  let lane = lanes.get(knex);
+  if (!lane) {
+    lane = createLane<AuditInput, AuditEntry>(async (inputs) => {
+      if (inputs.length === 1 && dialectOf(knex).appendAuditEntry) return [await appendOne(knex, inputs[0]!)];
+      return retryTransaction(knex, dialectOf(knex), async (trx) => writeEntries(trx, await lockHead(trx), inputs));
+    }, MAX_BATCH);
+    lanes.set(knex, lane);
+  }
+  return lane;
+}
+
 /**
  * Appends one entry to the chain. The chain-head row is locked for the transaction (the
  * dialect's `forUpdate`), so nodes appending at once queue up and each entry follows exactly one
- * other. Given a transaction, it appends inside it, so the entry commits or rolls back with the
- * change it records.
+ * other. Appends that arrive in one process while another is being written are written together
+ * in one transaction (group commit), each caller getting its own entry. Given a transaction, it
+ * appends inside it, so the entry commits or rolls back with the change it records.
  */
 export async function appendAudit(knex: Knex | Knex.Transaction, input: AuditInput): Promise<AuditEntry> {
   checkInput(input);
-  const dialect = dialectOf(knex);
-  if (dialect.appendAuditEntry && !(knex as Knex.Transaction).isTransaction) {
-    const detail = input.detail ?? {};
-    const entry = { at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
-    const row = { at: input.at.getTime(), actor: entry.actor, action: entry.action, detail: canonicalJson(detail), bodyPrefix: bodyPrefix(entry) };
-    const { id, prevHash, hash } = await withRetry(dialect, () => dialect.appendAuditEntry!(knex as Knex, row));
-    return { id, ...entry, prevHash, hash };
+  if ((knex as Knex.Transaction).isTransaction) {
+    const trx = knex as Knex.Transaction;
+    return (await writeEntries(trx, await lockHead(trx), [input]))[0]!;
   }
-  return inTransaction(knex, async (trx) => writeEntry(trx, await lockHead(trx), input));
+  return laneOf(knex as Knex).add(input);
 }
 
 /**
  * Runs a change and its audit entry in one transaction that takes the chain lock first: audited
  * changes are serialised across the cluster, so what `work` reads (the old threshold) is still
- * true when it writes, and the entry commits or rolls back with the change.
+ * true when it writes, and the entry commits or rolls back with the change. In the process it
+ * waits its turn with the appends (`work` must not append through `knex` itself: use `trx`).
  */
 export async function auditedTransaction(knex: Knex, work: (trx: Knex.Transaction) => Promise<AuditInput>): Promise<AuditEntry> {
-  return inTransaction(knex, async (trx) => {
+  const run = () => inTransaction(knex, async (trx) => {
     const head = await lockHead(trx);
-    return writeEntry(trx, head, await work(trx));
+    return (await writeEntries(trx, head, [await work(trx)]))[0]!;
   });
+  return (knex as Knex.Transaction).isTransaction ? run() : laneOf(knex).exclusive(run);
 }
 
 /** The latest entries, newest first. */

@@ -8,7 +8,7 @@ import { migrateLatest } from '../../../lib/store/migrate.js';
 import { instanceMigrations } from '../../../migrations/instance/index.js';
 import { dialectOf } from '../../../lib/store/dialects/index.js';
 import { ensureServerId } from '../../../lib/server-id/store.js';
-import { appendAudit, entryHash, listAudit, verifyAudit } from '../../../lib/audit/index.js';
+import { appendAudit, auditedTransaction, entryHash, listAudit, verifyAudit } from '../../../lib/audit/index.js';
 import { runCli } from '../../../lib/cli/program.js';
 import type { CliIo } from '../../../lib/cli/io.js';
 
@@ -18,6 +18,12 @@ function capture() {
   const out = { stdout: '', stderr: '' };
   const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => T0, cwd: process.cwd() };
   return { io, out };
+}
+
+async function expectRejection(promise: Promise<unknown>, message: string): Promise<void> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  expect(err, 'the promise should have been rejected').to.be.instanceOf(Error);
+  expect((err as Error).message).to.equal(message);
 }
 
 async function migrated(db: TestDb): Promise<Knex> {
@@ -98,6 +104,33 @@ withDbs('audit log', (dbs) => {
     expect(await verifyAudit(a)).to.deep.equal({ ok: true, entries: 100 });
     const ids = (await a('license_audit').orderBy('id').pluck('id')).map(Number);
     expect(ids).to.deep.equal(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('keeps one chain when many appends of one process arrive at once, each caller getting its own entry, audited transactions keeping theirs', async function () {
+    this.timeout(60_000);
+    const db = await dbs.fresh();
+    const knex = await connect(db);
+    const appends = Array.from({ length: 120 }, (_, n) => appendAudit(knex, { at: new Date(T0.getTime() + n), actor: `caller-${n}`, action: 'test_email', detail: { recipients: n } }));
+    // a change whose transaction fails in the middle of the queue takes its entry with it; one that succeeds keeps it
+    const failed = auditedTransaction(knex, async (trx) => {
+      await trx('license_settings').insert({ name: 'audit_probe', value: '"rolled back"' });
+      throw new Error('the change failed');
+    });
+    const kept = auditedTransaction(knex, async (trx) => {
+      await trx('license_settings').insert({ name: 'audit_probe', value: '"kept"' });
+      return { at: T0, actor: 'alice', action: 'threshold_changed', detail: { from: 90, to: 80 } };
+    });
+    const more = Array.from({ length: 40 }, (_, n) => appendAudit(knex, { at: T0, actor: `late-${n}`, action: 'test_email', detail: { recipients: n } }));
+    await expectRejection(failed, 'the change failed');
+    const entries = await Promise.all([...appends, kept, ...more]);
+
+    expect(entries.map((e) => e.actor)).to.deep.equal([...Array.from({ length: 120 }, (_, n) => `caller-${n}`), 'alice', ...Array.from({ length: 40 }, (_, n) => `late-${n}`)]);
+    expect(entries.slice(0, 120).map((e) => e.detail.recipients)).to.deep.equal(Array.from({ length: 120 }, (_, n) => n));
+    expect(new Set(entries.map((e) => e.id)).size).to.equal(161);
+    expect(await verifyAudit(knex)).to.deep.equal({ ok: true, entries: 161 });
+    const stored = new Map((await listAudit(knex, { limit: 500 })).map((e) => [e.id, e]));
+    for (const entry of entries) expect(stored.get(entry.id)).to.deep.equal(entry);
+    expect(await knex('license_settings').where({ name: 'audit_probe' }).pluck('value')).to.deep.equal(['"kept"']);
   });
 
   it('appends inside a caller\'s transaction and rolls back with it', async () => {
