@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import knexFactory from 'knex';
 import { knexConfigFromUrl } from '../../lib/store/connect.js';
@@ -13,6 +13,11 @@ export async function copyDatabase(dbs: DbFactory, from: TestDb, into?: TestDb):
   if (from.kind === 'sqlite') {
     const target = into?.name ?? join(dirname(from.name), `copy_${Math.random().toString(36).slice(2)}.db`);
     copyFileSync(from.name, target);
+    // a WAL-mode file (withSqliteDefaults) keeps its latest commits in `-wal` until a checkpoint:
+    // the copy takes it too, as a file-level backup of a SQLite database in WAL mode must
+    if (existsSync(`${from.name}-wal`)) copyFileSync(`${from.name}-wal`, `${target}-wal`);
+    else rmSync(`${target}-wal`, { force: true });
+    rmSync(`${target}-shm`, { force: true });
     return into ?? { kind: 'sqlite', name: target, url: `sqlite:${target}`, config: knexConfigFromUrl(`sqlite:${target}`) };
   }
   const target = into ?? (await dbs.fresh('copy'));
