@@ -68,14 +68,14 @@ async function writeEntries(trx: Knex.Transaction, head: Head, inputs: readonly 
 const inTransaction = <T>(knex: Knex | Knex.Transaction, work: (trx: Knex.Transaction) => Promise<T>): Promise<T> =>
   (knex as Knex.Transaction).isTransaction ? work(knex as Knex.Transaction) : retryTransaction(knex as Knex, dialectOf(knex), work);
 
-/** One append through the dialect's single statement, where it has one (PostgreSQL). */
-async function appendOne(knex: Knex, input: AuditInput): Promise<AuditEntry> {
+/** One append through the dialect's own statement, where it has one (PostgreSQL, MariaDB); else undefined. */
+async function appendOne(knex: Knex, input: AuditInput): Promise<AuditEntry | undefined> {
   const dialect = dialectOf(knex);
   const detail = input.detail ?? {};
   const entry = { at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
   const row = { at: input.at.getTime(), actor: entry.actor, action: entry.action, detail: canonicalJson(detail), bodyPrefix: bodyPrefix(entry) };
-  const { id, prevHash, hash } = await withRetry(dialect, () => dialect.appendAuditEntry!(knex, row));
-  return { id, ...entry, prevHash, hash };
+  const written = await withRetry(dialect, () => dialect.appendAuditEntry!(knex, row));
+  return written && { id: written.id, ...entry, prevHash: written.prevHash, hash: written.hash };
 }
 
 // NOTE: 100 rows of 7 values stay far below every dialect's limit of bound values per statement.
@@ -87,7 +87,8 @@ function laneOf(knex: Knex): Lane<AuditInput, AuditEntry> {
   let lane = lanes.get(knex);
   if (!lane) {
     lane = createLane<AuditInput, AuditEntry>(async (inputs) => {
-      if (inputs.length === 1 && dialectOf(knex).appendAuditEntry) return [await appendOne(knex, inputs[0]!)];
+      const one = inputs.length === 1 && dialectOf(knex).appendAuditEntry ? await appendOne(knex, inputs[0]!) : undefined;
+      if (one) return [one];
       return retryTransaction(knex, dialectOf(knex), async (trx) => writeEntries(trx, await lockHead(trx), inputs));
     }, MAX_BATCH);
     lanes.set(knex, lane);

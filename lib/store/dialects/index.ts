@@ -28,9 +28,10 @@ export interface Dialect {
    * Appends one audit entry in a single statement, where the database can hash (SPEC 17.3):
    * locks the chain head, computes `hash = sha256hex(prev_hash + bodyPrefix + id + "}")` with
    * `id` the next entry ID, inserts the row and moves the head. Undefined where the generic
-   * transaction (lock, insert, update) is used instead.
+   * transaction (lock, insert, update) is used instead, or when it answers undefined (this server
+   * of the dialect cannot).
    */
-  appendAuditEntry?(knex: Knex, row: AuditRowInput): Promise<{ id: number; prevHash: string; hash: string }>;
+  appendAuditEntry?(knex: Knex, row: AuditRowInput): Promise<{ id: number; prevHash: string; hash: string } | undefined>;
 }
 
 /** An audit row before the chain gives it its ID and hash (lib/audit/log.ts). */
@@ -137,9 +138,41 @@ const mysql: Dialect = {
     const [rows] = (await knex.raw('select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?', [table, index])) as [unknown[]];
     return rows.length > 0;
   },
+  // NOTE: MariaDB (10.5+) returns the inserted row, so the head is locked, the entry hashed and
+  // inserted in one round trip and the lock is held for two more (move the head, commit) instead
+  // of three; MySQL has no INSERT … RETURNING and takes the generic transaction.
+  appendAuditEntry: async (knex, row) => {
+    if (!(await isMariaDb(knex))) return undefined;
+    return knex.transaction(async (trx) => {
+      const [rows] = (await trx.raw(
+        `insert into license_audit (id, at, actor, action, detail, prev_hash, hash)
+         select last_id + 1, ?, ?, ?, ?, hash, sha2(concat(hash, ?, last_id + 1, '}'), 256)
+         from license_audit_head where id = 1 for update
+         returning id, prev_hash, hash`,
+        [row.at, row.actor, row.action, row.detail, row.bodyPrefix],
+      )) as [Array<{ id: string | number; prev_hash: string; hash: string }>];
+      const r = rows[0];
+      if (!r) throw new Error('The audit chain head is missing: run the instance migrations.');
+      await trx('license_audit_head').where({ id: 1 }).update({ last_id: r.id, hash: r.hash });
+      return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
+    });
+  },
   // mysql2 marks errors that kill the connection as `fatal`
   isUnavailable: unavailable((err) => (err as { fatal?: unknown }).fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(String(code(err)))),
 };
+
+const mariaDb = new WeakMap<Knex, Promise<boolean>>();
+
+/** MariaDB or MySQL behind the `mysql` dialect, asked once per knex instance. */
+function isMariaDb(knex: Knex): Promise<boolean> {
+  let answer = mariaDb.get(knex);
+  if (!answer) {
+    answer = mysql.version(knex).then((v) => v.startsWith('MariaDB'));
+    answer.catch(() => mariaDb.delete(knex));
+    mariaDb.set(knex, answer);
+  }
+  return answer;
+}
 
 const dialects: Record<DbKind, Dialect> = { sqlite, postgres, mysql };
 
