@@ -66,22 +66,18 @@ function monthsBack(month: string, n: number): string {
 export async function generateUsageReport(deps: UsageReportDeps, asked: { from?: string; to?: string } = {}): Promise<UsageReport> {
   const { knex, now } = deps;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const last = await knex('license_usage_reports').orderBy('seq', 'desc').first('seq', 'hash', 'period_to');
+    const last: LastReport | undefined = await knex('license_usage_reports').orderBy('seq', 'desc').first('seq', 'hash', 'period_from', 'period_to', 'generated_at');
     const fallback = await defaultPeriod(knex, now, last);
     const period = checkPeriod(asked.from ?? (asked.to && asked.to < fallback.from ? asked.to : fallback.from), asked.to ?? fallback.to);
     if (period.to > monthOf(now)) {
       // a signed report would otherwise claim zero usage for months that have not happened
       throw new LicenseError('VALIDATION_FAILED', { detail: `The period ends after this month (${monthOf(now)}): a usage report covers months that have begun.`, data: { field: 'to' } });
     }
+    const days = await snapshots(knex, period.from, period.to);
+    const again = last && (await sameAsLast(deps, last, period, days));
+    if (again) return again;
     const seq = num(last?.seq) + 1;
-    const l = deps.license;
-    const payload = buildUsageReport({
-      serverId: deps.serverId,
-      license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null,
-      period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null,
-      days: await snapshots(knex, period.from, period.to),
-    });
-    const text = await signDocument(USAGE_REPORT_TYP, payload, deps.instanceKey.privateJwk, { jwk: deps.instanceKey.publicJwk });
+    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days });
     try {
       await knex('license_usage_reports').insert({
         seq, hash: reportHash(text), period_from: period.from, period_to: period.to, generated_at: now.getTime(),
@@ -90,9 +86,44 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
       if (deps.dialect.isUniqueViolation(err)) continue; // another node took this number
       throw err;
     }
-    return { text, payload, fileName: `usage-report-${deps.serverId}-${String(seq).padStart(4, '0')}.jws` };
+    return { text, payload, fileName: fileName(deps.serverId, seq) };
   }
   throw new Error('No usage report number could be taken after 10 attempts.');
+}
+
+interface LastReport {
+  seq: number | string;
+  hash: string;
+  period_from: string;
+  period_to: string;
+  generated_at: number | string;
+}
+
+const fileName = (serverId: string, seq: number): string => `usage-report-${serverId}-${String(seq).padStart(4, '0')}.jws`;
+
+async function sign(
+  deps: UsageReportDeps,
+  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[] },
+): Promise<{ text: string; payload: UsageReportPayload }> {
+  const l = deps.license;
+  const payload = buildUsageReport({ serverId: deps.serverId, license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null, ...at });
+  const text = await signDocument(USAGE_REPORT_TYP, payload, deps.instanceKey.privateJwk, { jwk: deps.instanceKey.publicJwk });
+  return { text, payload };
+}
+
+/**
+ * NOTE: a download is a GET, so a second click, a prefetch or a reload must not take a new
+ * number (the vendor would see a gap). When the last report covers the same period and nothing in
+ * it changed, the same report is given back: Ed25519 signatures are deterministic, so rebuilding
+ * it with its own number, link and time gives the very same text, whose hash is the stored one.
+ */
+async function sameAsLast(deps: UsageReportDeps, last: LastReport, period: { from: string; to: string }, days: DaySnapshot[]): Promise<UsageReport | undefined> {
+  if (last.period_from !== period.from || last.period_to !== period.to) return undefined;
+  const seq = num(last.seq);
+  const before = seq > 1 ? await deps.knex('license_usage_reports').where({ seq: seq - 1 }).first('hash') : undefined;
+  const rebuilt = await sign(deps, { period, generatedAt: new Date(num(last.generated_at)), seq, prev: (before?.hash as string | undefined) ?? null, days });
+  if (reportHash(rebuilt.text) !== last.hash) return undefined;
+  return { ...rebuilt, fileName: fileName(deps.serverId, seq) };
 }
 
 /** The chain link: hex SHA-256 of the report's compact text. */
