@@ -72,27 +72,41 @@ async function ensureProjectRow(knex: Knex, dialect: Dialect, project: string, n
     knex('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore().then(() => undefined));
 }
 
-async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string): Promise<void> {
-  await dialect.forUpdate(trx('license_loc_projects').where({ project }).select('project'));
+/**
+ * Locks the project's row; false when there is none. Branches are only ever written while their
+ * project's row is locked, so a project without a row has no branches to remove.
+ */
+async function lockProject(trx: Knex.Transaction, dialect: Dialect, project: string): Promise<boolean> {
+  const rows = await dialect.forUpdate(trx('license_loc_projects').where({ project }).select('project'));
+  return (rows as unknown[]).length > 0;
 }
+
+const ROW_GONE = Symbol('the project row was removed before it could be locked');
 
 export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Analysis, now: Date): Promise<void> {
   const a = checkAnalysisInput(analysis);
-  await ensureProjectRow(knex, dialect, a.project, now);
-  await retryTransaction(knex, dialect, async (trx) => {
-    await lockProject(trx, dialect, a.project);
-    await trx('license_loc_branches')
-      .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
-      .onConflict(['project', 'branch']).merge(['loc', 'analyzed_at']);
-    await refreshProject(trx, a.project);
-  });
+  // NOTE: a removal may delete the row between ensureProjectRow and the lock; writing without the
+  // lock would then race with another writer of the project, so create the row again and retry.
+  for (let attempt = 1; ; attempt++) {
+    await ensureProjectRow(knex, dialect, a.project, now);
+    const done = await retryTransaction(knex, dialect, async (trx) => {
+      if (!(await lockProject(trx, dialect, a.project))) return ROW_GONE;
+      await trx('license_loc_branches')
+        .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
+        .onConflict(['project', 'branch']).merge(['loc', 'analyzed_at']);
+      await refreshProject(trx, a.project);
+      return true;
+    });
+    if (done !== ROW_GONE) return;
+    if (attempt >= 20) throw new Error(`The project row kept being removed while an analysis was stored (${attempt} attempts).`);
+  }
 }
 
 export async function removeProject(knex: Knex, dialect: Dialect, project: string): Promise<void> {
   checkName(project, 'project');
   await retryTransaction(knex, dialect, async (trx) => {
     // same lock order as recordAnalysis: the project row first, then its branches
-    await lockProject(trx, dialect, project);
+    if (!(await lockProject(trx, dialect, project))) return;
     await trx('license_loc_branches').where({ project }).delete();
     await trx('license_loc_projects').where({ project }).delete();
   });
@@ -102,7 +116,7 @@ export async function removeBranch(knex: Knex, dialect: Dialect, project: string
   checkName(project, 'project');
   checkName(branch, 'branch');
   await retryTransaction(knex, dialect, async (trx) => {
-    await lockProject(trx, dialect, project);
+    if (!(await lockProject(trx, dialect, project))) return;
     await trx('license_loc_branches').where({ project, branch }).delete();
     await refreshProject(trx, project);
   });

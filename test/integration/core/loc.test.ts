@@ -124,7 +124,7 @@ withDbs('lines of code in a cluster', (dbs) => {
     const a = await managers.start(db, vendor, clock);
     const b = await managers.start(db, vendor, clock);
     const work: Promise<unknown>[] = [];
-    for (let i = 0; i < 30; i++) {
+    for (let i = 0; i < 150; i++) {
       const project = `p${i % 6}`;
       work.push(a.recordAnalysis({ project, branch: `b${i % 3}`, loc: 100 + i }));
       work.push(i % 3 === 0 ? b.removeProject(project) : b.removeBranch(project, `b${(i + 1) % 3}`));
