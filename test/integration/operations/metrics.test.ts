@@ -80,6 +80,15 @@ describe('metrics (SPEC 17.1)', function () {
     expect(queries).to.equal(0);
   });
 
+  it('builds the text once per refresh: scrapes in between get the same text, the next refresh a new one', async () => {
+    const scrape = async () => (await fetch(`${web.base}/metrics`)).text();
+    const first = await scrape();
+    expect(await scrape()).to.equal(first);
+    const before = samples(first).get('license_usage{resource="loc"}')!;
+    await web.recordAnalysis('cache-check', 'main', 7);
+    expect(samples(await scrape()).get('license_usage{resource="loc"}')).to.equal(before + 7);
+  });
+
   it('leaves a limit out when it is unlimited', async () => {
     await web.setLicense(await web.issue({ loc: 1000 }));
     const m = samples(await (await fetch(`${web.base}/metrics`)).text());
