@@ -6,6 +6,7 @@ import { createWorld, jobHarness, PRODUCT, type JobHarness, type World } from '.
 import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 import { webhookTargets } from '../../../lib/notify/webhooks/index.js';
 import { postWebhook } from '../../../lib/notify/webhooks/post.js';
+import { createLicenseManager } from '../../../lib/index.js';
 
 const DAY_MS = 86_400_000;
 const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -181,5 +182,23 @@ describe('webhook targets and posting', () => {
     expect(() => webhookTargets([{ url: 'https://x.example/h', format: 'slack' }, { url: 'https://x.example/h', format: 'slack' }])).to.throw(TypeError, /twice/);
     const [t] = webhookTargets([{ url: 'https://hooks.example.com/services/T/B/XYZ', format: 'json', secret: secret() }]);
     expect(t!.label).to.equal('json https://hooks.example.com');
+  });
+
+  it('refuses a URL with a user name or password when the options are read, without repeating the password', () => {
+    const options = { db: 'sqlite:./never-opened.db', publicKeys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x' }], productName: 'Scanner', baseUrl: 'https://scanner.example/admin/license' };
+    const build = (url: string) => () => webhookTargets([{ url, format: 'slack' }]);
+    expect(() => createLicenseManager({ ...options, webhooks: [{ url: 'https://u:s3cr3t-pw@hooks.example.com/h', format: 'slack' }] } as never)).to.throw(TypeError, /carries a user name or password/);
+    for (const url of ['https://hook:s3cr3t-pw@hooks.example.com/h', 'https://hook@hooks.example.com/h', 'http://:s3cr3t-pw@hooks.example.com/h']) {
+      let thrown: unknown;
+      try {
+        build(url)();
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, url).to.be.instanceOf(TypeError);
+      expect((thrown as Error).message).to.match(/webhooks\[0\]\.url" carries a user name or password/);
+      expect((thrown as Error).message).not.to.include('s3cr3t-pw');
+    }
+    expect(build('https://hooks.example.com/h')).not.to.throw();
   });
 });
