@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Request, RequestHandler, Router } from 'express';
 import { LicenseError } from './errors.js';
 import { TrustedKeys } from './keys/jwk.js';
-import { openDb, dbKind } from './store/connect.js';
+import { openDb, dbKind, tlsRefusal } from './store/connect.js';
 import { dialectOf } from './store/dialects/index.js';
 import { migrateLatest } from './store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
@@ -166,7 +166,7 @@ class Manager implements LicenseManager {
   open(): Promise<void> {
     if (this.stopped) return Promise.reject(new TypeError('This license manager was stopped; create a new one to open again.'));
     this.opened ??= this.doOpen().catch((err: unknown) => {
-      throw this.ownKnex && dialectOf(this.ownKnex).isUnavailable(err) ? new LicenseError('DATABASE_UNAVAILABLE', { cause: err }) : err;
+      throw tlsRefusal(err) ?? (this.ownKnex && dialectOf(this.ownKnex).isUnavailable(err) ? new LicenseError('DATABASE_UNAVAILABLE', { cause: err }) : err);
     });
     return this.opened;
   }

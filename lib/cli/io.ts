@@ -1,5 +1,6 @@
 import { LicenseError } from '../errors.js';
 import { databaseFailure, redactText } from '../redact.js';
+import { tlsRefusal } from '../store/connect.js';
 
 /** What a command may touch of the outside world; tests pass their own. */
 export interface CliIo {
@@ -32,6 +33,8 @@ export function processIo(): CliIo {
 /** Sentence for stderr, never a stack trace. */
 export function describeError(err: unknown): { text: string; exitCode: number } {
   if (err instanceof LicenseError) return { text: `${err.code}: ${err.message}\n`, exitCode: EXIT_REFUSED };
+  const tls = tlsRefusal(err);
+  if (tls) return { text: `error: ${tls.message}\n`, exitCode: EXIT_REFUSED };
   if (err instanceof UsageError || err instanceof TypeError) return { text: `error: ${redactText(err.message)}\n`, exitCode: EXIT_USAGE };
   // a driver, network or file system error: a sentence from its code, then its own words, redacted
   const failure = databaseFailure(err);

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
-import { dbKind } from '../store/connect.js';
+import { dbKind, knexConfigFromUrl } from '../store/connect.js';
 
 const DEFAULT_PORTS = { postgres: 5432, mysql: 3306 } as const;
 
@@ -13,7 +13,12 @@ interface NetConnection {
   filename?: string;
 }
 
+/** A connection given as a URL, read by the driver's own parser as knexConfigFromUrl does. */
 function fromUrl(url: string): NetConnection {
+  if (/^(postgres|postgresql|mysql|mariadb):\/\//i.test(url)) {
+    const { host, port, database } = knexConfigFromUrl(url).connection as NetConnection;
+    return { host, port, database };
+  }
   const u = new URL(url);
   return {
     host: u.hostname.replace(/^\[|\]$/g, ''),

@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Logger } from '../host.js';
-import { redactUrl } from '../redact.js';
+import { redactText, redactUrl } from '../redact.js';
 
 export type DbKind = 'sqlite' | 'postgres' | 'mysql';
 
@@ -15,9 +16,62 @@ export function dbKind(db: Knex | Knex.Config): DbKind {
   throw new TypeError(`Unsupported database client "${client}": use better-sqlite3, pg or mysql2.`);
 }
 
+const requireHere = createRequire(import.meta.url);
+
+/** A driver package the host installed (SPEC 20: the drivers are the host's), or a TypeError naming it. */
+function driverPackage<T>(name: string, what: string): T {
+  try {
+    return requireHere(name) as T;
+  } catch {
+    throw new TypeError(`${what} needs the "${name}" package: run npm install ${name}.`);
+  }
+}
+
+type PgParse = ((url: string) => Record<string, unknown>) & { parseIntoClientConfig?: (url: string) => Record<string, unknown> };
+
 /**
- * A knex config from a database URL: `sqlite:PATH`, `postgres://…` or `mysql://…`.
- * WHATWG URL parsing; credentials are URL-decoded.
+ * node-postgres's own connection-string parser, the very copy `pg` loads (resolved from pg's
+ * folder): every parameter (`sslmode`, `sslrootcert`, `application_name`, `host=/socket/dir`,
+ * `options`, ...) means to us what it means to the driver.
+ */
+function pgParser(): PgParse {
+  const pgMain = (() => {
+    try {
+      return requireHere.resolve('pg');
+    } catch {
+      throw new TypeError('A postgres:// database URL needs the "pg" package: run npm install pg.');
+    }
+  })();
+  return createRequire(pgMain)('pg-connection-string') as PgParse;
+}
+
+const blank = (v: unknown): boolean => v === undefined || v === null || v === '' || (typeof v === 'number' && Number.isNaN(v));
+const withoutBlanks = (o: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => !blank(v)));
+
+/** `postgres://…`: parsed by pg's parser; our own `schema` parameter becomes knex's searchPath. */
+function postgresConfig(url: string): Knex.Config {
+  const parse = pgParser();
+  const parsed = withoutBlanks(parse.parseIntoClientConfig ? parse.parseIntoClientConfig(url) : parse(url));
+  const { schema, ...connection } = parsed;
+  if (typeof connection.port === 'string') connection.port = Number(connection.port);
+  return { client: 'pg', connection: connection as Knex.PgConnectionConfig, compileSqlOnError: false, ...(typeof schema === 'string' && schema ? { searchPath: [schema] } : {}) };
+}
+
+/**
+ * `mysql://…`: parsed by mysql2's own `ConnectionConfig.parseUrl` (what mysql2 does with a `uri`):
+ * query parameters are JSON where they parse as JSON (`ssl={"rejectUnauthorized":true}`), text
+ * otherwise (`ssl=Amazon RDS`, `charset=utf8mb4`, `timezone=Z`, `socketPath=/run/mysqld/mysqld.sock`).
+ */
+function mysqlConfig(url: string): Knex.Config {
+  const { ConnectionConfig } = driverPackage<{ ConnectionConfig: { parseUrl(url: string): Record<string, unknown> } }>('mysql2', 'A mysql:// database URL');
+  const connection = withoutBlanks(ConnectionConfig.parseUrl(url.replace(/^mariadb:/i, 'mysql:')));
+  return { client: 'mysql2', connection: connection as Knex.MySql2ConnectionConfig, compileSqlOnError: false };
+}
+
+/**
+ * A knex config from a database URL: `sqlite:PATH`, `postgres://…` or `mysql://…`. PostgreSQL and
+ * MySQL URLs go through their drivers' own parsers, so every parameter reaches the driver as the
+ * driver reads it (SPEC 21); the server ID still takes only host, port, database and schema.
  */
 export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config {
   if (url.startsWith('sqlite:')) {
@@ -25,28 +79,19 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
     if (!path) throw new TypeError('A SQLite URL needs a file path: sqlite:./data.db');
     return withSqliteDefaults({ client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) }, compileSqlOnError: false });
   }
-  let parsed: URL;
+  const protocol = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (!protocol) throw new TypeError(`"${redactUrl(url)}" is not a database URL (sqlite:PATH, postgres://… or mysql://…).`);
+  if (protocol !== 'postgres' && protocol !== 'postgresql' && protocol !== 'mysql' && protocol !== 'mariadb') {
+    throw new TypeError(`Unsupported database URL scheme "${protocol}": use sqlite:, postgres:// or mysql://.`);
+  }
   try {
-    parsed = new URL(url);
-  } catch {
-    throw new TypeError(`"${redactUrl(url)}" is not a database URL (sqlite:PATH, postgres://… or mysql://…).`);
+    return protocol === 'mysql' || protocol === 'mariadb' ? mysqlConfig(url) : postgresConfig(url);
+  } catch (err) {
+    if (err instanceof TypeError && /needs the "/.test(err.message)) throw err;
+    // NOTE: the parsers' own messages may repeat the URL with its password
+    const reason = redactText(err instanceof Error ? err.message : String(err));
+    throw new TypeError(`"${redactUrl(url)}" is not a database URL the ${protocol.startsWith('postgres') ? 'pg' : 'mysql2'} driver can read: ${reason}`);
   }
-  const protocol = parsed.protocol.replace(/:$/, '');
-  const common = {
-    host: parsed.hostname.replace(/^\[|\]$/g, '') || 'localhost',
-    port: parsed.port ? Number(parsed.port) : undefined,
-    user: decodeURIComponent(parsed.username) || undefined,
-    password: decodeURIComponent(parsed.password) || undefined,
-    database: decodeURIComponent(parsed.pathname.replace(/^\//, '')) || undefined,
-  };
-  if (protocol === 'postgres' || protocol === 'postgresql') {
-    const schema = parsed.searchParams.get('schema') ?? undefined;
-    return { client: 'pg', connection: { ...common }, compileSqlOnError: false, ...(schema ? { searchPath: [schema] } : {}) };
-  }
-  if (protocol === 'mysql' || protocol === 'mariadb') {
-    return { client: 'mysql2', connection: { ...common }, compileSqlOnError: false };
-  }
-  throw new TypeError(`Unsupported database URL scheme "${protocol}": use sqlite:, postgres:// or mysql://.`);
 }
 
 /** true for a SQLite database kept in memory, which has no journal file to change. */
@@ -115,4 +160,35 @@ export function openDb(db: Knex | Knex.Config | string, logger?: Logger): { knex
     return { knex: knexFactory(logger && !ready.log ? { ...ready, log: driverLog(logger) } : ready), owned: true };
   }
   throw new TypeError('db must be a knex instance, a knex config or a database URL.');
+}
+
+const UNTRUSTED_CERT = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED',
+]);
+
+/**
+ * A connection refused for its TLS settings, as a sentence that says which setting (SPEC 21):
+ * the URL asks for TLS and the server has none, or the server's certificate is not trusted. A
+ * setting that cannot work is a configuration mistake (a TypeError), not an outage to retry.
+ */
+export function tlsRefusal(err: unknown): TypeError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    if (/does not support SSL|server does not support secure connection/i.test(e.message) || code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+      return new TypeError(
+        'The database server does not accept TLS connections, but the database URL requires TLS (sslmode or ssl): turn TLS on in the server, ' +
+          'or remove that requirement from the URL if the network between them is trusted.',
+        { cause: err },
+      );
+    }
+    if (UNTRUSTED_CERT.has(code)) {
+      return new TypeError(
+        `The database server's TLS certificate is not trusted (${code}), so no connection was made: name the certificate authority that signed it ` +
+          'in the database URL (sslrootcert=FILE for PostgreSQL, ssl={"ca":…} for MySQL), or give the server a certificate the system trusts.',
+        { cause: err },
+      );
+    }
+  }
+  return undefined;
 }
