@@ -2,6 +2,7 @@
  * Mail behind a one-method port, whose default wraps a pooled nodemailer transport built from the
  * host's configuration: an SMTP URL, nodemailer transport options, or a transport object.
  */
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailOptions } from '../host.js';
@@ -26,26 +27,17 @@ export const POOL_CONNECTIONS = 5;
 /** keys that select a transport other than SMTP in nodemailer's options */
 const NOT_SMTP = ['sendmail', 'streamTransport', 'jsonTransport', 'SES'];
 
+// nodemailer's own reader of SMTP URLs (what createTransport(url) uses); nodemailer has no exports map
+const { parseConnectionUrl } = createRequire(import.meta.url)('nodemailer/lib/shared') as { parseConnectionUrl(url: string): Record<string, unknown> };
+
 /**
- * nodemailer options from an SMTP URL, as nodemailer reads one (host, port, `smtps:` = secure,
- * user and password, query parameters as options, dotted ones nested).
+ * nodemailer options from an SMTP URL, read by nodemailer's own parser (host, port, `smtps:` =
+ * secure, user and password, query parameters as options, dotted ones nested).
  * NOTE: parsed here rather than passed as `{ url, ...more }`, because createTransport() keeps
  * only the URL's options from such an object and drops the others (our `getSocket`, timeouts).
  */
 export function smtpOptionsFromUrl(url: string): Record<string, unknown> {
-  const u = new URL(url);
-  const options: Record<string, unknown> = { secure: u.protocol === 'smtps:' };
-  if (u.hostname) options.host = u.hostname.replace(/^\[|\]$/g, '');
-  if (u.port) options.port = Number(u.port);
-  if (u.username || u.password) options.auth = { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) };
-  for (const [key, raw] of u.searchParams) {
-    const value = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && !Number.isNaN(Number(raw)) ? Number(raw) : raw;
-    const path = key.split('.');
-    let target = options;
-    for (const part of path.slice(0, -1)) target = (target[part] ??= {}) as Record<string, unknown>;
-    target[path.at(-1)!] = value;
-  }
-  return options;
+  return parseConnectionUrl(url);
 }
 
 /** The pool on, unless the host's options say otherwise. */
