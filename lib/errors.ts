@@ -34,6 +34,8 @@ export const messages = {
   DATABASE_UNAVAILABLE: 'The database cannot be reached right now, so nothing was changed. Try again in a moment.',
   // secrets and hostile input (SPEC 15.6)
   MAIL_FAILED: 'The email could not be sent: the mail server failed or refused it. The details are in the server log.',
+  // safe upgrades (SPEC 24)
+  SCHEMA_NEWER: 'The database was upgraded by a newer version of license-manager: this node serves the license read-only until it is upgraded too.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -65,6 +67,8 @@ const statuses: Record<LicenseErrorCode, number> = {
   LOGIN_LOCKED: 429,
   DATABASE_UNAVAILABLE: 503,
   MAIL_FAILED: 502,
+  // NOTE: 503, not 409: the request is fine and an upgraded node (or this one, once upgraded) takes it
+  SCHEMA_NEWER: 503,
 };
 
 export interface LicenseErrorOptions {

@@ -9,7 +9,7 @@ import { LicenseError } from './errors.js';
 import { TrustedKeys } from './keys/jwk.js';
 import { openDb, dbKind, tlsRefusal } from './store/connect.js';
 import { dialectOf } from './store/dialects/index.js';
-import { migrateLatest } from './store/migrate.js';
+import { migrateLatest, migrationState, samePatchLine, schemaNewerError } from './store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
 import { connectionIdentity } from './server-id/identity.js';
 import { ensureServerId } from './server-id/store.js';
@@ -118,6 +118,8 @@ interface Parts {
   jobs: JobService;
   instanceKey: InstanceKey;
   revocations: RevocationDeps;
+  /** set when the database is newer than this code (SPEC 24): writes refused, no job */
+  readOnly: (() => LicenseError) | undefined;
 }
 
 class Manager implements LicenseManager {
@@ -176,7 +178,7 @@ class Manager implements LicenseManager {
     if (owned) this.ownKnex = knex;
     const identity = connectionIdentity(knex);
     const dialect = dialectOf(knex);
-    if (this.o.migrate !== false) await migrateLatest(knex, { tableName: MIGRATIONS_TABLE, migrations: instanceMigrations });
+    const readOnly = await this.settleSchema(knex);
     const now = this.clock();
     const config = await Promise.all(configuredKeys(this.o).map((k, i) => configKey(k, this.trusted, i, now)));
     for (const k of config) {
@@ -187,7 +189,7 @@ class Manager implements LicenseManager {
     const revocations = { knex, trusted: this.trusted };
     if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
     const ring = new LoadedRing(this.trusted, config);
-    const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger });
+    const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger, readOnly });
     // the ring refresh() uses next: each stored key is verified once
     await ring.loadNew(knex);
     await settleBridge(knex, serverId, ring.all(), now, this.logger);
@@ -197,8 +199,33 @@ class Manager implements LicenseManager {
       status: () => runtime.status(), currentKey: () => runtime.currentKey(),
       getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule, webhooks: this.o.webhooks,
     });
-    this.parts = { knex, runtime, jobs, instanceKey, revocations };
+    this.parts = { knex, runtime, jobs, instanceKey, revocations, readOnly };
     await runtime.refresh();
+  }
+
+  /**
+   * SPEC 24: migrate (unless the host migrates itself), then judge the schema. A database that
+   * a newer version migrated (migrations this code does not know) is never migrated down: this
+   * node serves read-only with SCHEMA_NEWER, unless that version is a later patch of ours (its
+   * migrations only add, so writing stays safe). A host with `migrate: false` whose database
+   * lacks migrations is told which command to run, instead of failing later on a missing column.
+   */
+  private async settleSchema(knex: Knex): Promise<(() => LicenseError) | undefined> {
+    const set = { tableName: MIGRATIONS_TABLE, migrations: instanceMigrations };
+    const state = this.o.migrate === false ? await migrationState(knex, set) : await migrateLatest(knex, { ...set, moduleVersion, now: this.clock });
+    if (state.unknown.length > 0) {
+      if (samePatchLine(moduleVersion, state.migratedBy)) return undefined;
+      const refusal = () => schemaNewerError({ moduleVersion, state });
+      this.logger.warn('The database schema is newer than this node: serving read-only', { moduleVersion, databaseVersion: state.migratedBy, unknown: state.unknown });
+      return refusal;
+    }
+    if (state.pending.length > 0) {
+      throw new TypeError(
+        `The database lacks ${state.pending.length} migration(s) of license-manager ${moduleVersion} (${state.pending.join(', ')}) and option "migrate" is false: ` +
+          'run `license-manager migrate --db URL` before starting this version.',
+      );
+    }
+    return undefined;
   }
 
   /** Idempotent: a second call waits for the first. */
@@ -217,8 +244,11 @@ class Manager implements LicenseManager {
     }
     await this.open();
     this.csrfSecret = await sharedSecret(this.knex, 'csrf');
-    await this.jobs.runJob();
-    this.jobs.schedule();
+    // a node older than its database leaves the job to the upgraded nodes (it would write rows of a schema it does not know)
+    if (!this.parts!.readOnly) {
+      await this.jobs.runJob();
+      this.jobs.schedule();
+    }
     this.rt.startRefreshing((this.o.refreshSeconds ?? 10) * 1000);
   }
 
@@ -255,7 +285,13 @@ class Manager implements LicenseManager {
   locUsage = async (page?: { limit: number; after: ProjectKey | null }) => reads.locUsage(this.rt, page);
   serverIdEvents = async () => reads.serverIdEvents(this.rt);
   database = async () => reads.database(this.rt);
-  runJob = (): Promise<JobRunResult> => this.jobs.runJob();
+  runJob = async (): Promise<JobRunResult> => {
+    if (this.parts?.readOnly) {
+      const at = this.rt.time().toISOString();
+      return { id: null, startedAt: at, finishedAt: at, durationMs: 0, ran: false, sent: 0, failed: 0, pending: 0, outcome: 'skipped', error: this.parts.readOnly().message };
+    }
+    return this.jobs.runJob();
+  };
   auditLog = async (options: { limit?: number } = {}) => listAudit(this.knex, options);
   /** read at scrape time from what the runtime holds: no query */
   private readonly metricsSource: MetricsSource = {
@@ -271,6 +307,7 @@ class Manager implements LicenseManager {
 
   usageReport = async (period: { from?: string; to?: string } = {}): Promise<UsageReport> => {
     const rt = this.rt;
+    if (this.parts!.readOnly) throw this.parts!.readOnly(); // a report takes the next number of the chain: a write
     return generateUsageReport({ knex: rt.knex, dialect: rt.dialect, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() }, period);
   };
 
@@ -308,7 +345,10 @@ class Manager implements LicenseManager {
         jobRuns: (limit) => this.rt.query(() => this.jobs.jobRuns(limit)),
         health: () => this.rt.query(() => this.jobs.health()),
         locHistory: (days) => this.rt.query(() => this.jobs.locHistory(days)),
-        sendTestEmail: (actor) => this.rt.query(() => this.jobs.sendTestEmail(actor)),
+        sendTestEmail: (actor) => this.rt.query(() => {
+          if (this.parts?.readOnly) throw this.parts.readOnly();
+          return this.jobs.sendTestEmail(actor);
+        }),
       },
       offline: {
         instanceKeyId: () => this.instanceKeyId,

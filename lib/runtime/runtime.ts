@@ -59,6 +59,11 @@ export interface RuntimeDeps {
   /** the monotonic clock in ms (the host's `monotonic`), which confirms the wall clock's jumps */
   monotonic: () => number;
   logger: Logger;
+  /**
+   * Set when the database was migrated by a newer version (SPEC 24): every write is refused with
+   * this error and the status carries it as a warning; reads and the snapshot go on.
+   */
+  readOnly?: () => LicenseError;
 }
 
 /** What a write works with. */
@@ -133,6 +138,7 @@ export class Runtime {
    * nothing (one statement, or one transaction).
    */
   async write(work: (ctx: WriteContext) => Promise<unknown>): Promise<LicenseStatus> {
+    if (this.deps.readOnly) throw this.deps.readOnly();
     try {
       await work({ knex: this.knex, dialect: this.dialect, serverId: this.serverId, now: this.time() });
     } catch (err) {
@@ -221,6 +227,7 @@ export class Runtime {
   }
 
   private apply(now: Date, warnings: Warning[], facts: SnapshotFacts): LicenseStatus {
+    if (this.deps.readOnly) warnings = [...warnings, this.deps.readOnly().toJSON()];
     this.snap = buildSnapshot({ serverId: this.serverId, keys: this.ring.all(), facts, now, warnings });
     return this.snap.status;
   }
