@@ -36,6 +36,8 @@ export const messages = {
   MAIL_FAILED: 'The email could not be sent: the mail server failed or refused it. The details are in the server log.',
   // safe upgrades (SPEC 24)
   SCHEMA_NEWER: 'The database was upgraded by a newer version of license-manager: this node serves the license read-only until it is upgraded too.',
+  // continuity without the vendor (SPEC 22)
+  EXTENSION_NOT_AVAILABLE: 'A self-service extension is not available for this license now.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -69,6 +71,7 @@ const statuses: Record<LicenseErrorCode, number> = {
   MAIL_FAILED: 502,
   // NOTE: 503, not 409: the request is fine and an upgraded node (or this one, once upgraded) takes it
   SCHEMA_NEWER: 503,
+  EXTENSION_NOT_AVAILABLE: 409,
 };
 
 export interface LicenseErrorOptions {

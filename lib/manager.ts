@@ -31,6 +31,7 @@ import { Runtime } from './runtime/runtime.js';
 import * as reads from './runtime/reads.js';
 import type { LicensePreview } from './runtime/reads.js';
 import * as writes from './runtime/writes.js';
+import type { ExtendResult } from './runtime/writes.js';
 import { moduleVersion } from './version.js';
 import { loadInstanceKey } from './instance-key/store.js';
 import type { InstanceKey } from './instance-key/derive.js';
@@ -63,6 +64,12 @@ export interface LicenseManager {
   activateKey(lid: string, options?: { actor?: string }): Promise<LicenseStatus>;
   /** retire a stored key that is not current: kept in history, never chosen (SPEC 16) */
   retireKey(lid: string, options?: { actor?: string }): Promise<LicenseStatus>;
+  /**
+   * SPEC 22: one use of the self-service extension of the key in force (its `ext` claim), from
+   * the start of grace until 3 days after its end; EXTENSION_NOT_AVAILABLE says why not. `use`
+   * is the number of the use the caller saw offered (two calls for one use agree on it).
+   */
+  extend(options?: { actor?: string; use?: number }): Promise<ExtendResult>;
   setLocThreshold(percent: number, options?: { actor?: string }): Promise<LicenseStatus>;
   recordAnalysis(analysis: Analysis): Promise<LicenseStatus>;
   removeProject(project: string): Promise<LicenseStatus>;
@@ -274,6 +281,12 @@ class Manager implements LicenseManager {
   previewLicense = async (key: string) => reads.previewLicense(this.rt, key);
   activateKey = async (lid: string, options: { actor?: string } = {}) => writes.activateKey(this.rt, lid, options);
   retireKey = async (lid: string, options: { actor?: string } = {}) => writes.retireKey(this.rt, lid, options);
+  extend = async (options: { actor?: string; use?: number } = {}): Promise<ExtendResult> => {
+    const result = await writes.extendLicense(this.rt, options);
+    // the administrators' mail and the webhooks hear of it now, not at the next daily run
+    if (this.started && !result.agreed) void this.jobs.runJob();
+    return result;
+  };
   setLocThreshold = async (percent: number, options: { actor?: string } = {}) => writes.setLocThreshold(this.rt, percent, options);
   recordAnalysis = async (analysis: Analysis) => writes.recordAnalysis(this.rt, analysis);
   removeProject = async (project: string) => writes.removeProject(this.rt, project);
@@ -329,6 +342,7 @@ class Manager implements LicenseManager {
       previewLicense: (key) => this.previewLicense(key),
       activateKey: (lid, opts) => this.activateKey(lid, opts),
       retireKey: (lid, opts) => this.retireKey(lid, opts),
+      extend: (opts) => this.extend(opts),
       keyText: async (lid) => reads.keyText(this.rt, lid),
       setLocThreshold: (percent, opts) => this.setLocThreshold(percent, opts),
       keyHistory: () => this.keyHistory(),

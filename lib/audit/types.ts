@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'server_id_changed',
   'clock_reset',
   'revocations_set',
+  /** SPEC 22: a self-service extension used (`{ lid, use, uses, days, until }`) */
+  'license_extended',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -20,6 +20,14 @@ export interface LicensePayload {
   nbf: number;
   exp: number;
   grace?: number;
+  /** self-service extension (SPEC 22): `uses` times, `days` each, from the start of grace */
+  ext?: LicenseExtensionClaim;
+}
+
+/** The `ext` claim: how many self-service extensions a key allows, and of how many days each. */
+export interface LicenseExtensionClaim {
+  days: number;
+  uses: number;
 }
 
 export interface LicenseHeader {
@@ -39,6 +47,9 @@ export const LATEST_TIME = 253_402_300_799;
 export const MAX_GRACE_DAYS = 3650;
 /** Largest limit a key may carry (SPEC 15.3): larger counts are typos, and lose precision in JSON. */
 export const MAX_LIMIT = 1e12;
+/** SPEC 22: an extension is 1–30 days, a key allows 1–3 of them */
+export const EXTENSION_DAYS = { min: 1, max: 30 } as const;
+export const EXTENSION_USES = { min: 1, max: 3 } as const;
 
 function invalid(claim: string, why: string): LicenseError {
   return new LicenseError('KEY_CLAIMS_INVALID', {
@@ -92,7 +103,19 @@ export function validateClaims(payload: unknown): LicensePayload {
   if (p.grace !== undefined && !(isInt(p.grace) && p.grace >= 0 && p.grace <= MAX_GRACE_DAYS)) {
     throw invalid('grace', 'must be a whole number of days from 0 to 3650');
   }
+  if (p.ext !== undefined) validateExtension(p.ext);
   return p as unknown as LicensePayload;
+}
+
+function validateExtension(ext: unknown): void {
+  if (ext === null || typeof ext !== 'object' || Array.isArray(ext)) throw invalid('ext', 'must be an object { days, uses }');
+  const { days, uses } = ext as Record<string, unknown>;
+  if (!(isInt(days) && days >= EXTENSION_DAYS.min && days <= EXTENSION_DAYS.max)) {
+    throw invalid('ext.days', `must be a whole number of days from ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max}`);
+  }
+  if (!(isInt(uses) && uses >= EXTENSION_USES.min && uses <= EXTENSION_USES.max)) {
+    throw invalid('ext.uses', `must be a whole number from ${EXTENSION_USES.min} to ${EXTENSION_USES.max}`);
+  }
 }
 
 /** Grace days of a payload, with the default of SPEC 3. */

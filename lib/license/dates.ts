@@ -62,9 +62,10 @@ export interface KeyDates {
   validFrom: string;
 }
 
-export function keyDates(payload: Pick<LicensePayload, 'exp' | 'nbf' | 'grace'>, now: Date): KeyDates {
+/** `graceEndAt` (Unix seconds): the end of grace as self-service extensions moved it (SPEC 22). */
+export function keyDates(payload: Pick<LicensePayload, 'exp' | 'nbf' | 'grace'>, now: Date, graceEndAt?: number | null): KeyDates {
   const validUntil = lastValidDay(payload.exp);
-  const graceUntil = graceLastDay(payload);
+  const graceUntil = graceEndAt != null && graceEndAt > graceEnd(payload) ? lastValidDay(graceEndAt) : graceLastDay(payload);
   return {
     validUntil,
     daysLeft: daysLeftThrough(validUntil, now),

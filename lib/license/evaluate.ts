@@ -17,13 +17,15 @@ export function boundToServer(payload: Pick<LicensePayload, 'serverId'>, serverI
 /**
  * The state of one verified key for this server at `now` (SPEC 5.1). Pure.
  * Boundaries: valid from `nbf` inclusive; `expiring` from exactly 60 days before `exp`;
- * `grace` from `exp`; `expired` from `exp + grace days`.
+ * `grace` from `exp`; `expired` from `exp + grace days`, or from `options.graceEnd` (Unix seconds)
+ * when self-service extensions moved it later.
  */
-export function evaluateKey(payload: LicensePayload, serverId: string, now: Date, options: { bridged?: boolean } = {}): LicenseState {
+export function evaluateKey(payload: LicensePayload, serverId: string, now: Date, options: { bridged?: boolean; graceEnd?: number } = {}): LicenseState {
   if (!options.bridged && !boundToServer(payload, serverId)) return 'wrong_server';
   const t = Math.floor(now.getTime() / 1000);
   if (t < payload.nbf) return 'not_yet_valid';
-  if (t >= graceEnd(payload)) return 'expired';
+  // a self-service extension (SPEC 22) moves the end of grace, never the end of the contract
+  if (t >= Math.max(graceEnd(payload), options.graceEnd ?? 0)) return 'expired';
   if (t >= payload.exp) return 'grace';
   if (t >= payload.exp - EXPIRING_DAYS * DAY_SECONDS) return 'expiring';
   return 'active';

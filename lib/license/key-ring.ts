@@ -18,6 +18,8 @@ export interface RingKey {
   setBy: string;
   setAt: Date;
   source: 'database' | 'config';
+  /** the end of grace moved by self-service extensions on this server (Unix seconds; SPEC 22) */
+  graceEndAt?: number;
 }
 
 /** A server-ID bridge (SPEC 4): a production key kept in force for 7 days after a move. */
@@ -111,7 +113,7 @@ export function stateOf(key: RingKey, serverId: string, now: Date, bridges: read
   if (!key.payload) return { state: 'invalid', bridged: false };
   if (revoked.has(key.lid)) return { state: 'revoked', bridged: false };
   const bridged = !boundToServer(key.payload, serverId) && bridgeFor(key, serverId, bridges, now);
-  return { state: evaluateKey(key.payload, serverId, now, { bridged }), bridged };
+  return { state: evaluateKey(key.payload, serverId, now, { bridged, graceEnd: key.graceEndAt }), bridged };
 }
 
 /**

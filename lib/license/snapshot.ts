@@ -8,6 +8,8 @@ import { isUsable } from './evaluate.js';
 import { selectCurrent, stateOf, type Bridge, type CurrentKey, type Revoked, type RingKey } from './key-ring.js';
 import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js';
 import { usersStatus, usersWarning } from '../usage/users.js';
+import type { ExtensionUse } from './extensions.js';
+import { extendedWarning, extensionOf, extensionTarget, gapWarning, nextLicense, withExtensionEnds } from './continuity.js';
 
 /**
  * What a refresh reads from the database besides the keys (lib/runtime/facts.ts reads it). To
@@ -29,6 +31,8 @@ export interface SnapshotFacts {
   keyChoices?: KeyChoices;
   /** license IDs the vendor's revocation list in force withdraws (SPEC 18.2) */
   revoked?: Revoked;
+  /** self-service extensions used on this database (SPEC 22); none when absent */
+  extensions?: readonly ExtensionUse[];
 }
 
 export interface SnapshotInput {
@@ -54,7 +58,7 @@ export const CLOCK_RESET_SHOWN_DAYS = 30;
 
 const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
-function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: string, now: Date, problem?: string): Warning | undefined {
+function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: string, now: Date, problem?: string, graceEndAt?: number): Warning | undefined {
   switch (state) {
     case 'none':
       return { code: 'NO_LICENSE', message: 'No license is installed: commercial features are off. Set a license key to turn them on.' };
@@ -69,7 +73,7 @@ function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: s
       return { code: 'LICENSE_EXPIRING', message: `The license is valid until ${formatDay(d.validUntil)} (${daysLeftText(d.daysLeft)}). Request a renewal.` };
     }
     case 'grace':
-      return { code: 'LICENSE_GRACE', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))}. Grace period: ${graceSentence(keyDates(p!, now))}. Install a new license.` };
+      return { code: 'LICENSE_GRACE', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))}. Grace period: ${graceSentence(keyDates(p!, now, graceEndAt))}. Install a new license.` };
     case 'expired':
       return { code: 'LICENSE_EXPIRED', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))} and its grace period is over: commercial features are off.` };
     default:
@@ -85,6 +89,8 @@ function locStatus(payload: LicensePayload | null, usable: boolean, used: number
 
 /** Builds the snapshot from the key ring and the facts read at refresh. Pure. */
 export function buildSnapshot(input: SnapshotInput): Snapshot {
+  // SPEC 22: keys carry the end of grace their self-service extensions gave, for every decision below
+  input = { ...input, keys: withExtensionEnds(input.keys, input.facts.extensions, input.serverId) };
   const { serverId, now } = input;
   const { bridges, locUsed, threshold } = input.facts;
   const current = selectCurrent(input.keys, serverId, now, bridges, input.facts.keyChoices, input.facts.revoked);
@@ -99,8 +105,12 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       message: `The clock mark was reset to ${new Date(reset.at).toISOString()} by ${reset.actor}${reset.from === null ? '' : ` (it was ${new Date(reset.from).toISOString()})`}.`,
     });
   }
-  const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message);
-  if (sw) warnings.push(sw);
+  const next = nextLicense(input.keys, serverId, now, input.facts, current);
+  const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message, current?.key.graceEndAt);
+  // SPEC 22: a next license that starts by the end of this one: no expiring warning (nor banner)
+  if (sw && !(sw.code === 'LICENSE_EXPIRING' && next?.covered)) warnings.push(sw);
+  for (const w of [gapWarning(next, current), extendedWarning(current, serverId, input.facts)]) if (w) warnings.push(w);
+  const extension = extensionOf(extensionTarget(input.keys, serverId, now, input.facts, current), serverId, now, input.facts);
   const revokedAt = state === 'revoked' && current ? new Date(input.facts.revoked!.get(current.key.lid)! * 1000).toISOString() : undefined;
   if (revokedAt) {
     warnings.push({
@@ -137,7 +147,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       message: 'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
     });
   }
-  const dates = payload ? keyDates(payload, now) : null;
+  const dates = payload ? keyDates(payload, now, current?.key.graceEndAt) : null;
   const license = payload ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits } }) : null;
   return deepFreeze({
     current,
@@ -150,6 +160,8 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       loc,
       users,
       warnings,
+      next,
+      extension,
       details: {
         // SPEC 16: one date convention (lib/license/dates.ts)
         daysLeft: dates ? dates.daysLeft : null,
@@ -157,7 +169,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
         graceUntil: dates ? dates.graceUntil : null,
         graceDaysLeft: dates ? dates.graceDaysLeft : null,
         expiresAt: payload ? new Date(payload.exp * 1000).toISOString() : null,
-        graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : null,
+        graceEndsAt: payload ? new Date(Math.max(graceEnd(payload), current?.key.graceEndAt ?? 0) * 1000).toISOString() : null,
         // a dormant staging key (wrong_server) does not make this instance a staging one
         staging: payload?.type === 'staging' && state !== 'wrong_server',
         evaluatedAt: now.toISOString(),

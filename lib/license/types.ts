@@ -1,5 +1,7 @@
 import type { LicensePayload } from '../keys/claims.js';
 import type { UsersStatus } from '../usage/users.js';
+import type { NextLicense } from './continuity.js';
+import type { ExtensionStatus } from './extensions.js';
 
 export type LicenseState =
   | 'none'
@@ -39,6 +41,10 @@ export interface LicenseStatus {
   /** users in use against the limit (SPEC 16) */
   users: UsersStatus;
   warnings: Warning[];
+  /** SPEC 22: a usable key that starts later than the current one and takes over from it, or null (always set by the snapshot) */
+  next?: NextLicense | null;
+  /** SPEC 22: the self-service extension of the key in force (or just past its grace), or null without `ext` */
+  extension?: ExtensionStatus | null;
   /** Extra facts for the page: days left to exp, staging, grace end, evaluated-at. */
   details: {
     /** days left through `validUntil` (1 on the last day itself) */

@@ -9,6 +9,7 @@ import { createOutbox } from '../notify/outbox.js';
 import { createJobStore } from '../jobs/store.js';
 import { readKeyChoices } from '../license/key-choices.js';
 import { readRevocations, revokedIndex } from '../revocations/store.js';
+import { readExtensions } from '../license/extension-store.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -17,7 +18,7 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations] = await Promise.all([
+  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations, extensions] = await Promise.all([
     readBridges(knex),
     loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
@@ -27,9 +28,10 @@ export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
     createJobStore(knex).lastSuccessAt(),
     readKeyChoices(knex),
     readRevocations(knex),
+    readExtensions(knex),
   ]);
   return {
     bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices,
-    revoked: revokedIndex(revocations),
+    revoked: revokedIndex(revocations), extensions,
   };
 }

@@ -2,9 +2,13 @@
  * The writes of the host API and the page, each `runtime.write(work)`: verify and check first
  * (bad input changes nothing), then one write, then the refresh that makes it visible.
  */
-import { LicenseError } from '../errors.js';
+import { isLicenseError, LicenseError } from '../errors.js';
+import { EXTENSION_USES } from '../keys/claims.js';
+import { extensionOffer, usesOf, type ExtensionUse } from '../license/extensions.js';
+import { insertExtension, readExtensions } from '../license/extension-store.js';
+import { extensionTarget, withExtensionEnds, type ContinuityFacts } from '../license/continuity.js';
 import { verifyWith } from '../keys/verify.js';
-import { checkAcceptable, evaluable, stateOf } from '../license/key-ring.js';
+import { checkAcceptable, evaluable, selectCurrent, stateOf } from '../license/key-ring.js';
 import { storeKey } from '../license/key-store.js';
 import type { LicenseStatus } from '../license/types.js';
 import { readSetting, writeSetting } from '../store/settings.js';
@@ -136,4 +140,93 @@ export async function retireKey(rt: Runtime, lid: unknown, options: Actor = {}):
     });
     rt.logger.info('License key retired', { lid: key.lid, actor: actorOf(options) });
   });
+}
+
+/** What `lm.extend()` answers: the new status, the use it recorded (or agreed on), and whether another call recorded it. */
+export interface ExtendResult {
+  status: LicenseStatus;
+  extension: { lid: string; use: number; uses: number; days: number; actor: string; at: string; until: string };
+  /** true when this call found its use already recorded by a call at the same moment (another node, a double click) */
+  agreed: boolean;
+}
+
+/** Thrown inside the transaction to roll it back when the use asked for is already recorded. */
+class AlreadyRecorded {
+  constructor(readonly use: ExtensionUse) {}
+}
+
+/**
+ * SPEC 22 self-service extension: one more use of the `ext` claim of the key in force (or just
+ * past its grace) moves its end of grace (lib/license/extensions.ts), with its audit entry, in
+ * one transaction under the audit chain's lock, so the cluster decides one use at a time.
+ *
+ * `use` is the number of the use the caller saw offered (the page's confirmation carries it;
+ * default: the one after the uses this node's snapshot shows). Two calls for the same use, on
+ * two nodes at once or by a double click, agree on one use: the second finds it recorded (or
+ * loses the unique (lid, server, use) race) and answers that use instead of spending another.
+ */
+export async function extendLicense(rt: Runtime, options: Actor & { use?: number } = {}): Promise<ExtendResult> {
+  const actor = actorOf(options);
+  const seen = rt.snapshot?.status.extension?.used ?? 0;
+  const expected = options.use ?? seen + 1;
+  if (!Number.isSafeInteger(expected) || expected < EXTENSION_USES.min || expected > EXTENSION_USES.max) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `"use" must be the number of the extension, from ${EXTENSION_USES.min} to ${EXTENSION_USES.max}.`, data: { field: 'use' } });
+  }
+  let recorded: ExtensionUse | undefined;
+  let agreed = false;
+  let status: LicenseStatus;
+  try {
+    status = await rt.write(async ({ knex, serverId, now }) => {
+      try {
+        await auditedTransaction(knex, async (trx) => {
+          const uses = await readExtensions(trx);
+          const facts: ContinuityFacts = { bridges: rt.facts?.bridges ?? [], keyChoices: rt.facts?.keyChoices, revoked: rt.facts?.revoked, extensions: uses };
+          const keys = withExtensionEnds(rt.ring.all(), uses, serverId);
+          const current = selectCurrent(keys, serverId, now, facts.bridges, facts.keyChoices, facts.revoked);
+          const target = extensionTarget(keys, serverId, now, facts, current);
+          if (!target?.payload) {
+            throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: 'No license is installed, so there is nothing to extend.', data: { reason: 'no_license' } });
+          }
+          const own = usesOf(uses, target.lid, serverId);
+          const already = own[expected - 1];
+          if (already) throw new AlreadyRecorded(already);
+          const offer = extensionOffer(target.payload, own, now);
+          if (!offer.available || offer.newEnd === null) {
+            throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: offer.reason ?? undefined, data: { reason: offer.refusal } });
+          }
+          const ext = target.payload.ext!;
+          recorded = { lid: target.lid, serverId, use: own.length + 1, days: ext.days, at: now.getTime(), actor, graceEndBefore: offer.end, graceEndAfter: offer.newEnd };
+          await insertExtension(trx, recorded);
+          return {
+            at: now, actor, action: 'license_extended',
+            detail: { lid: target.lid, use: recorded.use, uses: ext.uses, days: ext.days, until: new Date(offer.newEnd * 1000).toISOString() },
+          };
+        });
+      } catch (err) {
+        if (err instanceof AlreadyRecorded) {
+          recorded = err.use;
+          agreed = true;
+          return;
+        }
+        if (rt.dialect.isUniqueViolation(err)) {
+          // another node recorded this very use between our read and our insert: agree on it
+          recorded = usesOf(await readExtensions(knex), recorded?.lid ?? '', serverId).find((u) => u.use === recorded?.use);
+          agreed = true;
+          if (recorded) return;
+        }
+        throw err;
+      }
+    });
+  } catch (err) {
+    if (isLicenseError(err) && err.code === 'EXTENSION_NOT_AVAILABLE') rt.logger.info('Self-service extension refused', { reason: String(err.data.reason), actor });
+    throw err;
+  }
+  const use = recorded!;
+  rt.logger.info(agreed ? 'Self-service extension already recorded: agreed on it' : 'License extended (self-service)', { lid: use.lid, use: use.use, days: use.days, actor: use.actor });
+  const uses = rt.ring.all().find((k) => k.lid === use.lid)?.payload?.ext?.uses ?? use.use;
+  return {
+    status,
+    agreed,
+    extension: { lid: use.lid, use: use.use, uses, days: use.days, actor: use.actor, at: new Date(use.at).toISOString(), until: new Date(use.graceEndAfter * 1000).toISOString() },
+  };
 }

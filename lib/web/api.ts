@@ -3,7 +3,7 @@ import { LicenseError } from '../errors.js';
 import type { Logger } from '../host.js';
 import type { WebPort } from './port.js';
 import { jsonBody } from './body.js';
-import { keyFrom, lidFrom, limitFrom, percentFrom } from './validate.js';
+import { keyFrom, lidFrom, limitFrom, percentFrom, useFrom } from './validate.js';
 import { supportInfo } from './support-info.js';
 import { writeUsageCsv } from './csv.js';
 import { cursorFrom, encodeCursor, readId, readProjectKey } from './cursor.js';
@@ -44,6 +44,12 @@ export function apiRoutes(port: WebPort, now: () => Date, logger: Logger): Route
 
   api.post('/license/retire', ...jsonBody, async (req, res) => {
     res.json({ status: await port.retireKey(lidFrom(req.body), { actor: port.actorOf(req) }) });
+  });
+
+  // SPEC 22: one use of the self-service extension; `{ "use": n }` optional (the use confirmed)
+  api.post('/license/extend', ...jsonBody, async (req, res) => {
+    const { status, extension, agreed } = await port.extend({ actor: port.actorOf(req), use: useFrom(req.body) });
+    res.json({ status, extension, agreed });
   });
 
   // the text of one stored key, as a file (the page's Download and Copy)

@@ -18,6 +18,14 @@ export const STATE_LABELS: Record<LicenseState, Badge> = {
   revoked: { label: 'Revoked', tone: 'danger' },
 };
 
+/** SPEC 22: a license near its end whose next license starts in time is not "expiring soon". */
+const RENEWED: Badge = { label: 'Active (renewed)', tone: 'success' };
+
+/** The label of the license state, as the page shows it. */
+export function stateBadge(s: LicenseStatus): Badge {
+  return s.state === 'expiring' && s.next?.covered ? RENEWED : STATE_LABELS[s.state];
+}
+
 const RANK: Record<Tone, number> = { danger: 4, warning: 3, info: 2, staging: 1, success: 0 };
 
 /** The users figures of `status().users` (SPEC 16). */
@@ -43,7 +51,7 @@ function limitBadge(s: LicenseStatus): Badge | null {
  * a tie.
  */
 export function headerBadge(s: LicenseStatus): Badge {
-  const license = STATE_LABELS[s.state];
+  const license = stateBadge(s);
   const limits = limitBadge(s);
   return limits && RANK[limits.tone] > RANK[license.tone] ? limits : license;
 }

@@ -36,6 +36,12 @@ const WARNING_TITLES: Record<string, string> = {
   CLOCK_SKEW: 'The clock jumped',
   CLOCK_RESET: 'The clock mark was reset',
   DATABASE_UNAVAILABLE: 'The database cannot be reached',
+  LICENSE_GAP: 'Gap before the next license',
+};
+
+/** Warnings that are news rather than trouble (SPEC 22): shown in the info tone. */
+const INFO_WARNINGS: Record<string, string> = {
+  LICENSE_EXTENDED: 'License extended (self-service)',
 };
 
 /**
@@ -47,7 +53,7 @@ export function bannersOf(s: LicenseStatus): Banner[] {
   const push = (b: Omit<Banner, 'actions'> & { actions?: BannerAction[] }) => banners.push({ actions: [], ...b });
   const l = s.license;
   const ends = l ? lastValidDay(l.exp) : '';
-  const dates = l ? keyDates(l, new Date(s.details.evaluatedAt)) : null;
+  const dates = l ? keyDates(l, new Date(s.details.evaluatedAt), s.details.graceEndsAt ? Date.parse(s.details.graceEndsAt) / 1000 : null) : null;
   const warning = (code: string) => s.warnings.find((w) => w.code === code)?.message;
   if (s.details.staging) {
     push({ tone: 'staging', code: 'staging', title: 'STAGING', text: 'This instance runs on a staging license. It is not licensed for production use.' });
@@ -70,6 +76,8 @@ export function bannersOf(s: LicenseStatus): Banner[] {
       push({ tone: 'warning', code: 'not_yet_valid', title: 'License not valid yet', text: `The license starts on ${l ? formatDate(l.nbf) : '—'}. Commercial features are off until then.` });
       break;
     case 'expiring':
+      // SPEC 22: a next license that starts by the end of this one: no expiring banner
+      if (s.next?.covered) break;
       push({ tone: 'warning', code: 'expiring', title: 'License expiring soon', text: `The license is valid until ${ends} (${daysText(dates!.daysLeft)}). Request a renewal to keep commercial features on.`, actions: RENEW });
       break;
     case 'grace':
@@ -109,7 +117,9 @@ export function bannersOf(s: LicenseStatus): Banner[] {
   }
   const said = new Set(banners.map((b) => COVERS[b.code]));
   for (const w of s.warnings) {
-    if (!said.has(w.code)) push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' ? ['request'] : [] });
+    if (said.has(w.code)) continue;
+    if (INFO_WARNINGS[w.code]) push({ tone: 'info', code: w.code, title: INFO_WARNINGS[w.code]!, text: w.message, actions: ['request'] });
+    else push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' || w.code === 'LICENSE_GAP' ? ['request'] : [] });
   }
   return banners;
 }

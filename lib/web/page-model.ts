@@ -6,7 +6,8 @@ import { keyDates, graceSentence } from '../license/dates.js';
 import { historyChart, HISTORY_DAYS } from './chart.js';
 import { bannersOf } from './banners.js';
 import type { PreviewModel } from './preview-model.js';
-import { headerBadge, STATE_LABELS, usersOf } from './badge.js';
+import { headerBadge, stateBadge, STATE_LABELS, usersOf } from './badge.js';
+import { continuityModel, type ExtendForm } from './continuity-model.js';
 import type { AuditEntry } from '../audit/index.js';
 import { auditModel } from './audit-model.js';
 import { daysText, formatDate, formatDateTime, formatNumber, lastValidDay } from './format.js';
@@ -51,6 +52,8 @@ export interface PageContext {
     testEmail?: { error: string };
     /** the preview step of Set new license: the key shown before Apply (SPEC 16) */
     preview?: PreviewModel;
+    /** SPEC 22: the confirmation step of Extend by N days, or its refusal */
+    extend?: ExtendForm;
   };
 }
 
@@ -69,12 +72,12 @@ const NOTIFICATION_KINDS: Record<string, string> = {
 export function pageModel(data: PageData, ctx: PageContext) {
   const s = data.status;
   const l = s.license;
-  const state = STATE_LABELS[s.state];
+  const state = stateBadge(s);
   const { used, limit, percent, threshold, softCap } = s.loc;
   const usage = data.usage;
   const health = data.health;
   const evaluatedAt = new Date(s.details.evaluatedAt);
-  const dates = l ? keyDates(l, evaluatedAt) : null;
+  const dates = l ? keyDates(l, evaluatedAt, s.details.graceEndsAt ? Date.parse(s.details.graceEndsAt) / 1000 : null) : null;
   const users = usersOf(s);
   return {
     ...ctx,
@@ -192,6 +195,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       more: usage.total > usage.projects.length ? formatNumber(usage.total) : null,
     },
     requestLicense: requestLink(ctx, s),
+    continuity: continuityModel(s, ctx.forms.extend),
     audit: data.audit ? auditModel(data.audit) : null,
   };
 }

@@ -8,7 +8,7 @@ import { pageModel, type PageContext, type PageData } from './page-model.js';
 import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
 import { applyKey } from './apply-key.js';
-import { keyFrom, lidFrom, percentFrom } from './validate.js';
+import { keyFrom, lidFrom, percentFrom, useFrom } from './validate.js';
 import { keyForm } from './multipart.js';
 import { previewModel } from './preview-model.js';
 import { formatDay, lastValidDay } from '../license/dates.js';
@@ -21,7 +21,7 @@ import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
 /** The addresses forms post to; a GET of one redirects to the page. */
-const FORM_PATHS = ['/license', '/license/preview', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations'];
+const FORM_PATHS = ['/license', '/license/preview', '/license/extend', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations'];
 
 /** The key of the Set new license form: an uploaded `.key`/`.txt` file, else the pasted text. */
 function submittedKey(body: Record<string, unknown> | undefined): { key: string; pasted: string } {
@@ -88,6 +88,14 @@ function flashOf(req: Request, status: LicenseStatus, keys: StoredKey[] | null):
         text: `${name} is retired: it stays in the history and is never chosen again.`,
         undo: key && isUsable(key.state) ? { lid: key.lid, label: 'Undo: make it current again' } : undefined,
       };
+    case 'extended': {
+      const ext = status.extension?.last;
+      if (!ext) return ok('The license is extended.');
+      const until = formatDay(lastValidDay(Date.parse(ext.until) / 1000));
+      return req.query.agreed === '1'
+        ? { tone: 'info', text: `This extension was already used by ${ext.actor} at the same moment: commercial features stay on through ${until}. No further extension was used.` }
+        : ok(`The license is extended by ${ext.days} day${ext.days === 1 ? '' : 's'}: commercial features stay on through ${until}. Your vendor sees this in your next usage report.`);
+    }
     case 'threshold':
       return ok('The threshold is saved.');
     case 'revocations':
@@ -168,7 +176,19 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
   const csrfChecked = async (req: Request, _res: Response, next: (err?: unknown) => void) => next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED'));
   const checked = [formBody, csrfChecked];
 
-  page.get('/', (req, res) => show(req, res, 200, {}));
+  // SPEC 22: `?confirm=extend` is the confirmation step of Extend by N days (a view: nothing changes)
+  page.get('/', (req, res) => show(req, res, 200, req.query.confirm === 'extend' ? { extend: { confirm: true } } : {}));
+
+  page.post('/license/extend', ...checked, async (req, res) => {
+    let agreed: boolean;
+    try {
+      ({ agreed } = await port.extend({ actor: port.actorOf(req), use: useFrom(req.body) }));
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { extend: { error: err.message, code: err.code }, flash: refused('The license was not extended', err.message) });
+    }
+    back(req, res, `done=extended${agreed ? '&agreed=1' : ''}`);
+  });
 
   // SPEC 16: the key is shown first (what it is, what it changes); nothing is stored until Apply.
   page.post('/license/preview', keyForm, csrfChecked, async (req, res) => {

@@ -7,6 +7,7 @@ import type { ProjectKey, UsagePage } from '../usage/project-usage.js';
 import type { OfflinePort } from './offline.js';
 import type { AuditEntry } from '../audit/index.js';
 import type { MetricsEndpoint } from '../metrics/index.js';
+import type { ExtendResult } from '../runtime/writes.js';
 
 /** What the router needs from the manager (implemented in lib/manager.ts). */
 export interface WebPort {
@@ -24,6 +25,8 @@ export interface WebPort {
   previewLicense(key: string): Promise<LicensePreview>;
   activateKey(lid: string, options: { actor: string }): Promise<LicenseStatus>;
   retireKey(lid: string, options: { actor: string }): Promise<LicenseStatus>;
+  /** SPEC 22: one use of the self-service extension; `use` is the number the administrator confirmed */
+  extend(options: { actor: string; use?: number }): Promise<ExtendResult>;
   /** the text of a stored key, for copy and download */
   keyText(lid: string): Promise<string>;
   setLocThreshold(percent: number, options: { actor: string }): Promise<LicenseStatus>;

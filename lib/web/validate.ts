@@ -18,6 +18,20 @@ export function lidFrom(body: unknown): string {
   return lid;
 }
 
+/**
+ * The optional `use` of an extension (SPEC 22): the number of the use the administrator
+ * confirmed, a JSON number or the page's hidden field; undefined when absent.
+ */
+export function useFrom(body: unknown): number | undefined {
+  const raw = body && typeof body === 'object' ? (body as Record<string, unknown>).use : undefined;
+  if (raw === undefined || raw === '') return undefined;
+  const value = typeof raw === 'string' && /^\d$/.test(raw) ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 3) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: '"use" must be the number of the extension, from 1 to 3.', data: { field: 'use' } });
+  }
+  return value;
+}
+
 const THRESHOLD_SENTENCE = 'The threshold must be a whole number of percent from 1 to 100.';
 
 /**

@@ -6,6 +6,7 @@ import * as m004 from './004_shared_secrets_paging.js';
 import * as m007 from './007_audit.js';
 import * as m007w from './007_webhooks.js';
 import * as m008 from './008_offline_trade.js';
+import * as m009x from './009_extensions.js';
 
 /** Instance migrations, in order. Tables are prefixed `license_`. */
 export const instanceMigrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const instanceMigrations: Record<string, Migration> = {
   '007_audit': m007,
   '007_webhooks': m007w,
   '008_offline_trade': m008,
+  '009_extensions': m009x,
 };

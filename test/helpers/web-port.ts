@@ -78,6 +78,10 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
       choices.retired.add(key.lid);
       return snapshot();
     },
+    // self-service extensions need their table: the real manager's tests cover them
+    async extend() {
+      throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: 'The memory port does not record extensions.' });
+    },
     keyText: async (lid) => stored(lid).compact,
     async setLocThreshold(percent) {
       threshold = percent;

@@ -1,0 +1,146 @@
+/**
+ * SPEC 22, self-service extension: the `ext` claim lets the customer move the end of grace by
+ * N days, from the start of grace until 3 days after its end, `uses` times per key and server,
+ * recorded in the audit chain and agreed on by nodes using it at once. Real databases, the
+ * injected clock.
+ */
+import { expect } from 'chai';
+import { withDbs } from '../../helpers/dbs.js';
+import { testVendor, seconds, type TestVendor } from '../../helpers/license-keys.js';
+import { Managers, refusal, testClock } from '../../helpers/managers.js';
+
+const EXP = '2027-06-01T00:00:00Z'; // valid until 31 May 2027; 14 days of grace: through 14 June
+
+withDbs('self-service extension (SPEC 22)', (dbs) => {
+  let vendor: TestVendor;
+  const managers = new Managers();
+  before(async () => {
+    vendor = await testVendor();
+  });
+  afterEach(() => managers.stopAll());
+
+  async function started(now: string, ext?: { days: number; uses: number }) {
+    const clock = testClock('2027-01-10T09:00:00Z');
+    const db = await dbs.fresh();
+    const lm = await managers.start(db, vendor, clock);
+    const key = await vendor.issue({ serverId: lm.serverId, exp: seconds(EXP), ...(ext ? { ext } : {}) });
+    await lm.setLicense(key, { actor: 'alice' });
+    clock.set(now);
+    await lm.refresh();
+    return { lm, clock, db, key };
+  }
+
+  const extensionRows = async (lm: { knex: import('knex').Knex }) => lm.knex('license_extensions').select('*');
+  const extendedEntries = async (lm: { auditLog(o?: { limit?: number }): Promise<{ action: string; actor: string; detail: Record<string, unknown> }[]> }) =>
+    (await lm.auditLog({ limit: 100 })).filter((e) => e.action === 'license_extended');
+
+  it('a key without `ext` is refused with a sentence saying so, and nothing is stored', async () => {
+    const { lm } = await started('2027-06-03T10:00:00Z');
+    expect(lm.status().state).to.equal('grace');
+    expect(lm.status().extension).to.equal(null);
+    const err = await refusal(lm.extend({ actor: 'bob' }));
+    expect(err.code).to.equal('EXTENSION_NOT_AVAILABLE');
+    expect(err.status).to.equal(409);
+    expect(err.message).to.match(/does not include a self-service extension/);
+    expect(err.data.reason).to.equal('no_ext');
+    expect(await extensionRows(lm)).to.have.length(0);
+    expect(await extendedEntries(lm)).to.have.length(0);
+  });
+
+  it('before grace it is offered later, with the date; the key keeps its end', async () => {
+    const { lm } = await started('2027-05-20T10:00:00Z', { days: 7, uses: 2 });
+    expect(lm.status().extension).to.include({ available: false, days: 7, uses: 2, used: 0 });
+    const err = await refusal(lm.extend({ actor: 'bob' }));
+    expect(err.code).to.equal('EXTENSION_NOT_AVAILABLE');
+    expect(err.data.reason).to.equal('too_early');
+    expect(err.message).to.include('1 June 2027');
+    expect(lm.status().details.graceUntil).to.equal('2027-06-14');
+    expect(await extensionRows(lm)).to.have.length(0);
+  });
+
+  it('in grace, each use moves the end of grace by N days, with an audit entry and a banner; then the uses are spent', async () => {
+    const { lm, clock } = await started('2027-06-03T10:00:00Z', { days: 7, uses: 2 });
+    expect(lm.status().state).to.equal('grace');
+    expect(lm.status().extension).to.include({ available: true, used: 0, wouldExtendTo: '2027-06-22T00:00:00.000Z' });
+
+    const first = await lm.extend({ actor: 'bob@example.com' });
+    expect(first.agreed).to.equal(false);
+    expect(first.extension).to.include({ use: 1, uses: 2, days: 7, actor: 'bob', until: '2027-06-22T00:00:00.000Z' });
+    const s1 = first.status;
+    expect(s1.state).to.equal('grace');
+    expect(s1.details.graceUntil).to.equal('2027-06-21');
+    expect(s1.details.graceEndsAt).to.equal('2027-06-22T00:00:00.000Z');
+    expect(s1.extension).to.include({ used: 1, available: true });
+    const banner = s1.warnings.find((w) => w.code === 'LICENSE_EXTENDED');
+    expect(banner?.message).to.match(/extended by 7 days by bob on 3 June 2027 \(self-service extension 1 of 2\): commercial features stay on through 21 June 2027\. Your vendor sees this in your next usage report\./);
+    expect(s1.warnings.find((w) => w.code === 'LICENSE_GRACE')?.message).to.include('21 June 2027');
+
+    // past the key's own end of grace, the extension keeps it in force
+    clock.set('2027-06-18T10:00:00Z');
+    await lm.refresh();
+    expect(lm.status().state).to.equal('grace');
+    expect(lm.hasFeature('sso')).to.equal(true);
+
+    const second = await lm.extend({ actor: 'carol' });
+    expect(second.extension).to.include({ use: 2, until: '2027-06-29T00:00:00.000Z' });
+    expect(lm.status().extension).to.include({ used: 2, available: false });
+    const spent = await refusal(lm.extend({ actor: 'dave' }));
+    expect(spent.code).to.equal('EXTENSION_NOT_AVAILABLE');
+    expect(spent.data.reason).to.equal('spent');
+    expect(spent.message).to.match(/2 of 2 \(the last one by carol on 18 June 2027\)/);
+
+    const entries = await extendedEntries(lm);
+    expect(entries.map((e) => [e.actor, e.detail.use, e.detail.until])).to.deep.equal([
+      ['carol', 2, '2027-06-29T00:00:00.000Z'],
+      ['bob', 1, '2027-06-22T00:00:00.000Z'],
+    ]);
+    expect(await extensionRows(lm)).to.have.length(2);
+    expect((await lm.knex('license_audit').count({ n: '*' }))[0]).to.satisfy((r: { n: unknown }) => Number(r.n) >= 3);
+
+    clock.set('2027-06-29T00:00:00Z');
+    await lm.refresh();
+    expect(lm.status().state).to.equal('expired');
+    expect(lm.hasFeature('sso')).to.equal(false);
+  });
+
+  it('up to 3 days after the end of grace it gives N days from the moment of use; after that the window is closed', async () => {
+    const { lm, clock } = await started('2027-06-17T08:00:00Z', { days: 10, uses: 1 });
+    expect(lm.status().state).to.equal('expired');
+    expect(lm.hasFeature('sso')).to.equal(false);
+    expect(lm.status().extension).to.include({ available: true, windowUntil: '2027-06-18T00:00:00.000Z' });
+    const { status } = await lm.extend({ actor: 'bob' });
+    expect(status.state).to.equal('grace');
+    expect(status.details.graceUntil).to.equal('2027-06-27');
+    expect(lm.hasFeature('sso')).to.equal(true);
+
+    // another key, one day later than its window allows
+    const late = await started('2027-06-18T00:00:00Z', { days: 10, uses: 1 });
+    const err = await refusal(late.lm.extend({ actor: 'bob' }));
+    expect(err.data.reason).to.equal('too_late');
+    expect(err.message).to.include('17 June 2027');
+    expect(late.lm.status().state).to.equal('expired');
+    expect(await extensionRows(late.lm)).to.have.length(0);
+  });
+
+  it('two nodes using it at once agree on one use; the other node shows it within its refresh', async () => {
+    const { lm: a, db, clock } = await started('2027-06-05T12:00:00Z', { days: 5, uses: 3 });
+    const b = await managers.start(db, vendor, clock);
+    expect(b.status().extension).to.include({ used: 0, available: true });
+
+    const [ra, rb] = await Promise.all([a.extend({ actor: 'alice' }), b.extend({ actor: 'bob' })]);
+    expect([ra.agreed, rb.agreed].sort()).to.deep.equal([false, true]);
+    expect(ra.extension).to.deep.equal(rb.extension);
+    expect(await extensionRows(a)).to.have.length(1);
+    expect(await extendedEntries(a)).to.have.length(1);
+
+    await Promise.all([a.refresh(), b.refresh()]);
+    for (const lm of [a, b]) {
+      expect(lm.status().extension).to.include({ used: 1 });
+      expect(lm.status().details.graceEndsAt).to.equal(ra.extension.until);
+    }
+    // a later, deliberate use is a new one
+    const again = await b.extend({ actor: 'bob' });
+    expect(again).to.include({ agreed: false });
+    expect(again.extension.use).to.equal(2);
+  });
+});
