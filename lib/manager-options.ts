@@ -35,6 +35,11 @@ export interface LicenseManagerOptions {
    */
   monotonic?: () => number;
   logger?: Logger;
+  /**
+   * the deadline of every database call in ms (default 5000, SPEC 21): a write that reaches it
+   * answers DATABASE_UNAVAILABLE (503) and is rolled back, and never applies later
+   */
+  dbTimeoutMs?: number;
   /** run the migrations at start (default true) */
   migrate?: boolean;
   /** how often a node re-reads keys and usage written by other nodes (default 10) */
@@ -45,6 +50,8 @@ export interface LicenseManagerOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+export const DEFAULT_DB_TIMEOUT_MS = 5_000;
+
 /** Misuse fails loudly with a sentence naming the option. */
 export function checkOptions(o: LicenseManagerOptions): void {
   if (!o || typeof o !== 'object') throw new TypeError('createLicenseManager needs an options object.');
@@ -53,6 +60,7 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (typeof o.productName !== 'string' || !o.productName) throw new TypeError('Option "productName" is required.');
   if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl)) throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
   if (o.refreshSeconds !== undefined && !(o.refreshSeconds > 0)) throw new TypeError('Option "refreshSeconds" must be a positive number.');
+  if (o.dbTimeoutMs !== undefined && !(Number.isFinite(o.dbTimeoutMs) && o.dbTimeoutMs >= 100)) throw new TypeError('Option "dbTimeoutMs" must be a number of milliseconds, at least 100.');
   if (o.revocations !== undefined && typeof o.revocations !== 'string') throw new TypeError('Option "revocations" must be the text of a revocation list from the vendor.');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
   if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');

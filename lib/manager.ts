@@ -20,7 +20,7 @@ import type { Analysis } from './usage/loc.js';
 import { projectChunks, type ProjectKey, type UsagePage } from './usage/project-usage.js';
 import { sharedSecret } from './store/secrets.js';
 import type { LimitDecision } from './usage/limits.js';
-import { checkOptions, configuredKeys, type LicenseManagerOptions } from './manager-options.js';
+import { checkOptions, configuredKeys, DEFAULT_DB_TIMEOUT_MS, type LicenseManagerOptions } from './manager-options.js';
 import { silentLogger, type Logger } from './host.js';
 import { createJobService } from './jobs/index.js';
 import type { JobRunResult, JobService } from './jobs/port.js';
@@ -196,7 +196,10 @@ class Manager implements LicenseManager {
     const revocations = { knex, trusted: this.trusted };
     if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
     const ring = new LoadedRing(this.trusted, config);
-    const runtime = new Runtime({ knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger, readOnly });
+    const runtime = new Runtime({
+      knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger, readOnly,
+      trustWall: this.o.now !== undefined && this.o.monotonic === undefined, dbTimeoutMs: this.o.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+    });
     // the ring refresh() uses next: each stored key is verified once
     await ring.loadNew(knex);
     await settleBridge(knex, serverId, ring.all(), now, this.logger);

@@ -22,12 +22,6 @@ import { coalesce, type Coalesced } from './coalesce.js';
 import { readFacts } from './facts.js';
 import type { LoadedRing } from './ring.js';
 
-/**
- * NOTE: a refresh that has no answer by then is treated as an outage: a cut connection (no RST)
- * may hang until the OS gives up, minutes later, and the snapshot must move on with the clock.
- */
-export const REFRESH_DEADLINE_MS = 5_000;
-
 function unavailableWarning(since: Date): Warning {
   return {
     code: 'DATABASE_UNAVAILABLE',
@@ -58,6 +52,13 @@ export interface RuntimeDeps {
   now: () => Date;
   /** the monotonic clock in ms (the host's `monotonic`), which confirms the wall clock's jumps */
   monotonic: () => number;
+  /** the host injected `now` without `monotonic`: its clock is believed as is (SPEC 15.1) */
+  trustWall: boolean;
+  /**
+   * NOTE: a refresh that has no answer by then is treated as an outage: a cut connection (no RST)
+   * may hang until the OS gives up, minutes later, and the snapshot must move on with the clock.
+   */
+  dbTimeoutMs: number;
   logger: Logger;
   /**
    * Set when the database was migrated by a newer version (SPEC 24): every write is refused with
@@ -125,7 +126,7 @@ export class Runtime {
 
   /** The time decisions are made at: the clock as the clock policy judges it (SPEC 5.4, 15.1). */
   time(): Date {
-    return judgeClock(this.mark, this.clock, this.read()).now;
+    return judgeClock(this.mark, this.clock, this.read(), this.deps.trustWall).now;
   }
 
   private read(): ClockReading {
@@ -197,10 +198,10 @@ export class Runtime {
     let read: Awaited<ReturnType<Runtime['readDatabase']>>;
     try {
       // the first refresh has nothing to fall back on: it waits as long as the database does
-      read = this.lastFacts ? await withDeadline(this.readDatabase(reading), REFRESH_DEADLINE_MS) : await this.readDatabase(reading);
+      read = this.lastFacts ? await withDeadline(this.readDatabase(reading), this.deps.dbTimeoutMs) : await this.readDatabase(reading);
     } catch (err) {
       if (!this.lastFacts) throw this.unavailable(err);
-      const judged = judgeClock(this.mark, this.clock, reading);
+      const judged = judgeClock(this.mark, this.clock, reading, this.deps.trustWall);
       this.clock = judged.state;
       this.unavailableSince ??= judged.now;
       this.logger.warn('License refresh could not read the database; evaluating what is loaded', { code: codeOf(err) });
@@ -218,8 +219,10 @@ export class Runtime {
   /** Everything a refresh reads and writes; applied only when it all succeeded in time. */
   private async readDatabase(reading: ClockReading) {
     const { knex } = this;
-    const stored = await readMark(knex);
-    const judged = judgeClock(stored, this.clock, reading);
+    // the database server's clock is the second witness (SPEC 21); a host's own `now` needs none
+    const witness = this.deps.trustWall ? undefined : this.dialect.serverClock;
+    const [stored, server] = await Promise.all([readMark(knex), witness?.(knex)]);
+    const judged = judgeClock(stored, this.clock, server === undefined ? reading : { ...reading, server }, this.deps.trustWall);
     if (judged.raiseMarkTo !== undefined) await raiseMark(knex, judged.raiseMarkTo);
     await this.ring.loadNew(knex);
     const facts = await readFacts(knex);

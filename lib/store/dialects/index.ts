@@ -32,7 +32,35 @@ export interface Dialect {
    * of the dialect cannot).
    */
   appendAuditEntry?(knex: Knex, row: AuditRowInput): Promise<{ id: number; prevHash: string; hash: string } | undefined>;
+  /**
+   * The database server's clock (ms since the epoch), the second witness of the clock policy
+   * (SPEC 21). Undefined for SQLite, whose "server" is this machine's own clock.
+   */
+  serverClock?(knex: Knex): Promise<number>;
+  /** How a transaction is fenced by the server's own clock (SPEC 21, lib/store/deadline.ts); none for SQLite. */
+  fence?: Fence;
 }
+
+/**
+ * NOTE: why a fence. A client that gives up on a COMMIT whose bytes sit in a stalled network
+ * cannot take them back: when the network heals, the server commits. So the COMMIT travels in
+ * ONE statement with a check the server makes with its own clock: "no later than `allowanceMs`
+ * after this transaction started here", and rolls back otherwise. lib/store/deadline.ts chooses
+ * the allowance so that the server's last moment is never after the client's.
+ */
+export interface Fence {
+  /** a statement run right after BEGIN that fixes the transaction's start on the server's clock */
+  begin?: string;
+  /** the one statement that commits only within `allowanceMs` (whole ms) of the start, else fails */
+  commit(connection: unknown, allowanceMs: number): string;
+  /** closes the connection's socket at once: a connection that timed out is never used again */
+  drop(connection: unknown): void;
+  /** true when the error is the fence refusing to commit */
+  refused(err: unknown): boolean;
+}
+
+const FENCE_MESSAGE = 'license-manager: the transaction passed its deadline and is rolled back';
+const refusedByFence = (err: unknown): boolean => String((err as { message?: unknown })?.message ?? '').includes(FENCE_MESSAGE);
 
 /** An audit row before the chain gives it its ID and hash (lib/audit/log.ts). */
 export interface AuditRowInput {
@@ -47,7 +75,7 @@ export interface AuditRowInput {
 const code = (err: unknown): unknown => (err as { code?: unknown })?.code;
 
 /** Socket and pool errors, the same whatever the driver: the connection is gone or never came. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'DB_DEADLINE']);
 
 /**
  * The one place that decides whether an error means "the database is unavailable" (SPEC 15.2):
@@ -108,6 +136,14 @@ const postgres: Dialect = {
     if (!r) throw new Error('The audit chain head is missing: run the instance migrations.');
     return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
   },
+  // now() is the start of the transaction, fixed by the server when it ran BEGIN
+  fence: {
+    commit: (_conn, ms) =>
+      `DO $lm$ BEGIN IF clock_timestamp() > now() + interval '${Math.floor(ms)} milliseconds' THEN RAISE EXCEPTION '${FENCE_MESSAGE}' USING ERRCODE = '57014'; END IF; END $lm$; COMMIT;`,
+    drop: (conn) => (conn as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy(),
+    refused: refusedByFence,
+  },
+  serverClock: async (knex) => Number(((await knex.raw('select extract(epoch from clock_timestamp()) * 1000 as ms')) as { rows: Array<{ ms: string | number }> }).rows[0]!.ms),
   // class 08 (connection exception), 57P01–57P03 (server shut down or starting); node-postgres
   // reports a dropped socket only in its message
   isUnavailable: unavailable((err) => {
@@ -157,6 +193,19 @@ const mysql: Dialect = {
       return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
     });
   },
+  // NOTE: MariaDB runs an anonymous compound statement as one statement, COMMIT included; MySQL
+  // has none, and commits unfenced (README): the deadline still holds, the late COMMIT may not
+  fence: {
+    begin: 'set @license_manager_tx_start = utc_timestamp(6)',
+    commit: (conn, ms) =>
+      /MariaDB/i.test(String((conn as { _handshakePacket?: { serverVersion?: string } })._handshakePacket?.serverVersion ?? ''))
+        ? `BEGIN NOT ATOMIC IF utc_timestamp(6) > @license_manager_tx_start + INTERVAL ${Math.floor(ms) * 1000} MICROSECOND THEN ROLLBACK; SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '${FENCE_MESSAGE}'; END IF; COMMIT; END`
+        : 'COMMIT',
+    drop: (conn) => (conn as { destroy(): void }).destroy(),
+    refused: refusedByFence,
+  },
+  // NOTE: whole seconds, but free of the session time zone (and of its daylight-saving hour)
+  serverClock: async (knex) => Number(((await knex.raw('select unix_timestamp() * 1000 as ms')) as [Array<{ ms: string | number }>])[0][0]!.ms),
   // mysql2 marks errors that kill the connection as `fatal`
   isUnavailable: unavailable((err) => (err as { fatal?: unknown }).fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(String(code(err)))),
 };
