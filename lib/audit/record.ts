@@ -3,8 +3,11 @@ import { isLicenseError } from '../errors.js';
 import type { Logger } from '../host.js';
 import { appendAudit } from './log.js';
 
-/** Codes that say the database or mail failed, not that the input was refused. */
-const NOT_A_REFUSAL = new Set(['DATABASE_UNAVAILABLE', 'MAIL_FAILED']);
+/**
+ * Codes that say the database or mail failed, not that the input was refused; SCHEMA_NEWER: this
+ * node writes nothing to a database a newer version migrated, not even the log.
+ */
+const NOT_A_REFUSAL = new Set(['DATABASE_UNAVAILABLE', 'MAIL_FAILED', 'SCHEMA_NEWER']);
 
 /**
  * Records a refused license key with its code (never the key or its text), then lets the

@@ -10,11 +10,12 @@ import { registerServe } from './serve.js';
 import { registerOffline } from './offline.js';
 import { registerAudit } from './audit.js';
 import { registerClockReset } from './clock-reset.js';
+import { registerMigrate } from './migrate.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset, registerOffline];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset, registerOffline, registerMigrate];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);

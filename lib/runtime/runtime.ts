@@ -139,13 +139,23 @@ export class Runtime {
    * nothing (one statement, or one transaction).
    */
   async write(work: (ctx: WriteContext) => Promise<unknown>): Promise<LicenseStatus> {
-    if (this.deps.readOnly) throw this.deps.readOnly();
+    this.assertWritable();
     try {
       await work({ knex: this.knex, dialect: this.dialect, serverId: this.serverId, now: this.time() });
     } catch (err) {
       throw this.unavailable(err);
     }
     return this.refresh();
+  }
+
+  /** true when a newer version migrated the database (SPEC 24) and this node changes nothing */
+  get readOnly(): boolean {
+    return this.deps.readOnly !== undefined;
+  }
+
+  /** SCHEMA_NEWER (SPEC 24) when a newer version migrated the database: this node changes nothing. */
+  assertWritable(): void {
+    if (this.deps.readOnly) throw this.deps.readOnly();
   }
 
   /** A read beyond the snapshot (the page's sections, the support file), with the same 503. */

@@ -34,6 +34,7 @@ const actorOf = (o: Actor): string => actorName(o.actor ?? 'administrator');
  * same key set again adds no row and becomes current again.
  */
 export async function setLicense(rt: Runtime, key: string, options: Actor = {}): Promise<LicenseStatus> {
+  rt.assertWritable(); // before the key is judged: a refused key is a write too (the audit log)
   try {
     const verified = await verifyWith(key, rt.trusted);
     evaluable(verified.payload);
@@ -94,6 +95,8 @@ export function reportUsers(rt: Runtime, count: number): Promise<LicenseStatus> 
 export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecision> {
   checkUserCount(count);
   const decision = decideLimit('users', count, rt.status(), rt.snapshot!.usable);
+  // a node older than its database still decides (a read); the count is left to upgraded nodes (SPEC 24)
+  if (rt.readOnly) return decision;
   await reportUsers(rt, count);
   return decision;
 }
