@@ -55,10 +55,27 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
     },
   });
   new Gauge({
-    name: 'license_grace_end_timestamp_seconds', help: 'End of the grace period of the current license (exp + grace), Unix seconds; 0 without a license.', registers,
+    name: 'license_grace_end_timestamp_seconds', help: 'End of the grace period of the current license (exp + grace, moved by self-service extensions), Unix seconds; 0 without a license.', registers,
     collect() {
-      const license = source.status()?.license;
-      this.set(license ? graceEnd(license) : 0);
+      const s = source.status();
+      const license = s?.license;
+      this.set(license ? Math.max(graceEnd(license), s?.details.graceEndsAt ? Date.parse(s.details.graceEndsAt) / 1000 : 0) : 0);
+    },
+  });
+  new Gauge({
+    name: 'license_next_start_timestamp_seconds',
+    help: 'Start (nbf) of the next license, which takes over from the current one by itself, Unix seconds; 0 without one (SPEC 22).', registers,
+    collect() {
+      const next = source.status()?.next;
+      this.set(next ? Date.parse(next.startsAt) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'license_extensions_used', help: 'Self-service extensions used of the current license on this server (SPEC 22).', registers,
+    collect() {
+      const s = source.status();
+      const ext = s?.extension;
+      this.set(ext && ext.lid === s?.license?.lid ? ext.used : 0);
     },
   });
   new Gauge({

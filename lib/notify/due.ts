@@ -76,6 +76,8 @@ function factsOf(input: DueInput, lid: string | null): NotificationFacts {
 function expiryReminder(input: DueInput): NotificationKind | null {
   const { currentKey, status, now } = input;
   if (!currentKey || !BEFORE_EXP.includes(status.state)) return null;
+  // SPEC 22: a next license that starts by the end of this one: nothing to remind of
+  if (status.next?.covered) return null;
   const exp = new Date(currentKey.payload.exp * 1000);
   if (now >= exp) return null;
   const { twoMonths, oneMonth } = reminderDates(exp);
@@ -128,7 +130,9 @@ export function dueNotifications(input: DueInput): DueResult {
 export function overtakenKinds(input: Pick<DueInput, 'status' | 'currentKey' | 'now'>): NotificationKind[] {
   const { status, currentKey, now } = input;
   const kinds: NotificationKind[] = [];
-  if (currentKey) {
+  // SPEC 22: a reminder held back by an outage must not go out once the renewal is installed
+  if (currentKey && status.next?.covered) kinds.push('expiry-2m', 'expiry-1m');
+  else if (currentKey) {
     const exp = new Date(currentKey.payload.exp * 1000);
     if (now >= reminderDates(exp).oneMonth) kinds.push('expiry-2m');
     if (now >= exp) kinds.push('expiry-1m');
