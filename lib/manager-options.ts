@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Knex } from 'knex';
 import type { Request } from 'express';
 import type { PublicJwk } from './keys/jwk.js';
@@ -22,7 +21,10 @@ export interface LicenseManagerOptions {
   mail?: MailOptions;
   /** every notification is also posted to these (SPEC 17.2); `secret` (`whsec_…`) is required for `json` */
   webhooks?: WebhookOption[];
-  /** a key from configuration; LICENSE_KEY / LICENSE_KEY_FILE are read when absent */
+  /**
+   * a key from configuration; LICENSE_KEY and LICENSE_KEY_FILE are read too (in that order after
+   * it). The file is watched and read again when it changes (SPEC 22); `lm.reload()` reads all again.
+   */
   licenseKey?: string;
   /** vendor address for "Request a new license" */
   supportEmail?: string;
@@ -65,19 +67,4 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
   if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');
   webhookTargets(o.webhooks);
-}
-
-/** Keys given by configuration: the option, else LICENSE_KEY, else the file LICENSE_KEY_FILE. */
-export function configuredKeys(o: LicenseManagerOptions): string[] {
-  const env = o.env ?? process.env;
-  if (o.licenseKey) return [o.licenseKey];
-  if (env.LICENSE_KEY) return [env.LICENSE_KEY];
-  if (env.LICENSE_KEY_FILE) {
-    try {
-      return [readFileSync(env.LICENSE_KEY_FILE, 'utf8')];
-    } catch (err) {
-      throw new TypeError(`LICENSE_KEY_FILE ${env.LICENSE_KEY_FILE} cannot be read: ${(err as NodeJS.ErrnoException).code ?? err}.`);
-    }
-  }
-  return [];
 }

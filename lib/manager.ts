@@ -14,13 +14,15 @@ import { instanceMigrations } from '../migrations/instance/index.js';
 import { connectionIdentity } from './server-id/identity.js';
 import { ensureServerId } from './server-id/store.js';
 import { settleBridge } from './server-id/bridge-store.js';
-import { configKey } from './license/key-ring.js';
+import { stateOf } from './license/key-ring.js';
+import { configSources } from './license/config-source.js';
+import { ConfigKeys } from './runtime/config-keys.js';
 import type { LicenseStatus, ServerIdEvent, StoredKey } from './license/types.js';
 import type { Analysis } from './usage/loc.js';
 import { projectChunks, type ProjectKey, type UsagePage } from './usage/project-usage.js';
 import { sharedSecret } from './store/secrets.js';
 import type { LimitDecision } from './usage/limits.js';
-import { checkOptions, configuredKeys, DEFAULT_DB_TIMEOUT_MS, type LicenseManagerOptions } from './manager-options.js';
+import { checkOptions, DEFAULT_DB_TIMEOUT_MS, type LicenseManagerOptions } from './manager-options.js';
 import { silentLogger, type Logger } from './host.js';
 import { createJobService } from './jobs/index.js';
 import type { JobRunResult, JobService } from './jobs/port.js';
@@ -81,6 +83,11 @@ export interface LicenseManager {
   reportUsers(count: number): Promise<LicenseStatus>;
   /** re-read keys, settings and usage from the database and evaluate again */
   refresh(): Promise<LicenseStatus>;
+  /**
+   * re-reads every configuration source (`licenseKey`, `LICENSE_KEY`, `LICENSE_KEY_FILE`), then
+   * refreshes (SPEC 22); wire it to SIGHUP. A refused key never replaces a usable one.
+   */
+  reload(): Promise<LicenseStatus>;
   keyHistory(): Promise<StoredKey[]>;
   /** per-project usage, largest first: one page (default the 50 largest) and the count */
   locUsage(page?: { limit: number; after: ProjectKey | null }): Promise<UsagePage>;
@@ -127,6 +134,7 @@ interface Parts {
   revocations: RevocationDeps;
   /** set when the database is newer than this code (SPEC 24): writes refused, no job */
   readOnly: (() => LicenseError) | undefined;
+  configKeys: ConfigKeys;
 }
 
 class Manager implements LicenseManager {
@@ -187,18 +195,26 @@ class Manager implements LicenseManager {
     const dialect = dialectOf(knex);
     const readOnly = await this.settleSchema(knex);
     const now = this.clock();
-    const config = await Promise.all(configuredKeys(this.o).map((k, i) => configKey(k, this.trusted, i, now)));
-    for (const k of config) {
-      if (k.problem) this.logger.warn('The license key from configuration is refused', { code: k.problem.code, message: k.problem.message });
-    }
     const { serverId } = await ensureServerId(knex, dialect, identity, now);
+    let runtime: Runtime | undefined;
+    const configKeys = new ConfigKeys({
+      trusted: this.trusted,
+      sources: () => configSources(this.o.licenseKey, this.o.env ?? process.env),
+      // judged as the snapshot judges keys: with the bridges and the revocation list in force
+      judge: (key) => ({ serverId, state: stateOf(key, serverId, runtime?.time() ?? this.clock(), runtime?.facts?.bridges, runtime?.facts?.revoked).state }),
+      now: () => runtime?.time() ?? this.clock(),
+      changed: () => void runtime?.refresh().catch((err) => this.logger.error('License refresh failed', { error: String(err) })),
+      logger: this.logger,
+    });
+    await configKeys.load({ atStart: true });
     const instanceKey = await loadInstanceKey(knex, serverId);
     const revocations = { knex, trusted: this.trusted };
     if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
-    const ring = new LoadedRing(this.trusted, config);
-    const runtime = new Runtime({
+    const ring = new LoadedRing(this.trusted, () => configKeys.list());
+    runtime = new Runtime({
       knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger, readOnly,
       trustWall: this.o.now !== undefined && this.o.monotonic === undefined, dbTimeoutMs: this.o.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+      configRefusals: () => configKeys.refusals(),
     });
     // the ring refresh() uses next: each stored key is verified once
     await ring.loadNew(knex);
@@ -209,7 +225,7 @@ class Manager implements LicenseManager {
       status: () => runtime.status(), currentKey: () => runtime.currentKey(),
       getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule, webhooks: this.o.webhooks,
     });
-    this.parts = { knex, runtime, jobs, instanceKey, revocations, readOnly };
+    this.parts = { knex, runtime, jobs, instanceKey, revocations, readOnly, configKeys };
     await runtime.refresh();
   }
 
@@ -260,6 +276,8 @@ class Manager implements LicenseManager {
       this.jobs.schedule();
     }
     this.rt.startRefreshing((this.o.refreshSeconds ?? 10) * 1000);
+    // every node watches the license file itself (SPEC 22); the poll is for file systems without events
+    this.parts!.configKeys.watch((this.o.refreshSeconds ?? 10) * 1000);
   }
 
   async stop(): Promise<void> {
@@ -268,6 +286,7 @@ class Manager implements LicenseManager {
     await this.opened?.catch(() => undefined);
     const parts = this.parts;
     if (parts) {
+      await parts.configKeys.stop();
       await parts.runtime.stop();
       await parts.jobs.stop();
       // a job run that ended meanwhile may have queued one more refresh
@@ -277,6 +296,11 @@ class Manager implements LicenseManager {
   }
 
   refresh = (): Promise<LicenseStatus> => this.rt.refresh();
+  reload = async (): Promise<LicenseStatus> => {
+    const rt = this.rt;
+    await this.parts!.configKeys.load();
+    return rt.refresh();
+  };
   status = (): LicenseStatus => this.rt.status();
   hasFeature = (name: string): boolean => this.parts !== undefined && this.parts.runtime.hasFeature(name);
   requireFeature = (name: string): RequestHandler => requireFeature(() => this.parts?.runtime.snapshot, name);

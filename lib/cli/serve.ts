@@ -21,9 +21,15 @@ export function registerServe(program: Command, io: CliIo): void {
         webhookSecret: io.env.WEBHOOK_SECRET,
       });
       io.stdout(`License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? redactUrl(io.env.SMTP_URL) : `${opts.dataDir}/mail.log`})\n`);
+      // SPEC 22: SIGHUP reads the license sources again (LICENSE_KEY, LICENSE_KEY_FILE)
+      const reload = () => {
+        demo.lm.reload().then((s) => io.stdout(`License sources read again: ${s.state}.\n`), (err: unknown) => io.stderr(`License reload failed: ${String((err as Error)?.message ?? err)}\n`));
+      };
+      process.on('SIGHUP', reload);
       await new Promise<void>((done) => {
         const shutdown = () => {
           io.stdout('Stopping…\n');
+          process.off('SIGHUP', reload);
           demo.stop().then(done, done);
         };
         process.once('SIGINT', shutdown);

@@ -6,6 +6,7 @@ import { datasetOf } from '../server-id/derive.js';
 import { boundToServer, evaluateKey, isUsable } from './evaluate.js';
 import type { LicenseState } from './types.js';
 import { NO_CHOICES, type KeyChoices } from './key-choices.js';
+import { ORIGIN_ORDER, type ConfigOrigin, type ConfigSource } from './config-source.js';
 
 /** One key of the ring: every key ever accepted, plus keys given by configuration. */
 export interface RingKey {
@@ -20,6 +21,8 @@ export interface RingKey {
   source: 'database' | 'config';
   /** the end of grace moved by self-service extensions on this server (Unix seconds; SPEC 22) */
   graceEndAt?: number;
+  /** for a configuration key: which source gave it, and how to name that source (SPEC 22) */
+  origin?: { kind: ConfigOrigin; label: string };
 }
 
 /** A server-ID bridge (SPEC 4): a production key kept in force for 7 days after a move. */
@@ -65,9 +68,14 @@ export function evaluable(payload: LicensePayload): void {
   }
 }
 
-export async function configKey(compact: string, trusted: TrustedKeys, index: number, at: Date): Promise<RingKey> {
+/** A key given by configuration; its ring ID is fixed by its source, so a reload takes its place. */
+export async function configKey(compact: string, trusted: TrustedKeys, source: Pick<ConfigSource, 'origin' | 'label'>, at: Date): Promise<RingKey> {
   const verified = await verifyRow(compact, trusted);
-  return { id: -1 - index, lid: verified.payload?.lid ?? `config-${index}`, compact, ...verified, setBy: 'configuration', setAt: at, source: 'config' };
+  const index = ORIGIN_ORDER.indexOf(source.origin);
+  return {
+    id: -1 - index, lid: verified.payload?.lid ?? `config-${source.origin}`, compact, ...verified, setBy: 'configuration', setAt: at, source: 'config',
+    origin: { kind: source.origin, label: source.label },
+  };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { LicenseState, LicenseStatus, LocStatus, Warning } from './types.js
 import { usersStatus, usersWarning } from '../usage/users.js';
 import type { ExtensionUse } from './extensions.js';
 import { extendedWarning, extensionOf, extensionTarget, gapWarning, nextLicense, withExtensionEnds } from './continuity.js';
+import { sourceOf, sourceWarnings } from './config-refusal.js';
 
 /**
  * What a refresh reads from the database besides the keys (lib/runtime/facts.ts reads it). To
@@ -43,6 +44,8 @@ export interface SnapshotInput {
   now: Date;
   /** warnings of the runtime itself (clock, database), shown first */
   warnings?: readonly Warning[];
+  /** configuration sources whose latest key was refused while an earlier one stays (SPEC 22) */
+  configRefusals?: readonly { label: string; reason: string }[];
 }
 
 /** What requests read: no query, no signature check. */
@@ -147,8 +150,11 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       message: 'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
     });
   }
+  warnings.push(...sourceWarnings(input, current));
   const dates = payload ? keyDates(payload, now, current?.key.graceEndAt) : null;
-  const license = payload ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits } }) : null;
+  const license = payload && current
+    ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits }, source: sourceOf(current.key) })
+    : null;
   return deepFreeze({
     current,
     usable,

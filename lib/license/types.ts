@@ -2,6 +2,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import type { UsersStatus } from '../usage/users.js';
 import type { NextLicense } from './continuity.js';
 import type { ExtensionStatus } from './extensions.js';
+import type { LicenseSource } from './config-source.js';
 
 export type LicenseState =
   | 'none'
@@ -36,7 +37,8 @@ export interface LocStatus {
 export interface LicenseStatus {
   serverId: string;
   state: LicenseState;
-  license: LicensePayload | null;
+  /** the current key's payload and where it comes from (SPEC 22: `option`, `env`, `file` or `page`; always set by the snapshot) */
+  license: (LicensePayload & { source?: LicenseSource }) | null;
   loc: LocStatus;
   /** users in use against the limit (SPEC 16) */
   users: UsersStatus;

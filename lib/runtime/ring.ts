@@ -11,7 +11,12 @@ import { loadStoredKeys } from '../license/key-store.js';
 export class LoadedRing {
   private readonly stored = new Map<number, RingKey>();
 
-  constructor(private readonly trusted: TrustedKeys, readonly config: readonly RingKey[]) {}
+  /** `config` gives the configuration keys in force now: they change when the file or a reload does */
+  constructor(private readonly trusted: TrustedKeys, private readonly configKeys: () => readonly RingKey[]) {}
+
+  get config(): readonly RingKey[] {
+    return this.configKeys();
+  }
 
   async loadNew(knex: Knex): Promise<void> {
     const lastId = Math.max(0, ...this.stored.keys());

@@ -21,6 +21,7 @@ import { raiseMark, readMark } from '../store/clock-mark.js';
 import { coalesce, type Coalesced } from './coalesce.js';
 import { readFacts } from './facts.js';
 import type { LoadedRing } from './ring.js';
+import type { ConfigRefusal } from './config-keys.js';
 
 function unavailableWarning(since: Date): Warning {
   return {
@@ -65,6 +66,8 @@ export interface RuntimeDeps {
    * this error and the status carries it as a warning; reads and the snapshot go on.
    */
   readOnly?: () => LicenseError;
+  /** configuration sources whose latest key was refused while an earlier one stays (SPEC 22) */
+  configRefusals?: () => readonly ConfigRefusal[];
 }
 
 /** What a write works with. */
@@ -241,7 +244,7 @@ export class Runtime {
 
   private apply(now: Date, warnings: Warning[], facts: SnapshotFacts): LicenseStatus {
     if (this.deps.readOnly) warnings = [...warnings, this.deps.readOnly().toJSON()];
-    this.snap = buildSnapshot({ serverId: this.serverId, keys: this.ring.all(), facts, now, warnings });
+    this.snap = buildSnapshot({ serverId: this.serverId, keys: this.ring.all(), facts, now, warnings, configRefusals: this.deps.configRefusals?.() });
     return this.snap.status;
   }
 }

@@ -32,6 +32,7 @@ const COVERS: Record<string, string> = {
 
 const WARNING_TITLES: Record<string, string> = {
   SERVER_ID_CHANGED: 'Server ID changed',
+  LICENSE_SOURCE_REFUSED: 'A configured license key is refused',
   CLOCK_BACKWARDS: 'The clock went back',
   CLOCK_SKEW: 'The clock jumped',
   CLOCK_RESET: 'The clock mark was reset',

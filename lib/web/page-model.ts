@@ -1,4 +1,5 @@
 import type { LicenseState, LicenseStatus, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { LicenseSource } from '../license/config-source.js';
 import type { UsagePage } from '../usage/project-usage.js';
 import type { JobHealth, NotificationRow } from '../jobs/port.js';
 import { isUsable } from '../license/evaluate.js';
@@ -68,6 +69,14 @@ const NOTIFICATION_KINDS: Record<string, string> = {
 };
 
 
+/** Where the license in force comes from (SPEC 22), as the page says it. */
+const SOURCE_LABELS: Record<LicenseSource, string> = {
+  page: 'Set on this page (or the API or CLI)',
+  option: 'Configuration: the licenseKey option',
+  env: 'Configuration: the LICENSE_KEY environment variable',
+  file: 'Configuration: the file named by LICENSE_KEY_FILE',
+};
+
 /** Everything the template shows, formatted; the template only lays it out and escapes it. */
 export function pageModel(data: PageData, ctx: PageContext) {
   const s = data.status;
@@ -109,6 +118,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       features: l.features,
       users: l.limits.users === undefined ? 'Unlimited' : formatNumber(l.limits.users),
       tags: l.tags,
+      source: SOURCE_LABELS[l.source ?? 'page'],
     },
     gauge: {
       used: formatNumber(used),

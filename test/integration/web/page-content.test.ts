@@ -22,6 +22,7 @@ describe('web: what the page shows', () => {
     expect(html).to.contain('data-testid="licensee">Acme Corp<');
     expect(html).to.contain('<dd class="capitalize">datacenter</dd>'); // capitalised by CSS
     expect(html).to.contain('data-testid="valid-until">30 June 2027<');
+    expect(html).to.contain('data-testid="license-source">Set on this page (or the API or CLI)<');
     expect(html).to.match(/<li class="chip">sso<\/li><li class="chip">audit-log<\/li>/);
     expect(html).to.contain('data-testid="loc-used">4,200<');
     expect(html).to.contain('data-testid="loc-percent">42%<');
