@@ -16,7 +16,8 @@
  * @example
  * await appendAudit(knex, { at: now(), actor: actorOf(req), action: 'threshold_changed', detail: { from: 90, to: 80 } });
  */
-export { appendAudit, auditedTransaction, listAudit, verifyAudit } from './log.js';
+export { appendAudit, auditedTransaction, listAudit, parseAuditHead, readAuditHead, verifyAudit, verifyAuditHead, type AuditHead } from './log.js';
+export { auditMessages } from './messages.js';
 export { auditRefusal } from './record.js';
 export { canonicalJson, entryHash } from './chain.js';
 export { actorName } from './detail.js';

@@ -3,6 +3,7 @@ import { dialectOf, retryTransaction, withRetry } from '../store/dialects/index.
 import { bodyPrefix, canonicalJson, entryHash } from './chain.js';
 import { actorName, assertSafeDetail } from './detail.js';
 import { createLane, type Lane } from './lane.js';
+import { auditMessages as m, headMissing } from './messages.js';
 import { AUDIT_ACTIONS, GENESIS_HASH, type AuditAction, type AuditDetail, type AuditEntry, type AuditInput, type AuditVerification } from './types.js';
 
 interface AuditRow {
@@ -36,7 +37,7 @@ function checkInput(input: AuditInput): void {
 /** Locks the chain head for the rest of the transaction (SQLite serialises writers itself). */
 async function lockHead(trx: Knex.Transaction): Promise<Head> {
   const [head] = (await dialectOf(trx).forUpdate(trx(HEAD).where({ id: 1 }).select('last_id', 'hash'))) as Array<{ last_id: number | string; hash: string }>;
-  if (!head) throw new Error('The audit chain head is missing: run the instance migrations.');
+  if (!head) throw headMissing();
   return { lastId: Number(head.last_id), hash: head.hash };
 }
 
@@ -75,6 +76,7 @@ async function appendOne(knex: Knex, input: AuditInput): Promise<AuditEntry | un
   const entry = { at: new Date(input.at.getTime()).toISOString(), actor: actorName(input.actor), action: input.action, detail };
   const row = { at: input.at.getTime(), actor: entry.actor, action: entry.action, detail: canonicalJson(detail), bodyPrefix: bodyPrefix(entry) };
   const written = await withRetry(dialect, () => dialect.appendAuditEntry!(knex, row));
+  if (written === null) throw headMissing();
   return written && { id: written.id, ...entry, prevHash: written.prevHash, hash: written.hash };
 }
 
@@ -165,9 +167,56 @@ export async function verifyAudit(knex: Knex): Promise<AuditVerification> {
   }
   const count = expected - 1;
   const head = (await knex(HEAD).where({ id: 1 }).first('last_id', 'hash')) as { last_id: number | string; hash: string } | undefined;
-  if (head && Number(head.last_id) > count) return { ok: false, entries: count, id: count + 1, reason: `entry ${count + 1} is missing` };
-  if (head && (Number(head.last_id) !== count || head.hash !== prev)) {
+  if (!head) return { ok: false, entries: count, id: count + 1, reason: m.headRowMissing };
+  if (Number(head.last_id) > count) return { ok: false, entries: count, id: count + 1, reason: `entry ${count + 1} is missing` };
+  if (Number(head.last_id) !== count || head.hash !== prev) {
     return { ok: false, entries: count, id: count, reason: `entry ${count} is not the one the chain head recorded` };
   }
-  return { ok: true, entries: count };
+  return { ok: true, entries: count, hash: prev };
+}
+
+/** What the chain head says (SPEC 21): the entry count and the last hash, written where the log cannot reach. */
+export interface AuditHead {
+  entries: number;
+  hash: string;
+}
+
+/**
+ * The chain head as recorded in the database, checked against the entry it names (one indexed
+ * read): a head row that is missing, or names an entry that is not there or hashes otherwise, is
+ * a `problem` sentence (AUDIT_CHAIN_BROKEN), and `head` is then what the log's last entry says.
+ */
+export async function readAuditHead(knex: Knex): Promise<{ head: AuditHead; problem?: string }> {
+  const [row, last] = await Promise.all([
+    knex(HEAD).where({ id: 1 }).first('last_id', 'hash') as Promise<{ last_id: number | string; hash: string } | undefined>,
+    knex(LOG).orderBy('id', 'desc').first('id', 'hash') as Promise<{ id: number | string; hash: string } | undefined>,
+  ]);
+  const fromLog: AuditHead = last ? { entries: Number(last.id), hash: last.hash } : { entries: 0, hash: GENESIS_HASH };
+  if (!row) return { head: fromLog, problem: m.headRowMissingSentence };
+  const head = { entries: Number(row.last_id), hash: row.hash };
+  if (head.entries !== fromLog.entries || head.hash !== fromLog.hash) return { head: fromLog, problem: m.headMismatchSentence(head.entries, fromLog.entries) };
+  return { head };
+}
+
+/**
+ * Checks that a head recorded elsewhere (a usage report, a webhook: `COUNT:HASH`) is still part
+ * of the chain, after the chain itself verified: entry COUNT exists and has that hash. Truncating
+ * the tail together with the head row, or emptying the table, is found here and nowhere else.
+ */
+export async function verifyAuditHead(knex: Knex, anchor: AuditHead): Promise<AuditVerification> {
+  const chain = await verifyAudit(knex);
+  if (!chain.ok) return chain;
+  if (anchor.entries === 0) return chain;
+  if (anchor.entries > chain.entries) {
+    return { ok: false, entries: chain.entries, id: chain.entries + 1, reason: m.anchorPastEnd(anchor.entries, chain.entries) };
+  }
+  const row = (await knex(LOG).where({ id: anchor.entries }).first('hash')) as { hash: string } | undefined;
+  if (row?.hash !== anchor.hash) return { ok: false, entries: anchor.entries - 1, id: anchor.entries, reason: m.anchorRewritten(anchor.entries) };
+  return chain;
+}
+
+/** `COUNT:HASH` as written in usage reports and webhooks; undefined when it is not one. */
+export function parseAuditHead(text: string): AuditHead | undefined {
+  const match = /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim());
+  return match ? { entries: Number(match[1]), hash: match[2]! } : undefined;
 }

@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { LicenseError } from '../errors.js';
-import { appendAudit } from '../audit/index.js';
+import { appendAudit, readAuditHead } from '../audit/index.js';
 import type { DispatchContext } from '../notify/dispatch.js';
 import { sendNow } from '../notify/dispatch.js';
 import { createMailer } from '../notify/mailer.js';
@@ -72,6 +72,10 @@ export function createJobService(deps: JobDeps): JobService {
   const labels = new Map(targets.map((t) => [t.id, t.label]));
   const webhooks: WebhookDispatchContext = {
     outbox, renderer: dispatch.renderer, logger: deps.logger, now: deps.now, claimTimeoutMs: LEASE_TTL_MS, keepAlive: dispatch.keepAlive, targets,
+    auditHead: async () => {
+      const { head, problem } = await readAuditHead(deps.knex);
+      return problem ? { ...head, broken: true } : head;
+    },
     get email() {
       return dispatch.email;
     },

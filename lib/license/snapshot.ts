@@ -34,6 +34,8 @@ export interface SnapshotFacts {
   revoked?: Revoked;
   /** self-service extensions used on this database (SPEC 22); none when absent */
   extensions?: readonly ExtensionUse[];
+  /** why the audit log's chain head does not hold (SPEC 21: AUDIT_CHAIN_BROKEN), if it does not */
+  auditProblem?: string;
 }
 
 export interface SnapshotInput {
@@ -108,6 +110,7 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
       message: `The clock mark was reset to ${new Date(reset.at).toISOString()} by ${reset.actor}${reset.from === null ? '' : ` (it was ${new Date(reset.from).toISOString()})`}.`,
     });
   }
+  if (input.facts.auditProblem) warnings.push({ code: 'AUDIT_CHAIN_BROKEN', message: input.facts.auditProblem });
   const next = nextLicense(input.keys, serverId, now, input.facts, current);
   const sw = stateWarning(state, payload, serverId, now, current?.key.problem?.message, current?.key.graceEndAt);
   // SPEC 22: a next license that starts by the end of this one: no expiring warning (nor banner)

@@ -10,6 +10,7 @@ import { createJobStore } from '../jobs/store.js';
 import { readKeyChoices } from '../license/key-choices.js';
 import { readRevocations, revokedIndex } from '../revocations/store.js';
 import { readExtensions } from '../license/extension-store.js';
+import { readAuditHead } from '../audit/index.js';
 
 export const DEFAULT_THRESHOLD = 90;
 
@@ -18,7 +19,7 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations, extensions] = await Promise.all([
+  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations, extensions, audit] = await Promise.all([
     readBridges(knex),
     loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
@@ -29,9 +30,11 @@ export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
     readKeyChoices(knex),
     readRevocations(knex),
     readExtensions(knex),
+    readAuditHead(knex),
   ]);
   return {
     bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices,
     revoked: revokedIndex(revocations), extensions,
+    ...(audit.problem ? { auditProblem: audit.problem } : {}),
   };
 }

@@ -30,6 +30,14 @@ export interface UsageReportPayload {
   prev: string | null;
   monthly: MonthlyPeak[];
   daily: { day: string; loc: number; users: number }[];
+  /**
+   * The audit log's chain head when the report was made (SPEC 21): `entries` and the last `hash`,
+   * kept by the vendor, so `audit verify --head entries:hash` later shows the log was not cut
+   * short. `broken` when the instance's own head row did not hold (the log's last entry is given).
+   */
+  audit?: { entries: number; hash: string; broken?: true };
+  /** the `clock-reset`s since the previous report (SPEC 21), so the vendor sees them: times in Unix seconds */
+  clockResets?: { at: number; actor: string; from: number | null }[];
 }
 
 export const USAGE_REPORT_TYP = 'usage-report+jws';
@@ -94,6 +102,8 @@ export function buildUsageReport(input: {
   seq: number;
   prev: string | null;
   days: readonly DaySnapshot[];
+  audit?: { entries: number; hash: string; broken?: true };
+  clockResets?: readonly { at: number; actor: string; from: number | null }[];
 }): UsageReportPayload {
   const { period } = input;
   const days = input.days.filter((d) => d.day.slice(0, 7) >= period.from && d.day.slice(0, 7) <= period.to);
@@ -109,5 +119,7 @@ export function buildUsageReport(input: {
     prev: input.prev,
     monthly: monthlyPeaks(days, monthsBetween(period.from, period.to)),
     daily: days.map((d) => ({ day: d.day, loc: d.loc, users: d.users })),
+    ...(input.audit ? { audit: input.audit } : {}),
+    ...(input.clockResets ? { clockResets: [...input.clockResets] } : {}),
   };
 }

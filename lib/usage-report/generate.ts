@@ -5,6 +5,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import { signDocument } from '../keys/document.js';
 import type { InstanceKey } from '../instance-key/derive.js';
 import type { Dialect } from '../store/dialects/index.js';
+import { readAuditHead } from '../audit/index.js';
 import { buildUsageReport, checkPeriod, monthOf, USAGE_REPORT_TYP, type DaySnapshot, type UsageReportPayload } from './build.js';
 
 export interface UsageReport {
@@ -77,7 +78,8 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
     const again = last && (await sameAsLast(deps, last, period, days));
     if (again) return again;
     const seq = num(last?.seq) + 1;
-    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days });
+    const anchors = await anchorsSince(knex, num(last?.generated_at), now);
+    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days, ...anchors });
     try {
       await knex('license_usage_reports').insert({
         seq, hash: reportHash(text), period_from: period.from, period_to: period.to, generated_at: now.getTime(),
@@ -103,7 +105,7 @@ const fileName = (serverId: string, seq: number): string => `usage-report-${serv
 
 async function sign(
   deps: UsageReportDeps,
-  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[] },
+  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[] } & Anchors,
 ): Promise<{ text: string; payload: UsageReportPayload }> {
   const l = deps.license;
   const payload = buildUsageReport({ serverId: deps.serverId, license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null, ...at });
@@ -120,10 +122,37 @@ async function sign(
 async function sameAsLast(deps: UsageReportDeps, last: LastReport, period: { from: string; to: string }, days: DaySnapshot[]): Promise<UsageReport | undefined> {
   if (last.period_from !== period.from || last.period_to !== period.to) return undefined;
   const seq = num(last.seq);
-  const before = seq > 1 ? await deps.knex('license_usage_reports').where({ seq: seq - 1 }).first('hash') : undefined;
-  const rebuilt = await sign(deps, { period, generatedAt: new Date(num(last.generated_at)), seq, prev: (before?.hash as string | undefined) ?? null, days });
+  const before = seq > 1 ? await deps.knex('license_usage_reports').where({ seq: seq - 1 }).first('hash', 'generated_at') : undefined;
+  const generatedAt = new Date(num(last.generated_at));
+  // NOTE: an audit entry since then (a key set, a clock reset) moves the head: a new report then
+  const anchors = await anchorsSince(deps.knex, num(before?.generated_at), generatedAt);
+  const rebuilt = await sign(deps, { period, generatedAt, seq, prev: (before?.hash as string | undefined) ?? null, days, ...anchors });
   if (reportHash(rebuilt.text) !== last.hash) return undefined;
   return { ...rebuilt, fileName: fileName(deps.serverId, seq) };
+}
+
+interface Anchors {
+  audit: { entries: number; hash: string; broken?: true };
+  clockResets: { at: number; actor: string; from: number | null }[];
+}
+
+/**
+ * What a report carries besides usage (SPEC 21): the audit chain's head now, and the clock
+ * resets after the previous report (`since`, ms) up to this one, read from their events.
+ */
+async function anchorsSince(knex: Knex, since: number, until: Date): Promise<Anchors> {
+  const [{ head, problem }, resets] = await Promise.all([
+    readAuditHead(knex),
+    knex('license_events').where({ kind: 'clock_reset' }).andWhere('at', '>', since).andWhere('at', '<=', until.getTime()).orderBy('at').select('at', 'data') as Promise<Array<{ at: number | string; data: string }>>,
+  ]);
+  const seconds = (ms: number) => Math.floor(ms / 1000);
+  return {
+    audit: problem ? { ...head, broken: true } : head,
+    clockResets: resets.map((r) => {
+      const data = JSON.parse(r.data) as { actor?: unknown; from?: unknown };
+      return { at: seconds(Number(r.at)), actor: String(data.actor ?? 'unknown'), from: typeof data.from === 'number' ? seconds(data.from) : null };
+    }),
+  };
 }
 
 /** The chain link: hex SHA-256 of the report's compact text. */

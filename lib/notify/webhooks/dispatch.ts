@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DispatchContext, DispatchResult } from '../dispatch.js';
 import type { OutboxRow } from '../outbox.js';
-import { jsonBody, slackBody } from './payload.js';
+import { jsonBody, slackBody, type AuditAnchor } from './payload.js';
 import { postWebhook } from './post.js';
 import { signedHeaders } from './sign.js';
 import type { WebhookTarget } from './targets.js';
@@ -15,6 +15,8 @@ export interface WebhookDispatchContext extends Omit<DispatchContext, 'mailer'> 
   targets: readonly WebhookTarget[];
   /** per POST; SPEC 17.2 says 10 s */
   timeoutMs?: number;
+  /** the audit chain's head, written into every json body (SPEC 21) */
+  auditHead?: () => Promise<AuditAnchor>;
 }
 
 /** The same message keeps its ID on every retry, so a receiver can drop a repeat. */
@@ -24,7 +26,7 @@ async function post(ctx: WebhookDispatchContext, target: WebhookTarget, row: Out
   const now = ctx.now();
   const email = await ctx.renderer.render(row.kind, row.facts, ctx.email);
   const event = { kind: row.kind, facts: row.facts, productName: ctx.email.productName, pageUrl: ctx.email.pageUrl };
-  const body = target.format === 'slack' ? slackBody(event, email) : jsonBody(event, email, now);
+  const body = target.format === 'slack' ? slackBody(event, email) : jsonBody(event, email, now, await ctx.auditHead?.());
   const headers = target.key ? signedHeaders(target.key, messageId(row), now, body) : {};
   return postWebhook(target.url, headers, body, ctx.timeoutMs);
 }

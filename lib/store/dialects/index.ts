@@ -29,9 +29,9 @@ export interface Dialect {
    * locks the chain head, computes `hash = sha256hex(prev_hash + bodyPrefix + id + "}")` with
    * `id` the next entry ID, inserts the row and moves the head. Undefined where the generic
    * transaction (lock, insert, update) is used instead, or when it answers undefined (this server
-   * of the dialect cannot).
+   * of the dialect cannot), and null when the chain head row is missing (AUDIT_CHAIN_BROKEN).
    */
-  appendAuditEntry?(knex: Knex, row: AuditRowInput): Promise<{ id: number; prevHash: string; hash: string } | undefined>;
+  appendAuditEntry?(knex: Knex, row: AuditRowInput): Promise<{ id: number; prevHash: string; hash: string } | null | undefined>;
   /**
    * The database server's clock (ms since the epoch), the second witness of the clock policy
    * (SPEC 21). Undefined for SQLite, whose "server" is this machine's own clock.
@@ -133,7 +133,7 @@ const postgres: Dialect = {
       [row.bodyPrefix, row.at, row.actor, row.action, row.detail],
     )) as { rows: Array<{ id: string | number; prev_hash: string; hash: string }> };
     const [r] = result.rows;
-    if (!r) throw new Error('The audit chain head is missing: run the instance migrations.');
+    if (!r) return null;
     return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
   },
   // now() is the start of the transaction, fixed by the server when it ran BEGIN
@@ -188,7 +188,7 @@ const mysql: Dialect = {
         [row.at, row.actor, row.action, row.detail, row.bodyPrefix],
       )) as [Array<{ id: string | number; prev_hash: string; hash: string }>];
       const r = rows[0];
-      if (!r) throw new Error('The audit chain head is missing: run the instance migrations.');
+      if (!r) return null;
       await trx('license_audit_head').where({ id: 1 }).update({ last_id: r.id, hash: r.hash });
       return { id: Number(r.id), prevHash: r.prev_hash, hash: r.hash };
     });

@@ -7,6 +7,7 @@ import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-recei
 import { webhookTargets } from '../../../lib/notify/webhooks/index.js';
 import { postWebhook } from '../../../lib/notify/webhooks/post.js';
 import { createLicenseManager } from '../../../lib/index.js';
+import { appendAudit } from '../../../lib/audit/index.js';
 
 const DAY_MS = 86_400_000;
 const secret = () => `whsec_${randomBytes(32).toString('base64')}`;
@@ -50,6 +51,9 @@ withDbs('webhooks', (dbs) => {
     const h = await jobHarness(db, world, { webhooks: [{ url: slack.url, format: 'slack' }, { url: json.url, format: 'json', secret: key }] });
     open.push(h);
 
+    // the audit chain's head rides in every json body (SPEC 21)
+    await appendAudit(h.knex, { at: new Date(), actor: 'alice', action: 'threshold_changed', detail: { from: 90, to: 80 } });
+    const head = await appendAudit(h.knex, { at: new Date(), actor: 'alice', action: 'threshold_changed', detail: { from: 80, to: 85 } });
     const run = await h.jobs.runJob();
     expect(run, JSON.stringify(run)).to.include({ ran: true, outcome: 'ok', pending: 2 }); // the mail rows: mail is not configured
     const kinds = await mailKinds(h);
@@ -59,7 +63,8 @@ withDbs('webhooks', (dbs) => {
 
     const verifier = new Webhook(key);
     const posted = json.requests.map((r) => {
-      const event = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { kind: string; serverId: string; summary: string } };
+      const event = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { kind: string; serverId: string; summary: string; audit: unknown } };
+      expect(event.data.audit).to.deep.equal({ entries: 2, hash: head.hash });
       expect(r.headers['content-type']).to.equal('application/json');
       expect(r.headers['webhook-id']).to.match(/^msg_[0-9a-f]{32}$/);
       expect(event.type).to.equal(`license.${event.data.kind}`);

@@ -51,7 +51,7 @@ withDbs('audit entries for each action', (dbs) => {
     expect(entries.every((e) => e.at === new Date(T0).toISOString())).to.equal(true);
     const stored = JSON.stringify(await lm.knex('license_audit').select('*'));
     expect(stored).to.not.include(other.slice(0, 40)).and.not.include(key.slice(0, 40)).and.not.include('@');
-    expect(await verifyAudit(lm.knex)).to.deep.equal({ ok: true, entries: 6 });
+    expect(await verifyAudit(lm.knex)).to.deep.include({ ok: true, entries: 6 });
   });
 
 });
@@ -76,7 +76,7 @@ withDbs('audit entries from two managers', (dbs) => {
     const writes = [];
     for (let i = 1; i <= 10; i++) writes.push(a.setLocThreshold(i, { actor: 'a' }), b.setLocThreshold(100 - i, { actor: 'b' }));
     await Promise.all(writes);
-    expect(await verifyAudit(a.knex)).to.deep.equal({ ok: true, entries: 20 });
+    expect(await verifyAudit(a.knex)).to.deep.include({ ok: true, entries: 20 });
     // each entry's "from" is the value the one before it wrote: the writes were serialised with their entries
     const chain = (await a.auditLog({ limit: 100 })).reverse();
     for (let i = 1; i < chain.length; i++) expect(chain[i]!.detail.from).to.equal(chain[i - 1]!.detail.to);
