@@ -4,9 +4,9 @@ import type { Logger } from '../host.js';
 import { appendAudit } from './log.js';
 
 /**
- * Codes that say the database or mail failed, not that the input was refused (AUDIT_CHAIN_BROKEN: the log
- * itself cannot take the entry); SCHEMA_NEWER: this
- * node writes nothing to a database a newer version migrated, not even the log.
+ * Codes that say the database or mail failed, not that the input was refused; SCHEMA_NEWER: this
+ * node writes nothing to a database a newer version migrated, not even the log; AUDIT_CHAIN_BROKEN:
+ * the log itself cannot take the entry.
  */
 const NOT_A_REFUSAL = new Set(['DATABASE_UNAVAILABLE', 'MAIL_FAILED', 'SCHEMA_NEWER', 'AUDIT_CHAIN_BROKEN']);
 
