@@ -97,7 +97,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
     badge: headerBadge(s),
     staging: s.details.staging,
     banners: bannersOf(s),
-    requestText: requestText(ctx, s),
+    requestText: requestText(ctx, s, ctx.offline?.instanceKeyId),
     license: l && dates && {
       licensee: l.licensee,
       edition: l.edition,
@@ -204,7 +204,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       // the page reads the largest projects only; the CSV has them all
       more: usage.total > usage.projects.length ? formatNumber(usage.total) : null,
     },
-    requestLicense: requestLink(ctx, s),
+    requestLicense: requestLink(ctx, s, ctx.offline?.instanceKeyId),
     continuity: continuityModel(s, ctx.forms.extend),
     audit: data.audit ? auditModel(data.audit) : null,
   };
@@ -230,14 +230,18 @@ export function endingNow(history: readonly { day: string; used: number }[], s: 
   return [...past, { day: today, used: s.loc.used }];
 }
 
-/** The text of a license request: what the vendor needs to issue a key (mailto body and copy). */
-function requestText(ctx: PageContext, s: LicenseStatus): string {
+/**
+ * The text of a license request: what the vendor needs to issue a key (mailto body and copy).
+ * The instance key ID (SPEC 21) lets the vendor pin the key before the first usage report.
+ */
+export function requestText(ctx: Pick<PageContext, 'productName' | 'productVersion'>, s: LicenseStatus, instanceKeyId?: string): string {
   return [
     'Hello,',
     '',
     `Please issue a new license for this ${ctx.productName} instance.`,
     '',
     `Server ID: ${s.serverId}`,
+    ...(instanceKeyId ? [`Instance key ID: ${instanceKeyId}`] : []),
     `Product version: ${ctx.productName} ${ctx.productVersion}`,
     `Edition: ${s.license?.edition ?? 'none'}`,
     `Current license ID: ${s.license?.lid ?? 'none'}`,
@@ -247,9 +251,9 @@ function requestText(ctx: PageContext, s: LicenseStatus): string {
 }
 
 /** The "Request a new license" mailto: with what the vendor needs to issue a key. */
-function requestLink(ctx: PageContext, s: LicenseStatus): string | null {
+function requestLink(ctx: PageContext, s: LicenseStatus, instanceKeyId?: string): string | null {
   if (!ctx.supportEmail) return null;
   const subject = `License request for server ID ${s.serverId}`;
-  const body = requestText(ctx, s).replace(/\n/g, '\r\n');
+  const body = requestText(ctx, s, instanceKeyId).replace(/\n/g, '\r\n');
   return `mailto:${encodeURIComponent(ctx.supportEmail).replace(/%40/g, '@')}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`;
 }
