@@ -106,6 +106,18 @@ export function dueNotifications(input: DueInput): DueResult {
   if (reminder && lid) add(reminder, `${reminder}:${lid}`);
   if (lid && status.state === 'grace') add('grace', `grace:${lid}`);
   if (lid && status.state === 'expired') add('expired', `expired:${lid}`);
+  // SPEC 22: each use of the self-service extension is told to the administrators and webhooks once
+  const ext = status.extension;
+  if (lid && ext?.last && ext.lid === lid) {
+    const last = ext.last;
+    const key = `extension:${lid}:${status.serverId}:${last.use}`;
+    if (!history.has(key)) {
+      due.push({
+        dedupKey: key, kind: 'extension', lid,
+        facts: { ...factsOf(input, lid), graceEndsAt: last.until, extension: { use: last.use, uses: ext.uses, days: last.days, actor: last.actor, at: last.at, until: last.until } },
+      });
+    }
+  }
 
   // LOC threshold: one notice per crossing; the epoch in the key re-arms it.
   const { limit, threshold, used } = status.loc;

@@ -55,6 +55,7 @@ const subjects: Record<NotificationKind, (f: NotificationFacts, product: string)
   grace: (f, p) => `${p}: the license has expired; commercial features stay on through ${lastDay(f.graceEndsAt)}`,
   expired: (f, p) => `${p}: the license has expired`,
   test: (_f, p) => `${p}: test email from the License Manager`,
+  extension: (f, p) => `${p}: the license was extended by ${formatDays(f.extension?.days ?? null)} by ${f.extension?.actor ?? 'an administrator'}; commercial features stay on through ${lastDay(f.extension?.until ?? f.graceEndsAt)}`,
 };
 
 /** template file per kind (the two reminders share one) */
@@ -65,6 +66,7 @@ const templates: Record<NotificationKind, string> = {
   grace: 'grace',
   expired: 'expired',
   test: 'test',
+  extension: 'extension',
 };
 
 export interface Renderer {

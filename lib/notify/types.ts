@@ -1,5 +1,5 @@
 /** The kinds of notification the job sends (SPEC 7), plus the administrator's test email. */
-export type NotificationKind = 'expiry-2m' | 'expiry-1m' | 'loc-threshold' | 'grace' | 'expired' | 'test';
+export type NotificationKind = 'expiry-2m' | 'expiry-1m' | 'loc-threshold' | 'grace' | 'expired' | 'test' | 'extension';
 
 /**
  * The facts a notification is about, frozen when it becomes due, so that a mail retried the next
@@ -20,6 +20,8 @@ export interface NotificationFacts {
   at: string;
   /** who asked for a test email */
   actor?: string;
+  /** SPEC 22: the self-service extension used: which of how many, N days, who, when and until when (ISO) */
+  extension?: { use: number; uses: number; days: number; actor: string; at: string; until: string };
 }
 
 /** A notification that is due now and not yet recorded. */

@@ -17,6 +17,20 @@ export interface MonthlyPeak {
   limitUsers: number | null;
 }
 
+/** One use of a self-service extension (SPEC 22), as every later usage report lists it. */
+export interface ReportedExtension {
+  lid: string;
+  serverId: string;
+  /** 1, 2 or 3: which use of the key's `ext` claim */
+  use: number;
+  days: number;
+  /** when it was used, and the end of grace it gave (ISO) */
+  at: string;
+  until: string;
+  /** who used it (a name, never an address) */
+  actor: string;
+}
+
 /** The signed payload of a usage report (SPEC 18.1); `generatedAt` in Unix seconds. */
 export interface UsageReportPayload {
   v: 1;
@@ -38,6 +52,8 @@ export interface UsageReportPayload {
   audit?: { entries: number; hash: string; broken?: true };
   /** the `clock-reset`s since the previous report (SPEC 21), so the vendor sees them: times in Unix seconds */
   clockResets?: { at: number; actor: string; from: number | null }[];
+  /** SPEC 22: every self-service extension used on this instance so far; absent when none (and before 0.2.0) */
+  extensions?: ReportedExtension[];
 }
 
 export const USAGE_REPORT_TYP = 'usage-report+jws';
@@ -104,6 +120,7 @@ export function buildUsageReport(input: {
   days: readonly DaySnapshot[];
   audit?: { entries: number; hash: string; broken?: true };
   clockResets?: readonly { at: number; actor: string; from: number | null }[];
+  extensions?: readonly ReportedExtension[];
 }): UsageReportPayload {
   const { period } = input;
   const days = input.days.filter((d) => d.day.slice(0, 7) >= period.from && d.day.slice(0, 7) <= period.to);
@@ -121,5 +138,7 @@ export function buildUsageReport(input: {
     daily: days.map((d) => ({ day: d.day, loc: d.loc, users: d.users })),
     ...(input.audit ? { audit: input.audit } : {}),
     ...(input.clockResets ? { clockResets: [...input.clockResets] } : {}),
+    // NOTE: only when there are some: a report of an instance that never extended has no such field
+    ...(input.extensions?.length ? { extensions: [...input.extensions] } : {}),
   };
 }

@@ -6,7 +6,8 @@ import { signDocument } from '../keys/document.js';
 import type { InstanceKey } from '../instance-key/derive.js';
 import type { Dialect } from '../store/dialects/index.js';
 import { readAuditHead } from '../audit/index.js';
-import { buildUsageReport, checkPeriod, monthOf, USAGE_REPORT_TYP, type DaySnapshot, type UsageReportPayload } from './build.js';
+import { buildUsageReport, checkPeriod, monthOf, USAGE_REPORT_TYP, type DaySnapshot, type ReportedExtension, type UsageReportPayload } from './build.js';
+import { readExtensions } from '../license/extension-store.js';
 
 export interface UsageReport {
   /** the compact JWS to hand to the vendor */
@@ -75,11 +76,12 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
       throw new LicenseError('VALIDATION_FAILED', { detail: `The period ends after this month (${monthOf(now)}): a usage report covers months that have begun.`, data: { field: 'to' } });
     }
     const days = await snapshots(knex, period.from, period.to);
-    const again = last && (await sameAsLast(deps, last, period, days));
+    const extensions = await reportedExtensions(knex);
+    const again = last && (await sameAsLast(deps, last, period, days, extensions));
     if (again) return again;
     const seq = num(last?.seq) + 1;
     const anchors = await anchorsSince(knex, num(last?.generated_at), now);
-    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days, ...anchors });
+    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days, extensions, ...anchors });
     try {
       await knex('license_usage_reports').insert({
         seq, hash: reportHash(text), period_from: period.from, period_to: period.to, generated_at: now.getTime(),
@@ -105,7 +107,7 @@ const fileName = (serverId: string, seq: number): string => `usage-report-${serv
 
 async function sign(
   deps: UsageReportDeps,
-  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[] } & Anchors,
+  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[]; extensions: ReportedExtension[] } & Anchors,
 ): Promise<{ text: string; payload: UsageReportPayload }> {
   const l = deps.license;
   const payload = buildUsageReport({ serverId: deps.serverId, license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null, ...at });
@@ -119,14 +121,14 @@ async function sign(
  * it changed, the same report is given back: Ed25519 signatures are deterministic, so rebuilding
  * it with its own number, link and time gives the very same text, whose hash is the stored one.
  */
-async function sameAsLast(deps: UsageReportDeps, last: LastReport, period: { from: string; to: string }, days: DaySnapshot[]): Promise<UsageReport | undefined> {
+async function sameAsLast(deps: UsageReportDeps, last: LastReport, period: { from: string; to: string }, days: DaySnapshot[], extensions: ReportedExtension[]): Promise<UsageReport | undefined> {
   if (last.period_from !== period.from || last.period_to !== period.to) return undefined;
   const seq = num(last.seq);
   const before = seq > 1 ? await deps.knex('license_usage_reports').where({ seq: seq - 1 }).first('hash', 'generated_at') : undefined;
   const generatedAt = new Date(num(last.generated_at));
   // NOTE: an audit entry since then (a key set, a clock reset) moves the head: a new report then
   const anchors = await anchorsSince(deps.knex, num(before?.generated_at), generatedAt);
-  const rebuilt = await sign(deps, { period, generatedAt, seq, prev: (before?.hash as string | undefined) ?? null, days, ...anchors });
+  const rebuilt = await sign(deps, { period, generatedAt, seq, prev: (before?.hash as string | undefined) ?? null, days, extensions, ...anchors });
   if (reportHash(rebuilt.text) !== last.hash) return undefined;
   return { ...rebuilt, fileName: fileName(deps.serverId, seq) };
 }
@@ -153,6 +155,13 @@ async function anchorsSince(knex: Knex, since: number, until: Date): Promise<Anc
       return { at: seconds(Number(r.at)), actor: String(data.actor ?? 'unknown'), from: typeof data.from === 'number' ? seconds(data.from) : null };
     }),
   };
+}
+
+/** SPEC 22: every self-service extension used here, in every report from its use on (the vendor sees each). */
+async function reportedExtensions(knex: Knex): Promise<ReportedExtension[]> {
+  return (await readExtensions(knex)).map((u) => ({
+    lid: u.lid, serverId: u.serverId, use: u.use, days: u.days, at: new Date(u.at).toISOString(), until: new Date(u.graceEndAfter * 1000).toISOString(), actor: u.actor,
+  }));
 }
 
 /** The chain link: hex SHA-256 of the report's compact text. */

@@ -66,6 +66,7 @@ const NOTIFICATION_KINDS: Record<string, string> = {
   grace: 'License in grace period',
   expired: 'License expired',
   test: 'Test email',
+  extension: 'Self-service extension used',
 };
 
 

@@ -8,6 +8,10 @@ import { expect } from 'chai';
 import { withDbs } from '../../helpers/dbs.js';
 import { testVendor, seconds, type TestVendor } from '../../helpers/license-keys.js';
 import { Managers, refusal, testClock } from '../../helpers/managers.js';
+import { randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
+import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 const EXP = '2027-06-01T00:00:00Z'; // valid until 31 May 2027; 14 days of grace: through 14 June
 
@@ -19,10 +23,10 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
   });
   afterEach(() => managers.stopAll());
 
-  async function started(now: string, ext?: { days: number; uses: number }) {
+  async function started(now: string, ext?: { days: number; uses: number }, extra: Parameters<Managers['start']>[3] = {}) {
     const clock = testClock('2027-01-10T09:00:00Z');
     const db = await dbs.fresh();
-    const lm = await managers.start(db, vendor, clock);
+    const lm = await managers.start(db, vendor, clock, extra);
     const key = await vendor.issue({ serverId: lm.serverId, exp: seconds(EXP), ...(ext ? { ext } : {}) });
     await lm.setLicense(key, { actor: 'alice' });
     clock.set(now);
@@ -142,5 +146,62 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
     const again = await b.extend({ actor: 'bob' });
     expect(again).to.include({ agreed: false });
     expect(again.extension.use).to.equal(2);
+  });
+
+  it('every later usage report lists each use, signed by the instance key', async () => {
+    const { lm, clock } = await started('2027-06-03T10:00:00Z', { days: 7, uses: 2 });
+    const before = await lm.usageReport();
+    expect(before.payload.extensions).to.equal(undefined);
+    const { extension } = await lm.extend({ actor: 'bob' });
+    const signedPart = (text: string) => JSON.parse(Buffer.from(text.split('.')[1]!, 'base64url').toString('utf8')) as { extensions?: unknown[] };
+    const listed = [{ lid: extension.lid, serverId: lm.serverId, use: 1, days: 7, at: '2027-06-03T10:00:00.000Z', until: '2027-06-22T00:00:00.000Z', actor: 'bob' }];
+    const first = await lm.usageReport();
+    expect(first.payload.seq).to.equal(before.payload.seq + 1);
+    expect(signedPart(first.text).extensions).to.deep.equal(listed);
+    clock.set('2027-08-02T10:00:00Z');
+    const later = await lm.usageReport();
+    expect(later.payload.seq).to.equal(first.payload.seq + 1);
+    expect(signedPart(later.text).extensions).to.deep.equal(listed);
+  });
+
+  describe('told to the administrators and the webhooks', () => {
+    let smtp: SmtpTestServer;
+    let hook: WebhookReceiver;
+    before(async () => {
+      smtp = await startSmtp();
+      hook = await startReceiver('/hooks/license');
+    });
+    after(async () => {
+      await smtp?.stop();
+      await hook?.stop();
+    });
+
+    it('each use is mailed to the administrators and posted to the webhooks once, signed', async () => {
+      const secret = `whsec_${randomBytes(32).toString('base64')}`;
+      const { lm } = await started('2027-06-03T10:00:00Z', { days: 7, uses: 2 }, {
+        mail: { transport: smtp.url, from: 'license@scanner.example' },
+        getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }],
+        webhooks: [{ url: hook.url, format: 'json', secret }],
+      });
+      await lm.runJob(); // the grace notice of the start of grace
+      smtp.clear();
+      const before = hook.requests.length;
+      await lm.extend({ actor: 'bob' });
+      await lm.runJob(); // joins the run extend() started, or runs again: once either way
+      await lm.runJob();
+
+      const subjects = smtp.to('ada@example.com').map((m) => m.parsed!.subject);
+      expect(subjects).to.deep.equal(['Acme Code Scanner: the license was extended by 7 days by bob; commercial features stay on through 21 June 2027']);
+      const text = smtp.to('ada@example.com')[0]!.parsed!.text ?? '';
+      expect(text).to.include('extension 1 of 2, 7 days');
+      expect(text).to.include('Your vendor sees this extension in your next usage report.');
+      const posts = hook.requests.slice(before).filter((r) => JSON.parse(r.body).type === 'license.extension');
+      expect(posts).to.have.length(1);
+      // NOTE: signed at the injected time (2027), which verify() would call too new: the signature is checked as verify() does
+      const h = posts[0]!.headers;
+      expect(h['webhook-signature']).to.equal(new Webhook(secret).sign(String(h['webhook-id']), new Date(Number(h['webhook-timestamp']) * 1000), posts[0]!.body));
+      const event = JSON.parse(posts[0]!.body) as { data: { extension: Record<string, unknown> } };
+      expect(event.data.extension).to.deep.equal({ use: 1, uses: 2, days: 7, actor: 'bob', at: '2027-06-03T10:00:00.000Z', until: '2027-06-22T00:00:00.000Z' });
+    });
   });
 });
