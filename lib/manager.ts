@@ -238,7 +238,9 @@ class Manager implements LicenseManager {
    */
   private async settleSchema(knex: Knex): Promise<(() => LicenseError) | undefined> {
     const set = { tableName: MIGRATIONS_TABLE, migrations: instanceMigrations };
-    const state = this.o.migrate === false ? await migrationState(knex, set) : await migrateLatest(knex, { ...set, moduleVersion, now: this.clock });
+    const state = this.o.migrate === false ? await migrationState(knex, set) : await migrateLatest(knex, {
+      ...set, moduleVersion, now: this.clock, onWait: () => this.logger.info('Another node is migrating the database: waiting for it to finish', {}),
+    });
     if (state.unknown.length > 0) {
       if (samePatchLine(moduleVersion, state.migratedBy)) return undefined;
       const refusal = () => schemaNewerError({ moduleVersion, state });

@@ -71,7 +71,10 @@ async function readMigratedBy(knex: Knex, set: MigrationSet): Promise<string | n
  * "the migration directory is corrupt", is not reached. The caller decides what to do
  * (`unknown` is not empty; the manager serves read-only with SCHEMA_NEWER).
  */
-export async function migrateLatest(knex: Knex, set: MigrationSet & { moduleVersion?: string; now?: () => Date }): Promise<MigrationOutcome> {
+export async function migrateLatest(
+  knex: Knex,
+  set: MigrationSet & { moduleVersion?: string; now?: () => Date; /** called once when another node holds the migration lock */ onWait?: () => void },
+): Promise<MigrationOutcome> {
   const before = await migrationState(knex, set);
   if (before.unknown.length > 0) return { ...before, ran: [] };
   if (before.pending.length === 0) {
@@ -103,6 +106,7 @@ export async function migrateLatest(knex: Knex, set: MigrationSet & { moduleVers
       // knex also races creating its own tables: "license_migrations already exists"
       const racing = (err as Error).name === 'MigrationLocked' || String((err as Error).message).includes(set.tableName);
       if (!racing || attempt >= 600) throw err;
+      if (attempt === 0) set.onWait?.();
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
     }
   }
