@@ -32,7 +32,7 @@ export async function withManager<T>(io: CliIo, db: string, keyFiles: string[] |
 
 function printStatus(io: CliIo, status: LicenseStatus): void {
   const l = status.license;
-  const dates = l ? keyDates(l, new Date(status.details.evaluatedAt)) : null;
+  const dates = l ? keyDates(l, new Date(status.details.evaluatedAt), status.details.graceEndsAt ? Date.parse(status.details.graceEndsAt) / 1000 : null) : null;
   const lines = [
     `server ID:  ${status.serverId}`,
     `state:      ${status.state}`,
@@ -41,6 +41,8 @@ function printStatus(io: CliIo, status: LicenseStatus): void {
     dates && status.state === 'not_yet_valid' ? `starts:     ${formatDay(dates.validFrom)}` : undefined,
     l ? `features:   ${l.features.join(', ') || '(none)'}` : undefined,
     `lines:      ${status.loc.used}${status.loc.limit !== null ? ` of ${status.loc.limit} (${status.loc.percent}%)` : ' (no limit)'}`,
+    status.next ? `next:       ${status.next.licensee} — from ${formatDay(status.next.validFrom)}, valid until ${formatDay(status.next.validUntil)}` : undefined,
+    status.extension ? `extension:  ${status.extension.used} of ${status.extension.uses} used (${status.extension.days} days each)${status.extension.available ? ': available now (license-manager extend)' : ''}` : undefined,
     ...status.warnings.map((w) => `warning:    ${w.code}: ${w.message}`),
   ];
   io.stdout(lines.filter(Boolean).join('\n') + '\n');

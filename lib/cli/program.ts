@@ -11,11 +11,12 @@ import { registerOffline } from './offline.js';
 import { registerAudit } from './audit.js';
 import { registerClockReset } from './clock-reset.js';
 import { registerMigrate } from './migrate.js';
+import { registerExtend } from './extend.js';
 
 type Register = (program: Command, io: CliIo) => void;
 
 /** Commands added by later parts of the module register themselves here. */
-const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset, registerOffline, registerMigrate];
+const registrations: Register[] = [registerKeygen, registerIssue, registerInspect, registerVendor, registerInstance, registerServe, registerAudit, registerClockReset, registerOffline, registerMigrate, registerExtend];
 
 export function addCommands(...more: Register[]): void {
   registrations.push(...more);

@@ -12,6 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
 import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../../lib/cli/program.js';
+import type { CliIo } from '../../../lib/cli/io.js';
 
 const EXP = '2027-06-01T00:00:00Z'; // valid until 31 May 2027; 14 days of grace: through 14 June
 
@@ -162,6 +167,29 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
     const later = await lm.usageReport();
     expect(later.payload.seq).to.equal(first.payload.seq + 1);
     expect(signedPart(later.text).extensions).to.deep.equal(listed);
+  });
+
+  it('license-manager extend --db URL --actor WHO uses it, and says why when it cannot (exit 1)', async () => {
+    const { lm, db } = await started('2027-06-03T10:00:00Z', { days: 7, uses: 1 });
+    await lm.stop();
+    const dir = mkdtempSync(join(tmpdir(), 'lm-extend-'));
+    writeFileSync(join(dir, 'vendor.pub.json'), JSON.stringify(vendor.pair.publicJwk));
+    const run = async (...args: string[]) => {
+      const out = { stdout: '', stderr: '' };
+      const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => new Date('2027-06-04T08:00:00Z'), cwd: dir };
+      return { code: await runCli(args, io), ...out };
+    };
+    const used = await run('extend', '--db', db.url, '--actor', 'night-ops', '--public-key', 'vendor.pub.json');
+    expect(used.code, used.stderr).to.equal(0);
+    expect(used.stdout).to.include('is extended by 7 days (extension 1 of 1 on this server): commercial features stay on through 21 June 2027.');
+    expect(used.stdout).to.include('Recorded in the audit log as done by night-ops');
+    const again = await run('extend', '--db', db.url, '--actor', 'night-ops', '--public-key', 'vendor.pub.json');
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.include('EXTENSION_NOT_AVAILABLE').and.include('1 of 1 (the last one by night-ops on 4 June 2027)');
+    expect(again.stderr).to.not.match(/\n\s+at /); // a sentence, not a stack trace
+    const status = await run('status', '--db', db.url, '--public-key', 'vendor.pub.json');
+    expect(status.stdout).to.include('grace:      commercial features stay on through 21 June 2027').and.include('extension:  1 of 1 used (7 days each)');
+    expect(status.stdout).to.include('LICENSE_EXTENDED');
   });
 
   describe('told to the administrators and the webhooks', () => {
