@@ -38,6 +38,8 @@ export const messages = {
   SCHEMA_NEWER: 'The database was upgraded by a newer version of license-manager: this node serves the license read-only until it is upgraded too.',
   // continuity without the vendor (SPEC 22)
   EXTENSION_NOT_AVAILABLE: 'A self-service extension is not available for this license now.',
+  // SPEC 22: a move without a ticket, refused by the vendor's tools
+  MOVE_REJECTED: 'This move request was refused.',
 } as const;
 
 export type LicenseErrorCode = keyof typeof messages;
@@ -72,6 +74,7 @@ const statuses: Record<LicenseErrorCode, number> = {
   // NOTE: 503, not 409: the request is fine and an upgraded node (or this one, once upgraded) takes it
   SCHEMA_NEWER: 503,
   EXTENSION_NOT_AVAILABLE: 409,
+  MOVE_REJECTED: 422,
 };
 
 export interface LicenseErrorOptions {

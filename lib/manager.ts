@@ -38,6 +38,7 @@ import { moduleVersion } from './version.js';
 import { loadInstanceKey } from './instance-key/store.js';
 import type { InstanceKey } from './instance-key/derive.js';
 import { generateUsageReport, type UsageReport } from './usage-report/generate.js';
+import { makeMoveRequest, type MoveRequest } from './move/request.js';
 import { installConfiguredRevocations, installRevocations, type RevocationDeps } from './revocations/service.js';
 import type { Registry } from 'prom-client';
 import { actorName, listAudit, type AuditEntry } from './audit/index.js';
@@ -103,6 +104,11 @@ export interface LicenseManager {
   readonly instanceKeyId: string;
   /** the next usage report (SPEC 18.1), signed by the instance key; months YYYY-MM */
   usageReport(period?: { from?: string; to?: string }): Promise<UsageReport>;
+  /**
+   * SPEC 22: after the server ID changed, a move request for the vendor, signed by the instance key
+   * of the old server ID; `reason` defaults to the recorded reason of the move. Audited.
+   */
+  moveRequest(options?: { reason?: string; actor?: string }): Promise<MoveRequest>;
   /** installs a signed revocation list from the vendor (SPEC 18.2) */
   setRevocations(list: string, options?: { actor?: string }): Promise<LicenseStatus>;
   /** the job service (notifications, runs, health); available after open() */
@@ -353,6 +359,13 @@ class Manager implements LicenseManager {
     return generateUsageReport({ knex: rt.knex, dialect: rt.dialect, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() }, period);
   };
 
+  moveRequest = async (options: { reason?: string; actor?: string } = {}): Promise<MoveRequest> => {
+    const rt = this.rt;
+    if (this.parts!.readOnly) throw this.parts!.readOnly(); // it writes an audit entry
+    const deps = { knex: rt.knex, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() };
+    return rt.query(() => makeMoveRequest(deps, { reason: options.reason, actor: actorName(options.actor ?? 'administrator') }));
+  };
+
   setRevocations = async (list: string, options: { actor?: string } = {}): Promise<LicenseStatus> =>
     this.rt.write(({ now }) => installRevocations(this.parts!.revocations, list, options.actor ?? 'administrator', now));
 
@@ -396,6 +409,7 @@ class Manager implements LicenseManager {
       offline: {
         instanceKeyId: () => this.instanceKeyId,
         usageReport: (period) => this.rt.query(() => this.usageReport(period)),
+        moveRequest: (opts) => this.moveRequest(opts),
         setRevocations: (list, opts) => this.setRevocations(list, opts),
         revocations: async () => revocationsInForce(await this.rt.query(readRevocations)),
       },

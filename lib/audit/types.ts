@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   'revocations_set',
   /** SPEC 22: a self-service extension used (`{ lid, use, uses, days, until }`) */
   'license_extended',
+  /** SPEC 22: a move request made after the server ID changed (`{ oldServerId, newServerId, lid }`) */
+  'move_requested',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

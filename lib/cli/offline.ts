@@ -12,7 +12,7 @@ function month(name: string) {
   };
 }
 
-/** `usage-report` and `set-revocations`: the instance side of the offline trade (SPEC 18). */
+/** `usage-report`, `move-request` and `set-revocations`: the instance side of the offline trade (SPEC 18, 22). */
 export function registerOffline(program: Command, io: CliIo): void {
   program
     .command('usage-report')
@@ -28,6 +28,22 @@ export function registerOffline(program: Command, io: CliIo): void {
       await writeText(io.cwd, opts.out, `${report.text}\n`, 'usage report');
       const { seq, period, serverId } = report.payload;
       io.stdout(`Usage report ${seq} of ${serverId} (${period.from} to ${period.to}) written to ${opts.out}. Send it to your vendor.\n`);
+    });
+
+  program
+    .command('move-request')
+    .description('After the server ID changed (a moved or restored database): write a move request, signed by the instance key of the old server ID, for the vendor to issue a key for the new one.')
+    .requiredOption('--db <url>', 'sqlite:PATH, postgres://… or mysql://…')
+    .requiredOption('--out <file>', 'where to write the move request')
+    .option('--reason <text>', 'what happened to the database (default: the reason this instance recorded)')
+    .option('--actor <name>', 'who asks, for the audit log', 'cli')
+    .option('--public-key <file>', 'vendor public JWK (repeatable; or LICENSE_PUBLIC_KEYS_FILE)', repeatable)
+    .action(async (opts: { db: string; out: string; reason?: string; actor: string; publicKey?: string[] }) => {
+      instanceDbConfig(opts.db, io.cwd); // refused before any file is read or written
+      const request = await withManager(io, opts.db, opts.publicKey, (lm) => lm.moveRequest({ reason: opts.reason, actor: opts.actor }));
+      await writeText(io.cwd, opts.out, `${request.text}\n`, 'move request');
+      const { oldServerId, newServerId, lid } = request.payload;
+      io.stdout(`Move request from ${oldServerId} to ${newServerId}${lid ? ` for license ${lid}` : ''} written to ${opts.out}. Send it to your vendor.\n`);
     });
 
   program

@@ -11,6 +11,7 @@ const ACTIONS: Record<string, string> = {
   server_id_changed: 'Server ID changed',
   clock_reset: 'Clock mark reset',
   revocations_set: 'Revocation list set',
+  move_requested: 'Move requested',
 };
 
 /** One sentence of facts per entry; every value is escaped by the template. */
@@ -31,6 +32,8 @@ function what(e: AuditEntry): string {
       return `${String(d.oldId ?? '')} → ${String(d.newId ?? '')}`;
     case 'revocations_set':
       return `list ${String(d.number ?? '')}`;
+    case 'move_requested':
+      return `${String(d.oldServerId ?? '')} → ${String(d.newServerId ?? '')}`;
     default:
       return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
   }

@@ -4,7 +4,7 @@ import { daysText, formatDate, formatNumber, lastValidDay } from './format.js';
 
 export type Tone = 'staging' | 'danger' | 'warning' | 'info' | 'success';
 /** What a banner lets the administrator do about it: request a key (text to copy) or paste one. */
-export type BannerAction = 'request' | 'paste';
+export type BannerAction = 'request' | 'paste' | 'move';
 export interface Banner {
   tone: Tone;
   title: string;
@@ -70,7 +70,7 @@ export function bannersOf(s: LicenseStatus): Banner[] {
       push({
         tone: 'danger', code: 'wrong_server', title: 'License issued for another server',
         text: `The license was issued for server ID ${l?.serverId ?? 'unknown'}, but this server's ID is ${s.serverId}. Request a license for ${s.serverId}.`,
-        actions: RENEW,
+        actions: ['move', ...RENEW],
       });
       break;
     case 'not_yet_valid':
@@ -120,7 +120,7 @@ export function bannersOf(s: LicenseStatus): Banner[] {
   for (const w of s.warnings) {
     if (said.has(w.code)) continue;
     if (INFO_WARNINGS[w.code]) push({ tone: 'info', code: w.code, title: INFO_WARNINGS[w.code]!, text: w.message, actions: ['request'] });
-    else push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' || w.code === 'LICENSE_GAP' ? ['request'] : [] });
+    else push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' ? ['move', 'request'] : w.code === 'LICENSE_GAP' ? ['request'] : [] });
   }
   return banners;
 }

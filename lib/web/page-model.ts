@@ -48,6 +48,8 @@ export interface PageContext {
   offline?: { instanceKeyId: string; revocations: { number: number; issuedAt: string; revoked: number } | null } | null;
   forms: {
     revocations?: { value: string; error: string; code: string };
+    /** SPEC 22: the Request a move form, refused */
+    move?: { value: string; error: string; code: string };
     license?: { value: string; error: string; code: string };
     threshold?: { value: string; error: string };
     testEmail?: { error: string };
@@ -206,6 +208,7 @@ export function pageModel(data: PageData, ctx: PageContext) {
       more: usage.total > usage.projects.length ? formatNumber(usage.total) : null,
     },
     requestLicense: requestLink(ctx, s, ctx.offline?.instanceKeyId),
+    move: ctx.offline ? moveModel(data.events, s) : null,
     continuity: continuityModel(s, ctx.forms.extend),
     audit: data.audit ? auditModel(data.audit) : null,
   };
@@ -229,6 +232,17 @@ export function endingNow(history: readonly { day: string; used: number }[], s: 
   const today = s.details.evaluatedAt.slice(0, 10);
   const past = history.filter((p) => p.day < today);
   return [...past, { day: today, used: s.loc.used }];
+}
+
+/**
+ * SPEC 22 "Request a move": offered after the server ID changed (the latest change led to this
+ * ID) while no license issued for this server ID (or for any, "*") is the one shown.
+ */
+function moveModel(events: readonly ServerIdEvent[] | null, s: LicenseStatus) {
+  const latest = events?.[0];
+  if (!latest || latest.newId !== s.serverId || !latest.oldId) return null;
+  if (s.license && (s.license.serverId === s.serverId || s.license.serverId === '*')) return null;
+  return { oldId: s.license && s.license.serverId !== s.serverId && events!.some((e) => e.oldId === s.license!.serverId) ? s.license.serverId : latest.oldId, newId: latest.newId, at: formatDate(latest.at) };
 }
 
 /**

@@ -14,14 +14,14 @@ import { previewModel } from './preview-model.js';
 import { formatDay, lastValidDay } from '../license/dates.js';
 import { isUsable } from '../license/evaluate.js';
 import type { LicenseStatus, StoredKey } from '../license/types.js';
-import { listFrom } from './offline.js';
+import { listFrom, reasonFrom, sendMoveRequest } from './offline.js';
 import { cursorFrom, encodeCursor, readId } from './cursor.js';
 import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
 
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
 /** The addresses forms post to; a GET of one redirects to the page. */
-const FORM_PATHS = ['/license', '/license/preview', '/license/extend', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations'];
+const FORM_PATHS = ['/license', '/license/preview', '/license/extend', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations', '/move-request'];
 
 /** The key of the Set new license form: an uploaded `.key`/`.txt` file, else the pasted text. */
 function submittedKey(body: Record<string, unknown> | undefined): { key: string; pasted: string } {
@@ -178,6 +178,18 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
 
   // SPEC 22: `?confirm=extend` is the confirmation step of Extend by N days (a view: nothing changes)
   page.get('/', (req, res) => show(req, res, 200, req.query.confirm === 'extend' ? { extend: { confirm: true } } : {}));
+
+  // SPEC 22 "Request a move": the answer is the file to send to the vendor; the page stays
+  page.post('/move-request', ...checked, async (req, res) => {
+    const reason = typeof req.body?.reason === 'string' ? req.body.reason : '';
+    try {
+      if (!port.offline?.moveRequest) throw new LicenseError('VALIDATION_FAILED', { detail: 'Move requests are not available here.' });
+      sendMoveRequest(res, await port.offline.moveRequest({ reason: reasonFrom(req.body), actor: port.actorOf(req) }));
+    } catch (err) {
+      if (!isLicenseError(err)) throw err;
+      return show(req, res, err.status, { move: { value: reason, error: err.message, code: err.code }, flash: refused('The move request was not made', err.message) });
+    }
+  });
 
   page.post('/license/extend', ...checked, async (req, res) => {
     let agreed: boolean;

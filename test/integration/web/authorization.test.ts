@@ -18,6 +18,10 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'GET', path: '/test-email' },
   { method: 'POST', path: '/revocations' },
   { method: 'GET', path: '/revocations' },
+  { method: 'POST', path: '/move-request' },
+  { method: 'POST', path: '/license/extend' },
+  { method: 'GET', path: '/license/extend' },
+  { method: 'GET', path: '/move-request' },
   { method: 'GET', path: '/metrics' },
   { method: 'POST', path: '/loc-threshold' },
   { method: 'POST', path: '/test-email' },
@@ -40,6 +44,8 @@ const ROUTES: { method: string; path: string; json?: unknown }[] = [
   { method: 'GET', path: '/api/audit' },
   { method: 'GET', path: '/api/usage-report' },
   { method: 'POST', path: '/api/revocations', json: { list: 'x' } },
+  { method: 'POST', path: '/api/move-request', json: { reason: 'x' } },
+  { method: 'POST', path: '/api/license/extend', json: {} },
 ];
 
 /** A table row as the router names it: no query, a license ID as `:lid`. */
