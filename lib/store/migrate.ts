@@ -105,7 +105,14 @@ export async function migrateLatest(
     } catch (err) {
       // knex also races creating its own tables: "license_migrations already exists"
       const racing = (err as Error).name === 'MigrationLocked' || String((err as Error).message).includes(set.tableName);
-      if (!racing || attempt >= 600) throw err;
+      if (!racing) throw err;
+      if (attempt >= 600) {
+        throw new Error(
+          `Another node has held the migration lock (${lock}) for 90 s. If no node is migrating (one died while it did), ` +
+            `set is_locked to 0 in ${lock} and start again: the migrations are safe to run again.`,
+          { cause: err },
+        );
+      }
       if (attempt === 0) set.onWait?.();
       await new Promise((r) => setTimeout(r, 100 + Math.random() * 100));
     }
