@@ -19,6 +19,8 @@ export interface DeliverOptions {
   recipients: readonly string[];
   /** messages in flight at once; the pool queues what its connections cannot take yet */
   concurrency?: number;
+  /** the same for every recipient and every attempt (SPEC 21); nodemailer makes one up when absent */
+  messageId?: string;
   /** records addresses handled so far; awaited, so a crash loses at most one batch */
   record: (handled: Handled[]) => Promise<void>;
   batchSize?: number;
@@ -59,7 +61,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverResult> {
     while (error === null && next < recipients.length) {
       const to = recipients[next++];
       try {
-        await mailer.send({ to, subject: email.subject, html: email.html, text: email.text });
+        await mailer.send({ to, subject: email.subject, html: email.html, text: email.text, ...(options.messageId ? { messageId: options.messageId } : {}) });
         delivered++;
         buffer.push({ email: to });
       } catch (err) {

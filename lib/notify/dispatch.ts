@@ -2,7 +2,7 @@
  * Sends what the outbox holds: claim a row, render it once, mail every administrator who has not
  * had it yet, then mark it sent, or put it back to pending when the SMTP server fails.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../host.js';
 import { failureText, mailFailure, redactError, type Failure } from '../redact.js';
 import { deliver } from './deliver.js';
@@ -32,6 +32,22 @@ export interface DispatchResult {
 
 const token = (): string => randomBytes(16).toString('hex');
 
+/**
+ * A notification's Message-ID (RFC 5322), derived from what makes it one notification (the server
+ * ID and its de-duplication key), on the domain of the page's address.
+ */
+export function messageIdOf(row: Pick<OutboxRow, 'dedupKey' | 'facts'>, pageUrl: string): string {
+  let domain = 'license-manager.invalid';
+  try {
+    domain = new URL(pageUrl).hostname.replace(/^\[|\]$/g, '') || domain;
+  } catch {
+    // a page address that is not a URL keeps the reserved domain
+  }
+  if (!/^[A-Za-z0-9.-]+$/.test(domain)) domain = 'license-manager.invalid';
+  const hash = createHash('sha256').update(`${row.facts.serverId}|${row.dedupKey}`).digest('hex').slice(0, 32);
+  return `<lm.${hash}@${domain}>`;
+}
+
 /** The days left as of sending: a mail held back by an outage must not count from the day it was due. */
 function asOf(facts: NotificationFacts, now: Date): NotificationFacts {
   if (!facts.expiresAt) return facts;
@@ -50,11 +66,15 @@ async function sendOne(ctx: DispatchContext, row: OutboxRow, recipients: readonl
       return { outcome: 'failed', transient: false };
     }
     const email = await ctx.renderer.render(row.kind, asOf(row.facts, ctx.now()), ctx.email);
+    // NOTE: stored before the first send: a node that died after the server took the message (and
+    // before marking it sent) is followed by one that sends it again under the same Message-ID
+    const messageId = await ctx.outbox.messageId(row.id, messageIdOf(row, ctx.email.pageUrl));
     const handled = await ctx.outbox.handled(row.id);
     const todo = recipients.filter((e) => !handled.has(e.toLowerCase()));
     const result = await deliver({
       mailer: ctx.mailer,
       email,
+      messageId,
       recipients: todo,
       record: (batch) => ctx.outbox.recordDeliveries(row.id, batch, ctx.now()),
     });

@@ -12,6 +12,8 @@ export interface MailMessage {
   subject: string;
   html: string;
   text: string;
+  /** `<id@domain>`: the same notification sent again keeps it, so mail clients show it once */
+  messageId?: string;
 }
 
 export interface Mailer {

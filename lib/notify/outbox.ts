@@ -74,6 +74,11 @@ export interface Outbox {
   /** rows that may be claimed: pending, or stuck in sending since `staleBefore` or earlier (a node died mid-send) */
   claimable(staleBefore: Date, channel?: 'mail' | 'webhook'): Promise<OutboxRow[]>;
   claim(id: number, token: string, now: Date, staleBefore: Date): Promise<boolean>;
+  /**
+   * The Message-ID a notification is sent with: `proposed` stored on first use, before anything
+   * is sent, and the stored one ever after (SPEC 21: a node taking over sends the same message).
+   */
+  messageId(id: number, proposed: string): Promise<string>;
   /** addresses (lower-case) already handled for a notification: delivered or refused for good */
   handled(id: number): Promise<Set<string>>;
   recordDeliveries(id: number, emails: readonly { email: string; error?: string }[], now: Date): Promise<void>;
@@ -134,6 +139,12 @@ export function createOutbox(knex: Knex): Outbox {
     async claim(id, token, now, staleBefore) {
       const count = await claimableWhere(knex(T).where({ id }), staleBefore).update({ status: 'sending', claim_token: token, claimed_at: now.getTime() });
       return num(count) === 1;
+    },
+
+    async messageId(id, proposed) {
+      await knex(T).where({ id }).whereNull('message_id').update({ message_id: proposed });
+      const row = (await knex(T).where({ id }).first('message_id')) as { message_id: string | null } | undefined;
+      return row?.message_id ?? proposed;
     },
 
     async handled(id) {

@@ -7,6 +7,7 @@ import * as m007 from './007_audit.js';
 import * as m007w from './007_webhooks.js';
 import * as m008 from './008_offline_trade.js';
 import * as m009x from './009_extensions.js';
+import * as m010m from './010_message_id.js';
 
 /** Instance migrations, in order. Tables are prefixed `license_`. */
 export const instanceMigrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const instanceMigrations: Record<string, Migration> = {
   '007_webhooks': m007w,
   '008_offline_trade': m008,
   '009_extensions': m009x,
+  '010_message_id': m010m,
 };
