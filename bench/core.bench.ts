@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLicenseManager, type LicenseManager } from '../lib/index.js';
-import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/formats/index.js';
 import { knexConfigFromUrl } from '../lib/store/connect.js';
 import type { Emit } from './run.js';
 import { median } from './stats.js';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
 import { createLicenseManager } from '../lib/manager.js';
-import { buildPayload, generateKeyPair, signLicenseKey, type PrivateJwk, type PublicJwk } from '../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey, type PrivateJwk, type PublicJwk } from '../lib/formats/index.js';
 
 export interface BenchHost {
   origin: string;

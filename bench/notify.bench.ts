@@ -69,7 +69,7 @@ export async function run(emit: Emit): Promise<void> {
   const rawNoDelay = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, pool: true, maxConnections: 5, getSocket: noDelaySocket } as never);
   let current = payload();
   const deps: JobDeps = {
-    knex, kind: 'sqlite', now: () => NOW,
+    knex, now: () => NOW,
     logger: { info: () => undefined, warn: log, error: log },
     productName: 'Bench Product', pageUrl: 'https://bench.example.com/admin/license', serverId: () => SERVER_ID,
     refresh: async () => undefined,

@@ -19,7 +19,7 @@ import { Worker } from 'node:worker_threads';
 import express from 'express';
 import knexFactory from 'knex';
 import { createLicenseManager, type LicenseManager } from '../lib/index.js';
-import { buildPayload, generateKeyPair, signLicenseKey, type PrivateJwk, type PublicJwk } from '../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey, type PrivateJwk, type PublicJwk } from '../lib/formats/index.js';
 import { knexConfigFromUrl } from '../lib/store/connect.js';
 import { migrateLatest } from '../lib/store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';

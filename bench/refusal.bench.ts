@@ -4,7 +4,7 @@
  * pasting test used to assert on the wall clock (< 50 ms).
  */
 import { verifyLicenseKey } from '../lib/index.js';
-import { generateKeyPair } from '../lib/issuer/index.js';
+import { generateKeyPair } from '../lib/formats/index.js';
 import type { Emit } from './run.js';
 import { median } from './stats.js';
 

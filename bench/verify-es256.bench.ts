@@ -11,7 +11,7 @@
  */
 import { createPublicKey, verify } from 'node:crypto';
 import { verifyLicenseKey } from '../lib/index.js';
-import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey } from '../lib/formats/index.js';
 import type { PublicJwk } from '../lib/keys/jwk.js';
 import type { Emit } from './run.js';
 import { median } from './stats.js';

@@ -18,18 +18,12 @@ export const messages = {
   FORBIDDEN: 'You are not allowed to do this: only global administrators manage the license.',
   CSRF_REJECTED: 'The form expired or did not come from this page. Reload the page and try again.',
   VALIDATION_FAILED: 'The request is not valid.',
-  SUBSCRIPTION_INSTANCE_TAKEN: 'This subscription already has a production instance with another server ID.',
-  EMERGENCY_NOT_ELIGIBLE: 'An emergency license cannot be issued for this account.',
   FEATURE_NOT_LICENSED: 'This feature is not included in the current license.',
   // the offline trade (SPEC 18)
-  USAGE_REPORT_REJECTED: 'This usage report was refused.',
   REVOCATIONS_STALE: 'This revocation list is not newer than the one already in force.',
   LICENSE_REVOKED: 'This license key was revoked by the vendor.',
   // audit log (SPEC 17.3)
   AUDIT_CHAIN_BROKEN: 'The audit log was altered: an entry does not match its hash.',
-  // vendor portal (SPEC 19)
-  LOGIN_FAILED: 'The name or the password is not right.',
-  LOGIN_LOCKED: 'Too many failed sign-ins: this name is locked for 15 minutes.',
   // database faults (SPEC 15.2)
   DATABASE_UNAVAILABLE: 'The database cannot be reached right now, so nothing was changed. Try again in a moment.',
   // secrets and hostile input (SPEC 15.6)
@@ -60,15 +54,10 @@ const statuses: Record<LicenseErrorCode, number> = {
   FORBIDDEN: 403,
   CSRF_REJECTED: 403,
   VALIDATION_FAILED: 400,
-  SUBSCRIPTION_INSTANCE_TAKEN: 409,
-  EMERGENCY_NOT_ELIGIBLE: 409,
   FEATURE_NOT_LICENSED: 403,
-  USAGE_REPORT_REJECTED: 422,
   REVOCATIONS_STALE: 409,
   LICENSE_REVOKED: 422,
   AUDIT_CHAIN_BROKEN: 409,
-  LOGIN_FAILED: 401,
-  LOGIN_LOCKED: 429,
   DATABASE_UNAVAILABLE: 503,
   MAIL_FAILED: 502,
   // NOTE: 503, not 409: the request is fine and an upgraded node (or this one, once upgraded) takes it
@@ -85,24 +74,48 @@ export interface LicenseErrorOptions {
   data?: Record<string, unknown>;
 }
 
-export class LicenseError extends Error {
-  override readonly name = 'LicenseError';
-  readonly code: LicenseErrorCode;
+/**
+ * What every coded error of both packages is: a stable `code` to switch on, the HTTP `status` it
+ * answers with, a sentence, and structured facts. The instance throws `LicenseError`; the vendor's
+ * package (`license-manager-issuer`) has its own codes on the same base.
+ */
+// NOTE: a brand, not instanceof: the issuer package and the embed can each load their own copy of
+// this module (two installs, or CommonJS beside ESM in a test runner), and a coded error from one is
+// still a coded error to the other.
+const CODED_ERROR = Symbol.for('license-manager.coded-error');
+
+export class CodedError<C extends string = string> extends Error {
+  readonly code: C;
   readonly status: number;
   readonly data: Record<string, unknown>;
 
-  constructor(code: LicenseErrorCode, options: LicenseErrorOptions = {}) {
-    super(options.detail ?? messages[code], options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: C, message: string, status: number, options: Pick<LicenseErrorOptions, 'cause' | 'data'> = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.status = statuses[code];
+    this.status = status;
     this.data = options.data ?? {};
+    Object.defineProperty(this, CODED_ERROR, { value: true });
   }
 
-  toJSON(): { code: LicenseErrorCode; message: string } {
+  toJSON(): { code: C; message: string } {
     return { code: this.code, message: this.message };
+  }
+}
+
+/** The instance's error: one of the codes in `messages`. */
+export class LicenseError extends CodedError<LicenseErrorCode> {
+  override readonly name: string = 'LicenseError';
+
+  constructor(code: LicenseErrorCode, options: LicenseErrorOptions = {}) {
+    super(code, options.detail ?? messages[code], statuses[code], options);
   }
 }
 
 export function isLicenseError(err: unknown): err is LicenseError {
   return err instanceof LicenseError;
+}
+
+/** Any coded error of either package, from any copy of this module. */
+export function isCodedError(err: unknown): err is CodedError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[CODED_ERROR] === true;
 }

@@ -226,7 +226,7 @@ class Manager implements LicenseManager {
     await ring.loadNew(knex);
     await settleBridge(knex, serverId, ring.all(), now, this.logger);
     const jobs = createJobService({
-      knex, kind: dbKind(knex), now: () => runtime.time(), logger: this.logger, productName: this.o.productName,
+      knex, now: () => runtime.time(), logger: this.logger, productName: this.o.productName,
       pageUrl: this.o.baseUrl, serverId: () => serverId, refresh: async () => { await runtime.refresh(); },
       status: () => runtime.status(), currentKey: () => runtime.currentKey(),
       getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule, webhooks: this.o.webhooks,

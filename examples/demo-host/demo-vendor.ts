@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateKeyPair, type VendorKeyPair } from '../../lib/issuer/index.js';
+import { generateKeyPair, type VendorKeyPair } from 'license-manager-issuer';
 
 /**
  * The demo's vendor key pair — DEMO ONLY. It is made on the first start and kept in the demo's

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { createLicenseManager, type LicenseManager } from '../../lib/index.js';
-import { buildPayload, signLicenseKey } from '../../lib/issuer/index.js';
+import { buildPayload, signLicenseKey } from 'license-manager-issuer';
 import { knexConfigFromUrl } from '../../lib/store/connect.js';
 import { consoleLogger } from '../../lib/host.js';
 import { demoVendorKeys } from './demo-vendor.js';

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { runCli } from './program.js';
-import './commands.js';
 
 const code = await runCli(process.argv.slice(2));
 process.exitCode = code;

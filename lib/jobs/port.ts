@@ -1,7 +1,6 @@
 import type { Knex } from 'knex';
 import type { LicensePayload } from '../keys/claims.js';
 import type { LicenseStatus } from '../license/types.js';
-import type { DbKind } from '../store/connect.js';
 import type { GlobalAdmin, Logger, MailOptions } from '../host.js';
 import type { Ticker } from './schedule.js';
 import type { WebhookOption } from '../notify/webhooks/index.js';
@@ -9,7 +8,6 @@ import type { WebhookOption } from '../notify/webhooks/index.js';
 /** What the job and notifications need from the manager (wired in lib/manager.ts). */
 export interface JobDeps {
   knex: Knex;
-  kind: DbKind;
   now: () => Date;
   logger: Logger;
   productName: string;

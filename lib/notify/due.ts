@@ -3,8 +3,6 @@
  * no database, no clock, no mail. The outbox turns the result into rows; the unique
  * de-duplication key of each makes "once" hold even if two runs compute the same thing.
  */
-import { subMonths } from 'date-fns';
-import { UTCDate } from '@date-fns/utc';
 import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
@@ -32,12 +30,17 @@ const IN_FORCE: readonly LicenseState[] = ['active', 'expiring', 'grace'];
 const BEFORE_EXP: readonly LicenseState[] = ['active', 'expiring'];
 
 /**
- * Calendar months back, counted in UTC with date-fns (31 March - 1 month = 28/29 February, time
- * of day kept). NOTE: plain date-fns counts in the process's local time zone, which would move
- * the reminder dates with the host's TZ; `exp` is a UTC instant, so the arithmetic runs on a UTCDate.
+ * Calendar months back, counted in UTC (31 March - 1 month = 28/29 February, time of day kept).
+ * NOTE: `exp` is a UTC instant; counting in the process's local time zone would move the reminder
+ * dates with the host's TZ.
  */
 export function subMonthsUtc(date: Date, months: number): Date {
-  return new Date(subMonths(new UTCDate(date.getTime()), months).getTime());
+  const back = new Date(date.getTime());
+  back.setUTCDate(1); // so that setting the month never overflows into the next one
+  back.setUTCMonth(back.getUTCMonth() - months);
+  const lastDay = new Date(Date.UTC(back.getUTCFullYear(), back.getUTCMonth() + 1, 0)).getUTCDate();
+  back.setUTCDate(Math.min(date.getUTCDate(), lastDay));
+  return back;
 }
 
 /** The dates of the two expiry reminders of a license that ends at `exp`. */

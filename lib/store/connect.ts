@@ -119,10 +119,6 @@ export function withSqliteDefaults(config: Knex.Config): Knex.Config {
   return { useNullAsDefault: true, ...config, pool };
 }
 
-export function knexFromUrl(url: string, cwd?: string): Knex {
-  return knexFactory(withTimeouts(knexConfigFromUrl(url, cwd)));
-}
-
 /**
  * knex's own warnings (a pooled connection reset, a failed connect) go to the host's logger,
  * first line only, instead of the console.
@@ -157,7 +153,7 @@ export function openDb(db: Knex | Knex.Config | string, logger?: Logger): { knex
     // NOTE: knex would inline the bound values (a license key, an address) into error messages
     const config = typeof db === 'string' ? knexConfigFromUrl(db) : ({ compileSqlOnError: false, ...db } as Knex.Config);
     const ready = dbKind(config) === 'sqlite' ? withSqliteDefaults(config) : withTimeouts(config);
-    return { knex: knexFactory(logger && !ready.log ? { ...ready, log: driverLog(logger) } : ready), owned: true };
+    return { knex: withDriver(ready, () => knexFactory(logger && !ready.log ? { ...ready, log: driverLog(logger) } : ready)), owned: true };
   }
   throw new TypeError('db must be a knex instance, a knex config or a database URL.');
 }
@@ -191,4 +187,20 @@ export function tlsRefusal(err: unknown): TypeError | undefined {
     }
   }
   return undefined;
+}
+
+/** The npm package of each database's driver: the host installs the one it uses (optional peer dependencies). */
+export const DRIVER_PACKAGES: Record<DbKind, string> = { postgres: 'pg', mysql: 'mysql2', sqlite: 'better-sqlite3' };
+
+/** knex loads the driver when it is made; a missing one is the host's setup, said as a TypeError naming the package. */
+function withDriver(config: Knex.Config, make: () => Knex): Knex {
+  try {
+    return make();
+  } catch (err) {
+    const pkg = DRIVER_PACKAGES[dbKind(config)];
+    if (/Cannot find (module|package)/.test(String((err as Error).message)) && String((err as Error).message).includes(`'${pkg}'`)) {
+      throw new TypeError(`The ${dbKind(config)} database needs the "${pkg}" package, which is not installed: run npm install ${pkg}.`, { cause: err });
+    }
+    throw err;
+  }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { LicenseError } from '../errors.js';
 
 /** One day of the job's snapshot, with the limits in force that day (null = unlimited). */
@@ -141,4 +142,9 @@ export function buildUsageReport(input: {
     // NOTE: only when there are some: a report of an instance that never extended has no such field
     ...(input.extensions?.length ? { extensions: [...input.extensions] } : {}),
   };
+}
+
+/** The chain link: hex SHA-256 of the report's compact text. */
+export function reportHash(text: string): string {
+  return createHash('sha256').update(text.trim()).digest('hex');
 }

@@ -6,7 +6,7 @@ import { signDocument } from '../keys/document.js';
 import type { InstanceKey } from '../instance-key/derive.js';
 import type { Dialect } from '../store/dialects/index.js';
 import { readAuditHead } from '../audit/index.js';
-import { buildUsageReport, checkPeriod, monthOf, USAGE_REPORT_TYP, type DaySnapshot, type ReportedExtension, type UsageReportPayload } from './build.js';
+import { buildUsageReport, checkPeriod, monthOf, reportHash, USAGE_REPORT_TYP, type DaySnapshot, type ReportedExtension, type UsageReportPayload } from './build.js';
 import { readExtensions } from '../license/extension-store.js';
 
 export interface UsageReport {
@@ -162,9 +162,4 @@ async function reportedExtensions(knex: Knex): Promise<ReportedExtension[]> {
   return (await readExtensions(knex)).map((u) => ({
     lid: u.lid, serverId: u.serverId, use: u.use, days: u.days, at: new Date(u.at).toISOString(), until: new Date(u.graceEndAfter * 1000).toISOString(), actor: u.actor,
   }));
-}
-
-/** The chain link: hex SHA-256 of the report's compact text. */
-export function reportHash(text: string): string {
-  return createHash('sha256').update(text.trim()).digest('hex');
 }

@@ -169,7 +169,6 @@ export async function jobHarness(
   };
   const deps: JobDeps = {
     knex,
-    kind: db.kind,
     now: () => world.now(),
     logger: { info: log('info'), warn: log('warn'), error: log('error') },
     productName: PRODUCT,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { generateKeyPair, signLicenseKey, type VendorKeyPair } from '../../lib/issuer/index.js';
+import { generateKeyPair, signLicenseKey, type VendorKeyPair } from '../../lib/formats/index.js';
 import type { LicensePayload } from '../../lib/keys/claims.js';
 
 /** A throw-away vendor, made at run time: tests never rely on a committed key. */

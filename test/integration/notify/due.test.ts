@@ -21,6 +21,21 @@ describe('due notifications (pure)', () => {
     });
   });
 
+  it('counts back whole calendar months for any date: same time of day, the same day or the last day of a shorter month', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2100, 0, 1) }), fc.integer({ min: 0, max: 36 }), (ms, n) => {
+        const date = new Date(ms);
+        const back = subMonthsUtc(date, n);
+        const monthIndex = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
+        expect(monthIndex(date) - monthIndex(back)).to.equal(n);
+        expect(back.getTime() % DAY).to.equal(date.getTime() % DAY);
+        const daysInBackMonth = new Date(Date.UTC(back.getUTCFullYear(), back.getUTCMonth() + 1, 0)).getUTCDate();
+        expect(back.getUTCDate()).to.equal(Math.min(date.getUTCDate(), daysInBackMonth));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('over daily runs from the day a key is set until exp: the one-month reminder exactly once, the two-month one once if the key was set before the one-month date, else never', () => {
     fc.assert(
       fc.property(

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express, { type Request, type Router } from 'express';
 import type { Logger } from '../../../lib/host.js';
-import { buildPayload, generateKeyPair, signLicenseKey, type IssueOptions, type PrivateJwk, type PublicJwk } from '../../../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey, type IssueOptions, type PrivateJwk, type PublicJwk } from '../../../lib/formats/index.js';
 import { createLicenseManager, type LicenseManager } from '../../../lib/manager.js';
 import type { LicenseStatus } from '../../../lib/license/types.js';
 import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { buildPayload, generateKeyPair, signLicenseKey, type PublicJwk } from '../../../lib/issuer/index.js';
+import { buildPayload, generateKeyPair, signLicenseKey, type PublicJwk } from '../../../lib/formats/index.js';
 import { createLicenseManager, type LicenseManager } from '../../../lib/manager.js';
 import type { Logger } from '../../../lib/host.js';
 import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';

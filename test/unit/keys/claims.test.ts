@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey } from '../../../lib/issuer/index.js';
+import { signLicenseKey } from '../../../lib/formats/index.js';
 import { validateClaims, graceDays, type LicensePayload } from '../../../lib/keys/claims.js';
 import type { PrivateJwk } from '../../../lib/keys/jwk.js';
-import type { VendorKeyPair } from '../../../lib/issuer/index.js';
+import type { VendorKeyPair } from '../../../lib/formats/index.js';
 import { joseSign, NOW, publicKeysOf, refused, SERVER_ID, validPayload, vendor } from './fixtures.js';
 
 type Mutation = (p: Record<string, unknown>) => void;

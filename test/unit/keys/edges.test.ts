@@ -6,7 +6,7 @@ import { createPrivateKey, sign as nodeSign } from 'node:crypto';
 import * as jose from 'jose';
 import { expect } from 'chai';
 import { verifyLicenseKey } from '../../../lib/index.js';
-import { generateKeyPair, signLicenseKey } from '../../../lib/issuer/index.js';
+import { generateKeyPair, signLicenseKey } from '../../../lib/formats/index.js';
 import { subtle } from '../../../lib/keys/crypto.js';
 import { EcdsaP256Provider, Ed25519Provider } from '../../../lib/keys/providers.js';
 import { TrustedKeys, type PrivateJwk, type PublicJwk } from '../../../lib/keys/jwk.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import * as jose from 'jose';
 import { LicenseError, messages, verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey } from '../../../lib/issuer/index.js';
+import { signLicenseKey } from '../../../lib/formats/index.js';
 import { MAX_KEY_BYTES } from '../../../lib/keys/parse.js';
 import type { PrivateJwk } from '../../../lib/keys/jwk.js';
 import { craft, joseSign, publicKeysOf, refused, validPayload, vendor } from './fixtures.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as jose from 'jose';
 import { expect } from 'chai';
 import { LicenseError, type LicenseErrorCode } from '../../../lib/errors.js';
-import { generateKeyPair, type VendorKeyPair } from '../../../lib/issuer/index.js';
+import { generateKeyPair, type VendorKeyPair } from '../../../lib/formats/index.js';
 import type { LicensePayload } from '../../../lib/keys/claims.js';
 import type { PublicJwk } from '../../../lib/keys/jwk.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as jose from 'jose';
 import { verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey, thumbprint } from '../../../lib/issuer/index.js';
+import { signLicenseKey, thumbprint } from '../../../lib/formats/index.js';
 import type { PrivateJwk, PublicJwk } from '../../../lib/keys/jwk.js';
 import { publicKeysOf, validPayload, vendor } from './fixtures.js';
 

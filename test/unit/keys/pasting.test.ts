@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey } from '../../../lib/issuer/index.js';
+import { signLicenseKey } from '../../../lib/formats/index.js';
 import { MAX_KEY_BYTES, normalizeKey } from '../../../lib/keys/parse.js';
 import type { PrivateJwk, PublicJwk } from '../../../lib/keys/jwk.js';
 import { publicKeysOf, refused, validPayload, vendor } from './fixtures.js';

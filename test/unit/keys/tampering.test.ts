@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { LicenseError, verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey, type VendorKeyPair } from '../../../lib/issuer/index.js';
+import { signLicenseKey, type VendorKeyPair } from '../../../lib/formats/index.js';
 import type { PrivateJwk, PublicJwk } from '../../../lib/keys/jwk.js';
 import { craft, joseSign, publicKeysOf, validPayload, vendor } from './fixtures.js';
 

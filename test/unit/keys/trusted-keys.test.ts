@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { LicenseError, verifyLicenseKey } from '../../../lib/index.js';
-import { signLicenseKey } from '../../../lib/issuer/index.js';
+import { signLicenseKey } from '../../../lib/formats/index.js';
 import { TrustedKeys, type PrivateJwk, type PublicJwk } from '../../../lib/keys/jwk.js';
 import { joseSign, publicKeysOf, refused, validPayload, vendor } from './fixtures.js';
 

@@ -1,0 +1,27 @@
+import type { Command } from 'commander';
+import type { CliIo } from 'license-manager/shared';
+import { registerCustomer } from './registry/customer.js';
+import { registerSubscription } from './registry/subscription.js';
+import { registerVendorIssue } from './registry/issue.js';
+import { registerEmergency } from './registry/emergency.js';
+import { registerList } from './registry/list.js';
+import { registerRevocations } from './registry/revocations.js';
+import { registerUsage } from './registry/usage.js';
+import { registerVendorServe } from './registry/serve.js';
+import { registerVendorUser } from './registry/user.js';
+
+/** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
+export function registerVendor(program: Command, io: CliIo): void {
+  const vendor = program
+    .command('vendor')
+    .description('The vendor registry: customers, subscriptions, issued and emergency licenses (--registry URL, default sqlite:./vendor-registry.db).');
+  registerCustomer(vendor, io);
+  registerSubscription(vendor, io);
+  registerVendorIssue(vendor, io);
+  registerEmergency(vendor, io);
+  registerList(vendor, io);
+  registerRevocations(vendor, io);
+  registerUsage(vendor, io);
+  registerVendorServe(vendor, io);
+  registerVendorUser(vendor, io);
+}

@@ -1,0 +1,45 @@
+/**
+ * What the team channel reads (Slack format) and what the customer's mail says when a key is
+ * issued. No key text and no email address goes to the channel.
+ */
+import type { IssuedLicense } from '../registry/types.js';
+import type { MailMessage } from '../registry/mailer.js';
+import { lastValidDay } from 'license-manager/shared';
+
+const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
+
+export function issuedText(l: IssuedLicense, baseUrl: string): string {
+  const users = l.claims.limits.users === undefined ? 'unlimited users' : `${l.claims.limits.users} users`;
+  const parts = [
+    `License issued for ${l.account}: ${l.type} key ${l.lid} for server ${l.serverId}, ${users}, valid until ${lastValidDay(seconds(l.exp))}, by ${l.issuedBy}`,
+  ];
+  if (l.opportunityId) parts.push(`opportunity ${l.opportunityId}`);
+  return `${parts.join(', ')}. ${baseUrl}/licenses/${l.lid}`;
+}
+
+export function emergencyText(l: IssuedLicense, emailed: boolean, baseUrl: string): string {
+  return (
+    `Emergency license issued for ${l.account}: 10-day key ${l.lid} for ${l.claims.limits.users} users, ticket ${l.ticket}, by ${l.issuedBy}; ` +
+    `${emailed ? 'emailed to the requester' : 'the email failed, send it by hand'}. ${baseUrl}/licenses/${l.lid}`
+  );
+}
+
+export function issuedKeyMail(to: string, l: IssuedLicense): MailMessage {
+  return {
+    to,
+    subject: `Your ${l.type} license key for ${l.claims.licensee}`,
+    text: [
+      'Hello,',
+      '',
+      `Here is your ${l.type} license key for the instance ${l.serverId}, valid until ${lastValidDay(seconds(l.exp))} (UTC).`,
+      'Paste it on the License Manager page of your instance (Set new license).',
+      '',
+      '-----BEGIN LICENSE KEY-----',
+      l.key,
+      '-----END LICENSE KEY-----',
+      '',
+      `License ID: ${l.lid}`,
+      '',
+    ].join('\n'),
+  };
+}

@@ -1,0 +1,93 @@
+/** Portal users in the registry database: add, sign in with the lockout rule, list. */
+import { VendorError } from '../errors.js';
+import type { Knex } from 'knex';
+import { LicenseError } from 'license-manager/formats';
+import { afterFailure, isLocked, LOCK_MS } from './lockout.js';
+import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js';
+import { isRole, ROLES, type Role } from './permissions.js';
+
+export interface PortalUser {
+  name: string;
+  role: Role;
+  createdAt: Date;
+}
+
+interface UserRow {
+  id: number; name: string; role: string; password_hash: string; failed_logins: number; locked_until: number | string | null; created_at: number | string;
+}
+
+const NAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
+export const MIN_PASSWORD_LENGTH = 12;
+
+const toUser = (r: UserRow): PortalUser => ({ name: r.name, role: r.role as Role, createdAt: new Date(Number(r.created_at)) });
+const fail = (detail: string) => new LicenseError('VALIDATION_FAILED', { detail });
+
+export const userMessages = {
+  nameInvalid: () => 'A user name is 1 to 64 letters, digits, ".", "_", "@" or "-".',
+  roleInvalid: (role: string) => `The role "${role}" is not one of ${ROLES.join(', ')}.`,
+  passwordShort: () => `A password has at least ${MIN_PASSWORD_LENGTH} characters.`,
+  nameTaken: (name: string) => `There is already a user named ${name}.`,
+  locked: (minutes: number) => `Too many failed sign-ins: this name is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+};
+
+let dummy: Promise<string> | undefined;
+
+export interface Users {
+  add(o: { name: string; role: string; password: string }, now: Date): Promise<PortalUser>;
+  find(name: string): Promise<PortalUser | undefined>;
+  list(): Promise<PortalUser[]>;
+  /** The user, or LOGIN_FAILED / LOGIN_LOCKED; counts failures against the name. */
+  signIn(name: string, password: string, now: Date): Promise<PortalUser>;
+}
+
+export function portalUsers(db: Knex): Users {
+  const row = (name: string) => db<UserRow>('vendor_users').where({ name }).first();
+  return {
+    async add(o, now) {
+      const name = typeof o.name === 'string' ? o.name.trim() : '';
+      if (!NAME.test(name)) throw fail(userMessages.nameInvalid());
+      if (!isRole(o.role)) throw fail(userMessages.roleInvalid(String(o.role)));
+      if (typeof o.password !== 'string' || [...o.password].length < MIN_PASSWORD_LENGTH) throw fail(userMessages.passwordShort());
+      if (await row(name)) throw fail(userMessages.nameTaken(name));
+      const hash = await hashPassword(o.password);
+      try {
+        await db('vendor_users').insert({ name, role: o.role, password_hash: hash, failed_logins: 0, locked_until: null, created_at: now.getTime() });
+      } catch (err) {
+        if (await row(name)) throw fail(userMessages.nameTaken(name));
+        throw err;
+      }
+      return toUser((await row(name))!);
+    },
+
+    find: async (name) => {
+      const r = typeof name === 'string' ? await row(name) : undefined;
+      return r ? toUser(r) : undefined;
+    },
+
+    list: async () => (await db<UserRow>('vendor_users').orderBy('name')).map(toUser),
+
+    async signIn(name, password, now) {
+      const r = typeof name === 'string' && name.length <= 64 ? await row(name.trim()) : undefined;
+      if (!r) {
+        // NOTE: an unknown name costs the same scrypt as a known one, so timing does not tell names apart.
+        await verifyPassword(String(password), await (dummy ??= DUMMY_HASH_PROMISE()));
+        throw new VendorError('LOGIN_FAILED');
+      }
+      const counters = { failedLogins: r.failed_logins, lockedUntil: r.locked_until === null ? null : new Date(Number(r.locked_until)) };
+      if (isLocked(counters, now)) {
+        const minutes = Math.max(1, Math.ceil((counters.lockedUntil!.getTime() - now.getTime()) / 60_000));
+        throw new VendorError('LOGIN_LOCKED', { detail: userMessages.locked(minutes), data: { lockMinutes: LOCK_MS / 60_000 } });
+      }
+      if (typeof password === 'string' && (await verifyPassword(password, r.password_hash))) {
+        if (r.failed_logins !== 0 || r.locked_until !== null) await db('vendor_users').where({ id: r.id }).update({ failed_logins: 0, locked_until: null });
+        return toUser(r);
+      }
+      const next = afterFailure(counters, now);
+      await db('vendor_users').where({ id: r.id }).update({ failed_logins: next.failedLogins, locked_until: next.lockedUntil?.getTime() ?? null });
+      if (next.lockedUntil && !counters.lockedUntil) {
+        throw new VendorError('LOGIN_LOCKED', { detail: userMessages.locked(LOCK_MS / 60_000), data: { lockMinutes: LOCK_MS / 60_000 } });
+      }
+      throw new VendorError('LOGIN_FAILED');
+    },
+  };
+}

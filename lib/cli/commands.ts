@@ -1,2 +1,0 @@
-// Commands beyond the vendor key tools register themselves by being imported here.
-export {};
