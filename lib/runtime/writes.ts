@@ -172,7 +172,8 @@ export async function extendLicense(rt: Runtime, options: Actor & { use?: number
   const actor = actorOf(options);
   const seen = rt.snapshot?.status.extension?.used ?? 0;
   const expected = options.use ?? seen + 1;
-  if (!Number.isSafeInteger(expected) || expected < EXTENSION_USES.min || expected > EXTENSION_USES.max) {
+  // NOTE: only a `use` the caller gave is checked here; one past the last (all spent) is refused below with why
+  if (options.use !== undefined && (!Number.isSafeInteger(expected) || expected < EXTENSION_USES.min || expected > EXTENSION_USES.max)) {
     throw new LicenseError('VALIDATION_FAILED', { detail: `"use" must be the number of the extension, from ${EXTENSION_USES.min} to ${EXTENSION_USES.max}.`, data: { field: 'use' } });
   }
   let recorded: ExtensionUse | undefined;

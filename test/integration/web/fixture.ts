@@ -31,7 +31,7 @@ export interface WebFixture {
   lm: LicenseManager;
   smtp: SmtpTestServer;
   /** a key signed by the trusted vendor key, for this server unless told otherwise */
-  issue(options?: Partial<Omit<IssueOptions, 'now'>> & { startsAt?: Date }): Promise<string>;
+  issue(options?: Partial<Omit<IssueOptions, 'now'>> & { startsAt?: Date; ext?: { days: number; uses: number } }): Promise<string>;
   setLicense(key: string): Promise<LicenseStatus>;
   recordAnalysis(project: string, branch: string, loc: number): Promise<void>;
   refresh(): Promise<LicenseStatus>;
@@ -91,9 +91,12 @@ export async function startWeb(options: { supportEmail?: string; now?: Date; act
     lm,
     smtp,
     publicKeys,
-    issue: ({ startsAt, ...o } = {}) =>
+    issue: ({ startsAt, ext, ...o } = {}) =>
       signLicenseKey(
-        buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: startsAt ?? new Date(clock.now.getTime() - 86_400_000) }),
+        {
+          ...buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: startsAt ?? new Date(clock.now.getTime() - 86_400_000) }),
+          ...(ext ? { ext } : {}),
+        },
         pair.privateJwk as PrivateJwk,
       ),
     setLicense: (key) => lm.setLicense(key, { actor: 'test' }),
