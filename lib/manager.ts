@@ -9,6 +9,7 @@ import { LicenseError } from './errors.js';
 import { TrustedKeys } from './keys/jwk.js';
 import { openDb, dbKind, tlsRefusal } from './store/connect.js';
 import { dialectOf } from './store/dialects/index.js';
+import { withDeadline } from './store/deadline.js';
 import { migrateLatest, migrationState, samePatchLine, schemaNewerError } from './store/migrate.js';
 import { instanceMigrations } from '../migrations/instance/index.js';
 import { connectionIdentity } from './server-id/identity.js';
@@ -195,11 +196,13 @@ class Manager implements LicenseManager {
   }
 
   private async doOpen(): Promise<void> {
-    const { knex, owned } = openDb(this.o.db, this.logger);
-    if (owned) this.ownKnex = knex;
+    const { knex: opened, owned } = openDb(this.o.db, this.logger);
+    if (owned) this.ownKnex = opened;
+    const readOnly = await this.settleSchema(opened);
+    // every call from here on has the deadline (SPEC 21): migrations alone may take longer
+    const knex = withDeadline(opened, this.o.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS);
     const identity = connectionIdentity(knex);
     const dialect = dialectOf(knex);
-    const readOnly = await this.settleSchema(knex);
     const now = this.clock();
     const { serverId } = await ensureServerId(knex, dialect, identity, now);
     let runtime: Runtime | undefined;

@@ -51,6 +51,50 @@ describe('test helper: TCP proxy', () => {
     expect(c.destroyed || c.readyState === 'closed').to.equal(true);
   });
 
+  it('stalls: holds what each side sends, keeps the connection open, and delivers it in order at flush', async () => {
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: await echoServer('a') });
+    const c = net.connect(proxy.port, '127.0.0.1');
+    await new Promise((r) => c.once('connect', r));
+    const received: string[] = [];
+    c.on('data', (d) => received.push(String(d)));
+    proxy.stall();
+    c.write('x');
+    await new Promise((r) => setTimeout(r, 100)); // nothing may arrive; there is nothing to wait for
+    expect(received).to.deep.equal([]);
+    expect(c.destroyed).to.equal(false);
+    await proxy.flush();
+    await new Promise((r) => c.once('data', r));
+    expect(received.join('')).to.equal('a:x');
+    c.destroy();
+  });
+
+  it('stalls from the first chunk that matches, and delivers it and the close when it heals', async () => {
+    const got: string[] = [];
+    let ended!: () => void;
+    const serverSawEnd = new Promise<void>((r) => (ended = r));
+    const s = net.createServer((c) => c.on('error', () => undefined).on('data', (d) => got.push(String(d))).on('end', () => { ended(); c.end(); }));
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: (s.address() as net.AddressInfo).port });
+    const c = net.connect(proxy.port, '127.0.0.1');
+    await new Promise((r) => c.once('connect', r));
+    proxy.stall({ when: /COMMIT/ });
+    c.write('BEGIN');
+    for (let i = 0; i < 100 && got.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(got).to.deep.equal(['BEGIN']);
+    expect(proxy.stalled).to.equal(false);
+    c.write('COMMIT');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.stalled).to.equal(true);
+    // the client gives up and closes; the server hears of it only after the held bytes
+    c.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(got).to.deep.equal(['BEGIN']);
+    await proxy.flush();
+    await serverSawEnd;
+    expect(got.join('')).to.equal('BEGINCOMMIT');
+  });
+
   it('takes turns between several targets', async () => {
     proxy = await startTcpProxy([{ host: '127.0.0.1', port: await echoServer('a') }, { host: '127.0.0.1', port: await echoServer('b') }]);
     const answers = [];
