@@ -145,3 +145,24 @@ export async function loadReleased(knex: Knex, version: string, kind: DbKind, si
   await insertRows(knex, dump);
   return dump;
 }
+
+/** Values as text, so that a BIGINT read as a string (pg) compares equal to the same number. */
+const asText = (v: unknown): string => (v === null || v === undefined ? 'null' : v instanceof Date ? v.toISOString() : String(v));
+
+/**
+ * The dumped rows the database no longer holds, value for value, as short sentences (empty when
+ * every row is still there). Secret columns are skipped (they were replaced when loaded), and so are
+ * the columns named in `skip`.
+ */
+export async function missingRows(knex: Knex, dump: ReleasedDump, skip: Record<string, readonly string[]> = {}): Promise<string[]> {
+  const missing: string[] = [];
+  for (const [table, rows] of Object.entries(dump.rows)) {
+    const ignored = new Set([...(SECRET_COLUMNS[table] ?? []), ...(skip[table] ?? [])]);
+    const now = (await knex(table).select('*')) as Row[];
+    for (const row of rows) {
+      const found = now.some((r) => Object.entries(row).every(([c, v]) => ignored.has(c) || asText(r[c]) === asText(v)));
+      if (!found) missing.push(`${table}: ${JSON.stringify(row).slice(0, 200)}`);
+    }
+  }
+  return missing;
+}

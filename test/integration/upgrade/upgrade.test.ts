@@ -15,28 +15,9 @@ import { deriveInstanceKey } from '../../../lib/instance-key/derive.js';
 import { moduleVersion } from '../../../lib/version.js';
 import { withDbs, type TestDb } from '../../helpers/dbs.js';
 import { diffSchemas, readSchema } from '../../helpers/schema.js';
-import { loadReleased, readDump, readExpectations, releasedVersions, SECRET_COLUMNS, type ReleasedDump } from '../../helpers/released-db.js';
-
-type Row = Record<string, unknown>;
+import { loadReleased, missingRows, readDump, readExpectations, releasedVersions, type ReleasedDump } from '../../helpers/released-db.js';
 
 const open = (db: TestDb): Knex => knexFactory({ ...db.config, pool: { min: 0, max: 2 } });
-
-/** Values as text, so that a BIGINT read as a string (pg) compares equal to the same number. */
-const text = (v: unknown): string => (v === null || v === undefined ? 'null' : v instanceof Date ? v.toISOString() : String(v));
-
-/** The dumped rows that the database no longer holds, value for value (secrets and the relocated identity aside). */
-export async function missingRows(knex: Knex, dump: ReleasedDump, skip: Record<string, readonly string[]> = {}): Promise<string[]> {
-  const missing: string[] = [];
-  for (const [table, rows] of Object.entries(dump.rows)) {
-    const ignored = new Set([...(SECRET_COLUMNS[table] ?? []), ...(skip[table] ?? [])]);
-    const now = ((await knex(table).select('*')) as Row[]).map((r) => r);
-    for (const row of rows) {
-      const found = now.some((r) => Object.entries(row).every(([c, v]) => ignored.has(c) || text(r[c]) === text(v)));
-      if (!found) missing.push(`${table}: ${JSON.stringify(row).slice(0, 200)}`);
-    }
-  }
-  return missing;
-}
 
 for (const version of releasedVersions()) {
   withDbs(`upgrade from ${version} equals a fresh install (instance)`, (dbs) => {
