@@ -1,17 +1,7 @@
-import { realpathSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { dbKind, knexConfigFromUrl } from '../store/connect.js';
-
-const DEFAULT_PORTS = { postgres: 5432, mysql: 3306 } as const;
-
-interface NetConnection {
-  host?: string;
-  port?: number | string;
-  database?: string;
-  connectionString?: string;
-  filename?: string;
-}
+import { dialectOf } from '../store/dialects/index.js';
+import type { NetConnection } from '../store/dialects/connection.js';
 
 /** A connection given as a URL, read by the driver's own parser as knexConfigFromUrl does. */
 function fromUrl(url: string): NetConnection {
@@ -36,50 +26,17 @@ function connectionOf(config: Knex.Config): NetConnection {
   return conn;
 }
 
-/** The real path; for a file not created yet, the real path of its folder plus its name. */
-function realPath(absolute: string): string {
-  try {
-    return realpathSync(absolute);
-  } catch {
-    try {
-      return join(realpathSync(dirname(absolute)), basename(absolute));
-    } catch {
-      return absolute;
-    }
-  }
-}
-
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
-}
-
-/** PostgreSQL schema from searchPath, when the host set one other than the default. */
-function schemaOf(config: Knex.Config): string | undefined {
-  const path = config.searchPath;
-  const first = Array.isArray(path) ? path[0] : typeof path === 'string' ? path.split(',')[0]?.trim() : undefined;
-  return first && first !== 'public' ? first : undefined;
 }
 
 /**
  * The normalised identity of a database connection (SPEC 4):
  * `client://host:port/database[/schema]`, host lower-cased, default port filled in, no user,
- * password or other option. SQLite: `sqlite://` + the real absolute path of the file.
+ * password or other option. SQLite: `sqlite://` + the real absolute path of the file. What differs
+ * per database is its dialect's `identity`.
  */
 export function connectionIdentity(db: Knex | Knex.Config): string {
   const config: Knex.Config = typeof db === 'function' ? ((db as Knex).client.config as Knex.Config) : db;
-  const kind = dbKind(config);
-  const conn = connectionOf(config);
-  if (kind === 'sqlite') {
-    const filename = conn.filename;
-    if (!filename || filename === ':memory:') {
-      throw new TypeError('db: an in-memory SQLite database has no identity; use a file.');
-    }
-    const absolute = resolve(filename);
-    return `sqlite://${realPath(absolute)}`;
-  }
-  const host = (conn.host ?? 'localhost').toLowerCase();
-  const port = Number(conn.port ?? DEFAULT_PORTS[kind]);
-  if (!conn.database) throw new TypeError('db: the connection must name its database.');
-  const schema = kind === 'postgres' ? schemaOf(config) : undefined;
-  return `${kind}://${host}:${port}/${conn.database}${schema ? `/${schema}` : ''}`;
+  return `${dbKind(config)}://${dialectOf(config).identity(config, connectionOf(config))}`;
 }

@@ -118,7 +118,10 @@ export function withDbs(title: string, body: (dbs: DbFactory) => void, kinds: re
       before(async function () {
         await requireDb(this, kind);
       });
-      after(async () => {
+      after(async function () {
+        // NOTE: PostgreSQL checkpoints on every DROP DATABASE: a describe's dozen drops can take
+        // longer than one test's timeout on a loaded machine
+        this.timeout(180_000);
         await dbs.dropAll();
       });
       body(dbs);
