@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import { knexConfigFromUrl } from '../store/connect.js';
 import { UsageError } from './io.js';
 
@@ -18,4 +18,18 @@ export function instanceDbConfig(url: string, cwd: string): Knex.Config {
     throw new UsageError(`There is no SQLite database at ${filename}; give the path of the instance's database file.`);
   }
   return { ...config, log: quiet };
+}
+
+/**
+ * Connects once before a command opens the license manager, so that a database that cannot be
+ * reached is one sentence naming where and why (describeError), not DATABASE_UNAVAILABLE's "try
+ * again" after the manager's own retries; a read has nothing to say about changes.
+ */
+export async function probeDatabase(config: Knex.Config): Promise<void> {
+  const knex = knexFactory({ ...config, log: quiet, acquireConnectionTimeout: 10_000, pool: { min: 0, max: 1 } });
+  try {
+    await knex.raw('select 1');
+  } finally {
+    await knex.destroy();
+  }
 }

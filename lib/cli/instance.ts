@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import knexFactory from 'knex';
 import { createLicenseManager, type LicenseManager } from '../manager.js';
-import { instanceDbConfig } from './instance-db.js';
+import { instanceDbConfig, probeDatabase } from './instance-db.js';
 import { publicKeysFrom } from './public-keys.js';
 import { dialectOf } from '../store/dialects/index.js';
 import { migrateLatest } from '../store/migrate.js';
@@ -14,9 +14,12 @@ import { daysLeftText, formatDay, graceSentence, keyDates } from '../license/dat
 import { readText, repeatable } from './files.js';
 
 export async function withManager<T>(io: CliIo, db: string, keyFiles: string[] | undefined, work: (lm: LicenseManager) => Promise<T>): Promise<T> {
+  const config = instanceDbConfig(db, io.cwd);
+  const publicKeys = await publicKeysFrom(io, keyFiles);
+  await probeDatabase(config);
   const lm = createLicenseManager({
-    db: instanceDbConfig(db, io.cwd),
-    publicKeys: await publicKeysFrom(io, keyFiles),
+    db: config,
+    publicKeys,
     productName: 'license-manager CLI',
     baseUrl: 'http://localhost/admin/license',
     now: io.now,

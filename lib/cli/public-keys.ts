@@ -16,6 +16,8 @@ export function jwksOf(text: string, path: string): PublicJwk[] {
     throw new UsageError(`${path} is not JSON; give the vendor public key as ${EXPECTED}.`);
   }
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  // a file holding both halves ({ privateJwk, publicJwk }, like the demo's key file): its public half
+  if (isObject(parsed) && isObject(parsed.publicJwk) && !('kty' in parsed)) parsed = parsed.publicJwk;
   const list = Array.isArray(parsed) ? parsed : isObject(parsed) && Array.isArray(parsed.keys) ? parsed.keys : [parsed];
   if (list.length === 0) throw new UsageError(`${path} holds no key; give the vendor public key as ${EXPECTED}.`);
   for (const jwk of list) {

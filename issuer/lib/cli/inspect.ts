@@ -16,13 +16,21 @@ import { publicKeysFrom } from 'license-manager/shared';
  */
 export async function keyArgument(cwd: string, keyOrFile: string): Promise<string> {
   let size: number | undefined;
+  let exists = false;
   try {
     const info = await stat(resolve(cwd, keyOrFile));
+    exists = true;
     if (info.isFile()) size = info.size;
   } catch {
     // not a path (or a key too long to be a file name): the argument is the key itself
   }
-  if (size === undefined) return keyOrFile;
+  if (size === undefined) {
+    // a key is three base64url parts: no slash, no file name ending; a path that names nothing is said so
+    if (exists || /[/\\]/.test(keyOrFile) || /\.(key|lic|license|txt|jws|jwt|json)$/i.test(keyOrFile)) {
+      await readText(cwd, keyOrFile, 'license key'); // throws the sentence: does not exist, is a folder, …
+    }
+    return keyOrFile;
+  }
   if (size > 4 * MAX_KEY_BYTES) throw new LicenseError('KEY_TOO_LARGE'); // not read into memory at all
   return readText(cwd, keyOrFile, 'license key');
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, unlink } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { generateKeyPair } from 'license-manager/formats';
 import { UsageError, type CliIo } from 'license-manager/shared';
@@ -37,8 +37,37 @@ function refusal(path: string, err: unknown): Error {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'EEXIST' || code === 'ELOOP') return new UsageError(`${path} exists; a vendor key is not overwritten without --force.`);
   if (code === 'EACCES' || code === 'EPERM') return new UsageError(`${path} cannot be written (permission denied).`);
-  if (code === 'ENOTDIR') return new UsageError(`${path} is not under a folder.`);
+  if (code === 'EROFS') return new UsageError(`${path} cannot be written (read-only file system).`);
   return err as Error;
+}
+
+/**
+ * Makes `dir` and its missing parents (0700), one level at a time. NOTE: not mkdir({ recursive })
+ * — Node's recursive mkdir spins forever on a path under /proc, where mkdir answers ENOENT for a
+ * parent that exists; here every failure is a sentence naming the folder that could not be made.
+ */
+async function makeFolder(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let at = dir;
+  for (;;) {
+    const info = await stat(at).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(at, err))));
+    if (info?.isDirectory()) break;
+    if (info) throw new UsageError(`${at} is a file, not a folder, so ${dir} cannot be made.`);
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+    at = dirname(at);
+  }
+  for (const folder of missing) {
+    try {
+      await mkdir(folder, { mode: 0o700 });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') continue;
+      const known = refusal(folder, err);
+      if (known instanceof UsageError) throw known;
+      throw new UsageError(`The folder ${folder} cannot be made (${code ?? String(err)}).`);
+    }
+  }
 }
 
 export function registerKeygen(program: Command, io: CliIo): void {
@@ -54,11 +83,7 @@ export function registerKeygen(program: Command, io: CliIo): void {
       const privatePath = join(dir, 'private.jwk.json');
       const publicPath = join(dir, 'public.jwk.json');
       const pair = await generateKeyPair(opts.alg);
-      try {
-        await mkdir(dir, { recursive: true, mode: 0o700 });
-      } catch (err) {
-        throw refusal(dir, err);
-      }
+      await makeFolder(dir);
       const write = opts.force ? replaceFile : createFile;
       for (const [path, jwk, mode] of [[privatePath, pair.privateJwk, 0o600], [publicPath, pair.publicJwk, 0o644]] as const) {
         try {

@@ -72,3 +72,17 @@ withDbs('instance CLI: server-id, status, set-license', (dbs) => {
     expect(await runCli(['status'], capture(dir).io)).to.equal(2);
   });
 });
+
+describe('instance CLI: a database it cannot reach', () => {
+  it('status against a closed port names the host and the cause, once, and says nothing of changes (a read)', async function () {
+    this.timeout(30_000);
+    const vendor = await testVendor();
+    const dir = mkdtempSync(join(tmpdir(), 'lm-cli-'));
+    writeFileSync(join(dir, 'vendor.pub.json'), JSON.stringify(vendor.pair.publicJwk));
+    const run = capture(dir);
+    const code = await runCli(['status', '--db', 'postgres://postgres@127.0.0.1:1/app', '--public-key', 'vendor.pub.json'], run.io);
+    expect(code).to.equal(1);
+    expect(run.out.stderr).to.equal('error: The database could not be reached (connect ECONNREFUSED 127.0.0.1:1).\n');
+    expect(run.out.stderr).to.not.match(/nothing was changed|DATABASE_UNAVAILABLE/);
+  });
+});

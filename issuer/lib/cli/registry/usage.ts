@@ -50,7 +50,7 @@ export function registerUsage(vendor: Command, io: CliIo): void {
       .requiredOption('--subscription <id>', 'the subscription ID')
       .option('--json', 'print a JSON object'),
   ).action(async (opts: { subscription: string; json?: boolean; registry: string }) => {
-    const summary = await withRegistry(io, opts.registry, (reg) => reg.usage(opts.subscription));
+    const summary = await withRegistry(io, opts.registry, (reg) => reg.usage(opts.subscription), undefined, { existing: true });
     io.stdout(opts.json ? JSON.stringify(summary, null, 2) + '\n' : describeSummary(summary));
   });
 }

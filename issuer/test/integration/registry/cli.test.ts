@@ -59,11 +59,15 @@ withDbs('license-manager vendor (CLI)', (dbs) => {
     expect(payload.limits).to.deep.equal({ users: 40, loc: 250_000 });
     expect(payload.tags).to.deep.equal(['true-up', 'instance:test']);
     expect(payload.features).to.deep.equal(['sso', 'audit']);
-    const list = await c.run('vendor', 'list', '--account', 'Acme_Corp-A1001', '--json', '--registry', db.url);
+    const list = await c.run('vendor', 'list', '--account', 'Acme_Corp-A1001', '--json', '--show-keys', '--registry', db.url);
     const [row] = JSON.parse(list.stdout) as Record<string, unknown>[];
     expect(row).to.deep.include({ lid: payload.lid, key: productionKey, issuedBy: 'carol', account: 'Acme_Corp-A1001', issuedAt: '2025-12-01T09:00:00.000Z' });
     const human = await c.run('vendor', 'list', '--registry', db.url);
-    expect(human.stdout).to.contain(payload.lid).and.to.contain(productionKey).and.to.contain('issued by carol');
+    expect(human.stdout).to.contain(payload.lid).and.to.contain('issued by carol').and.to.contain(`${productionKey.slice(0, 12)}…${productionKey.slice(-8)}`);
+    // a key is what a customer installs: whole only when asked for
+    expect(human.stdout).to.not.contain(productionKey);
+    expect((await c.run('vendor', 'list', '--json', '--registry', db.url)).stdout).to.not.contain(productionKey);
+    expect((await c.run('vendor', 'list', '--show-keys', '--registry', db.url)).stdout).to.contain(productionKey);
   });
 
   it('exits 1 with the code and both server IDs for a second production instance, or a staging ID of another dataset', async () => {
@@ -100,7 +104,7 @@ withDbs('license-manager vendor (CLI)', (dbs) => {
       expect(smtp.messages[0]!.parsed!.text).to.contain(emergencyKey);
       const { payload } = await verifyLicenseKey(emergencyKey, { publicKeys: [(await vendorKeys()).publicJwk] });
       expect(payload.exp - payload.iat).to.equal(864_000);
-      const rows = JSON.parse((await c.run('vendor', 'list', '--json', '--registry', db.url)).stdout) as Record<string, unknown>[];
+      const rows = JSON.parse((await c.run('vendor', 'list', '--json', '--show-keys', '--registry', db.url)).stdout) as Record<string, unknown>[];
       expect(rows[1]).to.deep.include({ emergency: true, issuedBy: 'dave', ticket: 'SUP-9', key: emergencyKey, emailOutcome: '[Success] - Created a license under ops@acme.example for 9 users' });
     } finally {
       await smtp.stop();
@@ -117,7 +121,7 @@ withDbs('license-manager vendor (CLI)', (dbs) => {
       expect(out.code).to.equal(0);
       expect(out.stdout.trim()).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
       expect(out.stderr).to.match(/^warning: the mail failed/).and.to.contain('[Failed] - Could not email the license to ops@acme.example');
-      const listed = await down.run('vendor', 'list', '--account', 'Acme_Corp-A1001', '--registry', db.url);
+      const listed = await down.run('vendor', 'list', '--account', 'Acme_Corp-A1001', '--show-keys', '--registry', db.url);
       expect(listed.stdout).to.contain('[Failed] - Could not email the license to ops@acme.example').and.to.contain(out.stdout.trim());
     } finally {
       down.cleanup();
@@ -160,6 +164,37 @@ describe('license-manager vendor (CLI usage)', () => {
         if (command.length > 1) expect(out.stdout).to.contain('--registry <url>');
       }
     } finally {
+      c.cleanup();
+    }
+  });
+
+  it('never creates a registry to read it: vendor list without --registry, where there is none, is a sentence (exit 2)', async () => {
+    const c = cli(clock);
+    try {
+      const out = await c.run('vendor', 'list');
+      expect(out.code).to.equal(2);
+      expect(out.stderr).to.match(/^error: There is no vendor registry at .*vendor-registry\.db \(the default, \.\/vendor-registry\.db of the working folder\); give the registry with --registry URL/);
+      expect(existsSync(join(c.cwd, 'vendor-registry.db'))).to.equal(false);
+      expect((await c.run('vendor', 'usage', 'show', '--subscription', 'x')).code).to.equal(2);
+      expect(existsSync(join(c.cwd, 'vendor-registry.db'))).to.equal(false);
+    } finally {
+      c.cleanup();
+    }
+  });
+
+  it('says a registry it cannot reach in one sentence naming where, without knex\'s "Acquire connection error" and its stack', async () => {
+    const c = cli(clock);
+    const printed: string[] = [];
+    const original = { warn: console.warn, error: console.error, log: console.log };
+    console.warn = console.error = console.log = (...args: unknown[]) => void printed.push(args.join(' '));
+    try {
+      const out = await c.run('vendor', 'list', '--registry', 'postgres://postgres@127.0.0.1:1/nothing');
+      Object.assign(console, original);
+      expect(out.code).to.equal(1);
+      expect(out.stderr).to.equal('error: The database could not be reached (connect ECONNREFUSED 127.0.0.1:1).\n');
+      expect(printed.join('\n')).to.not.match(/Acquire connection error|\n\s+at /);
+    } finally {
+      Object.assign(console, original);
       c.cleanup();
     }
   });

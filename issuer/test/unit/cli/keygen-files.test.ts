@@ -89,4 +89,21 @@ describe('issue checks its own signature (SPEC 15.6)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a folder it cannot make with a sentence, at once: under /proc (where mkdir -p used to spin), under a file', async function () {
+    this.timeout(10_000); // the old recursive mkdir never returned: a hang fails here
+    const dir = await mkdtemp(join(tmpdir(), 'lm-keygen-'));
+    try {
+      const proc = await keygen(dir, '--out', '/proc/nope');
+      expect(proc.code).to.equal(2);
+      expect(proc.stderr).to.equal('error: The folder /proc/nope cannot be made (ENOENT).\n');
+      await writeFile(join(dir, 'plain.txt'), 'a file\n');
+      const underFile = await keygen(dir, '--out', 'plain.txt/sub/keys');
+      expect(underFile.code).to.equal(2);
+      expect(underFile.stderr).to.equal(`error: ${join(dir, 'plain.txt')} is a file, not a folder, so ${join(dir, 'plain.txt/sub/keys')} cannot be made.\n`);
+      expect(await readFile(join(dir, 'plain.txt'), 'utf8')).to.equal('a file\n');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -317,10 +317,31 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
 
     it('refuses what is not a key: exit 1 with KEY_MALFORMED or KEY_TOO_LARGE', async () => {
       expectRefused(await cli(dir, 'inspect', 'hello'), 1, /^KEY_MALFORMED: /);
-      expectRefused(await cli(dir, 'inspect', 'no-such-file.txt'), 1, /^KEY_MALFORMED: /);
       expectRefused(await cli(dir, 'inspect', 'a.b.c'), 1, /^KEY_MALFORMED: /);
       await writeFile(join(dir, 'huge.key'), 'A'.repeat(17 * 1024));
       expectRefused(await cli(dir, 'inspect', 'huge.key'), 1, /^KEY_TOO_LARGE: /);
+    });
+
+    it('says a key file that does not exist does not exist (exit 2), never KEY_MALFORMED', async () => {
+      expectRefused(await cli(dir, 'inspect', '/no/such/file.key'), 2, /^error: The license key file \/no\/such\/file\.key does not exist\.\n$/);
+      expectRefused(await cli(dir, 'inspect', 'no-such-file.txt'), 2, 'no-such-file.txt does not exist');
+      expectRefused(await cli(dir, 'inspect', 'keys'), 2, 'keys is a folder');
+    });
+
+    it('verifies with the combined key file that issue --private-key accepts ({ privateJwk, publicJwk })', async () => {
+      const pair = { privateJwk: await readJson(join(dir, 'keys/private.jwk.json')), publicJwk: await readJson(join(dir, 'keys/public.jwk.json')) };
+      await writeFile(join(dir, 'demo-vendor-key.DEMO-ONLY.json'), JSON.stringify(pair));
+      const run = await cli(dir, 'inspect', key, '--public-key', 'demo-vendor-key.DEMO-ONLY.json');
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.include('signature: valid');
+    });
+
+    it('exits 2 when a required option or argument is missing (README: usage errors exit 2)', async () => {
+      for (const argv of [['issue'], ['issue', '--private-key', 'keys/private.jwk.json'], ['keygen'], ['inspect']]) {
+        const run = await cli(dir, ...argv);
+        expect(run.code, argv.join(' ')).to.equal(2);
+        expect(run.stderr).to.match(/required|missing/);
+      }
     });
 
     it('refuses a private key given as --public-key, and a missing file, as usage errors (exit 2)', async () => {
