@@ -5,6 +5,8 @@ export const vendorMessages = {
   SUBSCRIPTION_INSTANCE_TAKEN: 'This subscription already has a production instance with another server ID.',
   EMERGENCY_NOT_ELIGIBLE: 'An emergency license cannot be issued for this account.',
   USAGE_REPORT_REJECTED: 'This usage report was refused.',
+  // SPEC 22: a move request whose signature, pinned instance key or subscription does not match
+  MOVE_REJECTED: 'This move request was refused.',
   LOGIN_FAILED: 'The name or the password is not right.',
   LOGIN_LOCKED: 'Too many failed sign-ins: this name is locked for 15 minutes.',
 } as const;
@@ -15,6 +17,7 @@ const vendorStatuses: Record<VendorErrorCode, number> = {
   SUBSCRIPTION_INSTANCE_TAKEN: 409,
   EMERGENCY_NOT_ELIGIBLE: 409,
   USAGE_REPORT_REJECTED: 422,
+  MOVE_REJECTED: 422,
   LOGIN_FAILED: 401,
   LOGIN_LOCKED: 429,
 };

@@ -18,3 +18,4 @@ export * from '../license/dates.js';
 export * from '../usage-report/build.js';
 export * from '../revocations/verify.js';
 export { deriveInstanceKey, type InstanceKey } from '../instance-key/derive.js';
+export * from '../move/format.js';

@@ -7,6 +7,7 @@ import { registerEmergency } from './registry/emergency.js';
 import { registerList } from './registry/list.js';
 import { registerRevocations } from './registry/revocations.js';
 import { registerUsage } from './registry/usage.js';
+import { registerMove } from './registry/move.js';
 import { registerVendorServe } from './registry/serve.js';
 import { registerVendorUser } from './registry/user.js';
 
@@ -22,6 +23,7 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerList(vendor, io);
   registerRevocations(vendor, io);
   registerUsage(vendor, io);
+  registerMove(vendor, io);
   registerVendorServe(vendor, io);
   registerVendorUser(vendor, io);
 }

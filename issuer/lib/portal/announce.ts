@@ -3,6 +3,7 @@
  * issued. No key text and no email address goes to the channel.
  */
 import type { IssuedLicense } from '../registry/types.js';
+import type { Move } from '../registry/moves.js';
 import type { MailMessage } from '../registry/mailer.js';
 import { lastValidDay } from 'license-manager/shared';
 
@@ -22,6 +23,14 @@ export function emergencyText(l: IssuedLicense, emailed: boolean, baseUrl: strin
     `Emergency license issued for ${l.account}: 10-day key ${l.lid} for ${l.claims.limits.users} users, ticket ${l.ticket}, by ${l.issuedBy}; ` +
     `${emailed ? 'emailed to the requester' : 'the email failed, send it by hand'}. ${baseUrl}/licenses/${l.lid}`
   );
+}
+
+/** A move (SPEC 22) for the team channel: issued at once, approved, or waiting for an engineer. */
+export function moveText(m: Move, approved: boolean, baseUrl?: string): string {
+  const what = m.status === 'issued'
+    ? `${approved ? `Move approved by ${m.decidedBy}` : 'Move issued within the budget'} for ${m.account}: subscription ${m.subscription} moved from ${m.oldServerId} to ${m.newServerId}, new key ${m.lid}`
+    : `Move waiting for an engineer for ${m.account}: subscription ${m.subscription} asks to move from ${m.oldServerId} to ${m.newServerId}`;
+  return `${what}. Reason: ${m.reason}${m.whyWaiting && m.status === 'waiting' ? ` (${m.whyWaiting})` : ''}${baseUrl ? ` ${baseUrl}/moves` : ''}`;
 }
 
 export function issuedKeyMail(to: string, l: IssuedLicense): MailMessage {

@@ -10,6 +10,7 @@ export const NAV: readonly { href: string; label: string; permission: Permission
   { href: '/customers', label: 'Customers', permission: 'read' },
   { href: '/licenses', label: 'Licenses', permission: 'read' },
   { href: '/approvals', label: 'Approvals', permission: 'read' },
+  { href: '/moves', label: 'Moves', permission: 'read' },
   { href: '/emergency', label: 'Emergency license', permission: 'emergency.issue' },
   { href: '/usage', label: 'Usage reports', permission: 'read' },
   { href: '/audit', label: 'Audit log', permission: 'read' },

@@ -3,6 +3,7 @@ export { openVendorRegistry, DEFAULT_REGISTRY_URL, type VendorRegistry, type Ven
 export type { Account, Subscription, IssuedLicense, IssueRequest, EmergencyRequest, EmergencyResult, Revocation, RevocationList, LicenseStatus } from './types.js';
 export { REVOCATIONS_TYP } from './revocations.js';
 export type { UsageImport, UsageMonth, UsageSummary } from './usage.js';
+export { DEFAULT_MOVE_BUDGET, type Move, type MoveImport, type MoveStatus } from './moves.js';
 export { usageMessages } from './usage-messages.js';
 export { licenseStatus, type Entitlements, type RegistryAdmin } from './admin.js';
 export type { RegistryEvent, LicenseRequest } from './admin-store.js';

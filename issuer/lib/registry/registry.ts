@@ -16,6 +16,7 @@ import { registryMessages as m } from './messages.js';
 import * as store from './store.js';
 import { listRevocations, makeRevocationList, revoke } from './revocations.js';
 import { importUsageReport, usageSummary, type UsageImport, type UsageSummary } from './usage.js';
+import { approveMove, importMove, listMoves, moveBudget, setMoveBudget, type Move, type MoveImport, type MoveStatus } from './moves.js';
 import type { Account, EmergencyRequest, EmergencyResult, IssuedLicense, IssueRequest, Revocation, RevocationList, Subscription } from './types.js';
 import type { PrivateJwk } from 'license-manager/formats';
 import { optionalLimit, optionalText, word } from './validate.js';
@@ -58,6 +59,18 @@ export interface VendorRegistry extends RegistryAdmin {
   importUsageReport(text: string): Promise<UsageImport>;
   /** Each month's peak, limit and overage of a subscription, with the reports and missing ones. */
   usage(subscription: string): Promise<UsageSummary>;
+  /**
+   * SPEC 22: imports a move request; within the subscription's move budget the key for the new
+   * server ID is issued at once, beyond it the move waits for an engineer. MOVE_REJECTED says why not.
+   */
+  importMove(o: { text: string; privateJwk: PrivateJwk; importedBy: string }): Promise<MoveImport>;
+  /** Issues the key of a move that waits for an engineer. */
+  approveMove(o: { id: string; approvedBy: string; privateJwk: PrivateJwk }): Promise<MoveImport>;
+  /** Moves newest first: of a subscription, waiting ones, or all. */
+  moves(o?: { subscription?: string; status?: MoveStatus; limit?: number }): Promise<Move[]>;
+  /** Moves a year issued without review (default 2). */
+  moveBudget(subscription: string): Promise<number>;
+  setMoveBudget(o: { subscription: string; perYear: number; actor?: string }): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -173,6 +186,36 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
     importUsageReport: (text) => importUsageReport(db, now(), text),
 
     usage: (subscription) => usageSummary(db, subscription),
+
+    async importMove(o) {
+      const result = await importMove(db, now(), o);
+      if (!result.duplicate) {
+        const { move } = result;
+        await event({
+          actor: move.importedBy, action: move.status === 'issued' ? 'move_issued' : 'move_waiting', account: move.account, subscription: move.subscription,
+          detail: { move: move.id, from: move.oldServerId, to: move.newServerId, lid: move.lid, reason: move.reason, ...(move.whyWaiting ? { waiting: move.whyWaiting } : {}) },
+        });
+      }
+      return result;
+    },
+
+    async approveMove(o) {
+      const result = await approveMove(db, now(), o);
+      const { move } = result;
+      await event({ actor: move.decidedBy!, action: 'move_approved', account: move.account, subscription: move.subscription, detail: { move: move.id, from: move.oldServerId, to: move.newServerId, lid: move.lid } });
+      return result;
+    },
+
+    moves: (o = {}) => listMoves(db, o),
+    moveBudget: async (subscription) => moveBudget(db, (await requireSubscription(db, subscription)).id),
+
+    async setMoveBudget(o) {
+      const sub = await requireSubscription(db, o.subscription);
+      const from = await moveBudget(db, sub.id);
+      await setMoveBudget(db, sub.id, o.perYear);
+      await event({ actor: o.actor ?? 'vendor', action: 'move_budget_set', account: sub.account, subscription: sub.id, detail: { from, to: o.perYear } });
+      return o.perYear;
+    },
 
     async close() {
       if (owned) await db.destroy();

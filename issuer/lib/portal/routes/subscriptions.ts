@@ -16,13 +16,14 @@ export function limitField(req: Request, name: string, label: string): number | 
 /** The subscription page: facts, licenses, CRM ID, hosted services, renew, archive, timeline. */
 export async function subscriptionPage(req: Request, res: Response, deps: PortalDeps, id: string, extra: Record<string, unknown> = {}, status = 200) {
   const subscription = await deps.registry.getSubscription(id);
-  const [licenses, timeline, entitlements, account] = await Promise.all([
+  const [licenses, timeline, entitlements, account, moveBudget] = await Promise.all([
     deps.registry.licenses({ subscription: id }),
     deps.registry.events({ subscription: id, limit: 100 }),
     deps.registry.entitlements(id),
     deps.registry.getCustomer(subscription.account),
+    deps.registry.moveBudget(id),
   ]);
-  await page(req, res, deps, 'subscription', { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, now: deps.now(), ...extra }, status);
+  await page(req, res, deps, 'subscription', { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, moveBudget, now: deps.now(), ...extra }, status);
 }
 
 export const subscriptionRoutes: PortalRoute[] = [
