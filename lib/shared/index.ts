@@ -14,6 +14,7 @@ export * from '../web/csrf.js';
 export * from '../web/format.js';
 export * from '../notify/mailer.js';
 export * from '../cli/io.js';
+export { migrateCommand } from '../cli/migrate-command.js';
 export * from '../cli/files.js';
 export * from '../cli/public-keys.js';
 export * from '../redact.js';

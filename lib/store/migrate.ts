@@ -138,11 +138,11 @@ async function recordVersion(knex: Knex, table: string, moduleVersion: string, a
 }
 
 /** The sentence and refusal of a node older than its database (SPEC 24). */
-export function schemaNewerError(o: { moduleVersion: string; state: MigrationState; what?: string }): LicenseError {
+export function schemaNewerError(o: { moduleVersion: string; state: MigrationState; what?: string; product?: string }): LicenseError {
   const by = o.state.migratedBy ?? 'a newer version';
   return new LicenseError('SCHEMA_NEWER', {
     detail:
-      `The ${o.what ?? 'database'} was upgraded by license-manager ${by}; this node runs ${o.moduleVersion}, which does not know ` +
+      `The ${o.what ?? 'database'} was upgraded by ${o.product ?? 'license-manager'} ${by}; this node runs ${o.moduleVersion}, which does not know ` +
       `${o.state.unknown.length === 1 ? 'its migration' : `${o.state.unknown.length} of its migrations`} (${o.state.unknown.join(', ')}). ` +
       'It serves the license read-only and changes nothing until it is upgraded too; it never migrates down.',
     data: { moduleVersion: o.moduleVersion, databaseVersion: o.state.migratedBy, unknown: o.state.unknown },

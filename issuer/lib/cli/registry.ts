@@ -10,12 +10,15 @@ import { registerUsage } from './registry/usage.js';
 import { registerMove } from './registry/move.js';
 import { registerVendorServe } from './registry/serve.js';
 import { registerVendorUser } from './registry/user.js';
+import { registerVendorMigrate } from './registry/migrate.js';
+import { issuerVersion } from '../version.js';
 
 /** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
 export function registerVendor(program: Command, io: CliIo): void {
   const vendor = program
     .command('vendor')
-    .description('The vendor registry: customers, subscriptions, issued and emergency licenses (--registry URL, default sqlite:./vendor-registry.db).');
+    .description('The vendor registry: customers, subscriptions, issued and emergency licenses (--registry URL, default sqlite:./vendor-registry.db).')
+    .version(issuerVersion, '-V, --version', 'print the version of license-manager-issuer');
   registerCustomer(vendor, io);
   registerSubscription(vendor, io);
   registerVendorIssue(vendor, io);
@@ -26,4 +29,5 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerMove(vendor, io);
   registerVendorServe(vendor, io);
   registerVendorUser(vendor, io);
+  registerVendorMigrate(vendor, io);
 }

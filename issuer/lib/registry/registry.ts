@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { LicenseError } from 'license-manager/formats';
 import { openDb } from 'license-manager/shared';
-import { migrateLatest } from 'license-manager/shared';
+import { migrateLatest, schemaNewerError } from 'license-manager/shared';
+import { issuerVersion } from '../version.js';
 import { vendorMigrations, VENDOR_MIGRATIONS_TABLE } from '../../migrations/index.js';
 import { endOfDayUtc } from 'license-manager/formats';
 import { accountName } from './account-name.js';
@@ -90,7 +91,9 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
   const now = options.now ?? (() => new Date());
   const { knex: db, owned } = openDb(options.db ?? DEFAULT_REGISTRY_URL);
   try {
-    await migrateLatest(db, { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations });
+    // SPEC 24: tools older than the registry (it ran a migration they do not know) change nothing in it
+    const outcome = await migrateLatest(db, { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations, moduleVersion: issuerVersion, now });
+    if (outcome.unknown.length > 0) throw schemaNewerError({ moduleVersion: issuerVersion, state: outcome, what: 'vendor registry', product: 'license-manager-issuer' });
   } catch (err) {
     if (owned) await db.destroy();
     throw err;
