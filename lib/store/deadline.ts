@@ -172,6 +172,17 @@ export function withDeadline(knex: Knex, ms: number): Knex {
       await this.statement(conn, { sql: 'BEGIN' }, deadlineAt);
       if (fence!.begin) await this.statement(conn, { sql: fence!.begin }, deadlineAt);
       const started = performance.now();
+      if (fence!.inline && (obj.bindings ?? []).length === 0) {
+        // one round trip: the statement, the check and the COMMIT run together in the server
+        const together: QueryObject = { sql: `${obj.sql.trim().replace(/;$/, '')}; ${fence!.commit(conn, allowance(deadlineAt, started))}`, fenced: true };
+        try {
+          await this.statement(conn, together, deadlineAt);
+        } catch (err) {
+          await this.statement(conn, { sql: 'ROLLBACK' }, deadlineAt).catch(() => undefined);
+          throw err;
+        }
+        return Object.assign(obj, { response: (together as { response?: unknown }).response });
+      }
       let result: unknown;
       try {
         result = await this.statement(conn, obj, deadlineAt);

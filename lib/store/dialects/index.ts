@@ -63,6 +63,8 @@ export interface Fence {
   drop(connection: unknown): void;
   /** true when the error is the fence refusing to commit */
   refused(err: unknown): boolean;
+  /** a statement without bound values and the fenced COMMIT may go as one query (PostgreSQL) */
+  inline?: boolean;
 }
 
 /** An audit row before the chain gives it its ID and hash (lib/audit/log.ts). */

@@ -14,6 +14,8 @@ import { startTcpProxy, type TcpProxy } from '../../helpers/tcp-proxy.js';
 import { FormClient, serve, MOUNT } from '../web/fixture.js';
 import { knexConfigFromUrl } from '../../../lib/store/connect.js';
 import type { LicenseManager } from '../../../lib/index.js';
+import { appendAudit, listAudit, verifyAudit } from '../../../lib/audit/index.js';
+import { dialectOf } from '../../../lib/store/dialects/index.js';
 
 const DEADLINE_MS = 1000;
 /** NOTE: only a guard against a hang; the tests assert what is answered, never how fast */
@@ -109,6 +111,19 @@ withDbs('a database that stops answering (SPEC 21)', (dbs) => {
       expect(((await res.json()) as { error: { code: string } }).error.code).to.equal('DATABASE_UNAVAILABLE');
     }
     expect(lm.status().loc.threshold).to.equal(90);
+  });
+
+  it('a lone audit append (one round trip with its fence on PostgreSQL) never applies once held, and stores its text as written', async function () {
+    this.timeout(120_000);
+    const { db, lm } = await setUp();
+    const input = { at: new Date('2027-04-10T12:00:00Z'), actor: "o'Neil ?\\ $1 ??", action: 'threshold_changed' as const, detail: { from: 1, to: 2 } };
+    const held = await stalledAtCommit(db, 'an audit append', () => appendAudit(lm.knex, input).then(() => undefined, (err: unknown) => err));
+    expect(dialectOf(lm.knex).isUnavailable(held), String(held)).to.equal(true);
+
+    const entry = await appendAudit(lm.knex, input);
+    const [stored] = await listAudit(direct!, { limit: 1 });
+    expect(stored).to.deep.include({ id: entry.id, actor: input.actor, hash: entry.hash });
+    expect((await verifyAudit(direct!)).ok).to.equal(true);
   });
 
   it('while the database is stalled, the page and api/status answer from the snapshot', async function () {
