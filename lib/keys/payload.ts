@@ -15,6 +15,8 @@ export interface IssueOptions {
   users?: number;
   tags?: string[];
   grace?: number;
+  /** SPEC 22: the self-service extension the key allows (the `ext` claim); none when absent */
+  extension?: { days: number; uses: number };
   now: Date;
 }
 
@@ -53,5 +55,6 @@ export function buildPayload(o: IssueOptions): LicensePayload {
   };
   if (o.email !== undefined) payload.email = o.email;
   if (o.grace !== undefined) payload.grace = o.grace;
+  if (o.extension !== undefined) payload.ext = { days: o.extension.days, uses: o.extension.uses };
   return payload;
 }

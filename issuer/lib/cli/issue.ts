@@ -21,6 +21,8 @@ interface IssueFlags {
   subscription?: string;
   email?: string;
   grace?: number;
+  extensionDays?: number;
+  extensionUses?: number;
 }
 
 const ISSUE_HELP = `
@@ -50,7 +52,21 @@ const OPTION_OF_CLAIM: Record<string, [option: string, rule: string]> = {
   exp: ['--expires', 'must be a day from 2000-01-01 to 9999-12-30'],
   nbf: ['--expires', 'must not be in the past'],
   sub: ['--subscription', 'must not be empty'],
+  'ext.days': ['--extension-days', 'must be a whole number of days from 1 to 30'],
+  'ext.uses': ['--extension-uses', 'must be a whole number from 1 to 3'],
 };
+
+/**
+ * SPEC 22: `--extension-days N [--extension-uses K]` (K defaults to 1), or neither. The ranges
+ * are the claim's and are reported as options by signAsOptions.
+ */
+export function extensionOf(opts: { extensionDays?: number; extensionUses?: number }): { days: number; uses: number } | undefined {
+  if (opts.extensionDays === undefined) {
+    if (opts.extensionUses !== undefined) throw new UsageError('--extension-uses needs --extension-days: how many days each self-service extension gives.');
+    return undefined;
+  }
+  return { days: opts.extensionDays, uses: opts.extensionUses ?? 1 };
+}
 
 /** Signs, turning a refused claim into a usage error that names the option. */
 async function signAsOptions(payload: Parameters<typeof signLicenseKey>[0], jwk: PrivateJwk): Promise<string> {
@@ -114,6 +130,8 @@ export function registerIssue(program: Command, io: CliIo): void {
     .option('--subscription <id>', 'subscription ID (default: a new UUID)')
     .option('--email <addr>', 'licensee contact')
     .option('--grace <days>', 'grace days after expiry (default 14)', wholeNumber('--grace'))
+    .option('--extension-days <n>', 'self-service extension: days each use gives, 1–30 (SPEC 22)', wholeNumber('--extension-days'))
+    .option('--extension-uses <k>', 'self-service extension: how many uses, 1–3 (default 1)', wholeNumber('--extension-uses'))
     .addHelpText('after', ISSUE_HELP)
     .action(async (opts: IssueFlags) => {
       checkIssueFlags(opts, io.now());
@@ -131,6 +149,7 @@ export function registerIssue(program: Command, io: CliIo): void {
         sub: opts.subscription,
         email: opts.email,
         grace: opts.grace,
+        extension: extensionOf(opts),
         now: io.now(),
       });
       io.stdout((await signAsOptions(payload, jwk as unknown as PrivateJwk)) + '\n');

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { LicenseError } from 'license-manager/formats';
-import { graceDays, type LicensePayload } from 'license-manager/formats';
+import { EXTENSION_DAYS, EXTENSION_USES, graceDays, type LicensePayload } from 'license-manager/formats';
 import { signLicenseKey } from 'license-manager/formats';
 import { buildPayload } from 'license-manager/formats';
 import { requireSubscription } from './lookup.js';
@@ -11,6 +11,19 @@ import {
 import * as store from './store.js';
 import type { IssuedLicense, IssueRequest } from './types.js';
 import { cleanList, optionalLimit, optionalText, text } from './validate.js';
+
+/** SPEC 22: the `ext` claim asked for, in its ranges, or VALIDATION_FAILED with a sentence. */
+function checkExtension(ext: IssueRequest['extension']): { days: number; uses: number } | undefined {
+  if (ext === undefined || ext === null) return undefined;
+  const whole = (n: unknown, min: number, max: number) => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
+  if (!whole(ext.days, EXTENSION_DAYS.min, EXTENSION_DAYS.max)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `A self-service extension gives ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days per use.`, data: { field: 'extensionDays' } });
+  }
+  if (!whole(ext.uses, EXTENSION_USES.min, EXTENSION_USES.max)) {
+    throw new LicenseError('VALIDATION_FAILED', { detail: `A key allows ${EXTENSION_USES.min} to ${EXTENSION_USES.max} self-service extensions.`, data: { field: 'extensionUses' } });
+  }
+  return { days: ext.days, uses: ext.uses };
+}
 
 /** A key checked against every rule of the trade but not signed: what a preview shows. */
 export interface PlannedKey {
@@ -53,6 +66,7 @@ export async function planSubscriptionKey(db: Knex, at: Date, o: Omit<IssueReque
     users: users ?? undefined,
     loc: loc ?? undefined,
     tags: cleanList(o.tags, m.tagInvalid),
+    extension: checkExtension(o.extension),
     now: at,
   });
   return { payload, subscription: sub, owner, opportunityId: optionalText(o.opportunityId, 'The opportunity ID') };

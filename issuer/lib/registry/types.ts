@@ -81,6 +81,8 @@ export interface IssueRequest {
   opportunityId?: string;
   /** Who in sales approved a key for a prospect account (required for those). */
   approvedBy?: string;
+  /** SPEC 22: the self-service extension the key allows (its `ext` claim): days 1–30 per use, 1–3 uses */
+  extension?: { days: number; uses: number } | null;
 }
 
 /** An emergency license request. There is deliberately no duration: it is always 10 days. */

@@ -186,8 +186,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await page.getByLabel('Features').fill('sso, audit-log');
       await page.getByLabel('Tags').fill('true-up instance:test');
       await page.getByLabel('Opportunity ID').fill('006Qw00000ABC');
+      // SPEC 22: the "Self-service extension" group
+      await page.getByRole('group', { name: 'Self-service extension' }).getByLabel('Days per extension').fill('7');
+      await page.getByLabel('Number of extensions').fill('2');
       await submit('Preview license');
       await accessible('preview');
+      expect(await page.getByTestId('preview-extension').textContent()).to.equal('2 × 7 days');
       expect(await page.getByTestId('preview-licensee').textContent()).to.equal('Acme Corp');
       expect(await page.getByTestId('preview-until').textContent()).to.equal('10 January 2026');
       await submit('Issue license');
@@ -200,6 +204,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(payload.limits).to.deep.equal({ users: 50, loc: 500_000 });
       expect(payload.features).to.deep.equal(['sso', 'audit-log']);
       expect(payload.tags).to.deep.equal(['true-up', 'instance:test']);
+      expect(payload.ext).to.deep.equal({ days: 7, uses: 2 });
+      expect(await page.getByTestId('license-extension').textContent()).to.equal('2 × 7 days');
       expect(payload.exp).to.equal(Date.parse('2026-01-11T00:00:00Z') / 1000);
       expect(await page.getByTestId('license-status').textContent()).to.equal('active');
 

@@ -4,7 +4,7 @@ import { email } from '../../registry/validate.js';
 import { licenseStatus } from '../../registry/admin.js';
 import type { IssueRequest } from '../../registry/types.js';
 import { issuedKeyMail, issuedText } from '../announce.js';
-import { currentUser, field, listField, type PortalDeps, type PortalRoute } from '../context.js';
+import { currentUser, field, listField, numberField, type PortalDeps, type PortalRoute } from '../context.js';
 import { formError, page, redirectWithFlash } from '../page.js';
 import { limitField } from './subscriptions.js';
 
@@ -15,7 +15,20 @@ function formValues(req: Request) {
   return {
     type: field(req, 'type') || 'production', serverId: field(req, 'serverId'), features: field(req, 'features'), tags: field(req, 'tags'),
     users: field(req, 'users'), loc: field(req, 'loc'), expires: field(req, 'expires'), opportunityId: field(req, 'opportunityId'),
+    extensionDays: field(req, 'extensionDays'), extensionUses: field(req, 'extensionUses'),
   };
+}
+
+/** SPEC 22: the form's "Self-service extension" fields; both empty for none, uses 1 unless given. */
+function extensionField(req: Request): IssueRequest['extension'] {
+  const days = numberField(req, 'extensionDays');
+  const uses = numberField(req, 'extensionUses');
+  if (Number.isNaN(days) || Number.isNaN(uses)) throw new LicenseError('VALIDATION_FAILED', { detail: 'Days per extension and Number of extensions are whole numbers (or empty for none).' });
+  if (days === undefined) {
+    if (uses !== undefined) throw new LicenseError('VALIDATION_FAILED', { detail: 'Give the days per extension too, or leave both self-service extension fields empty.' });
+    return null;
+  }
+  return { days, uses: uses ?? 1 };
 }
 
 function issueRequest(req: Request, subscription: string): Omit<IssueRequest, 'privateJwk'> {
@@ -25,6 +38,7 @@ function issueRequest(req: Request, subscription: string): Omit<IssueRequest, 'p
     subscription, type, serverId: field(req, 'serverId'), features: listField(req, 'features'), tags: listField(req, 'tags'),
     users: limitField(req, 'users', 'Users') ?? null, loc: limitField(req, 'loc', 'Lines of code') ?? null,
     expires: field(req, 'expires') || undefined, opportunityId: field(req, 'opportunityId') || undefined,
+    extension: extensionField(req),
   };
 }
 
@@ -42,7 +56,7 @@ export const licenseRoutes: PortalRoute[] = [
       // NOTE: users, LOC and expiry start as the subscription's; the instance is typed in.
       await generatePage(req, res, deps, {
         type: 'production', serverId: '', features: '', tags: '', users: sub.users === null ? '' : String(sub.users),
-        loc: sub.loc === null ? '' : String(sub.loc), expires: sub.ends, opportunityId: '',
+        loc: sub.loc === null ? '' : String(sub.loc), expires: sub.ends, opportunityId: '', extensionDays: '', extensionUses: '',
       });
     },
   },

@@ -47,6 +47,18 @@ withDbs('vendor registry: accounts, subscriptions, issue rules', (dbs) => {
     expect(err.code).to.equal('VALIDATION_FAILED');
   });
 
+  it('carries the self-service extension asked for into the key and the registry (SPEC 22), and refuses one out of range', async () => {
+    const { privateJwk, publicJwk } = await vendorKeys();
+    const sub = await subscription();
+    const refused = await refusal(registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID, extension: { days: 31, uses: 1 } }));
+    expect(refused.code).to.equal('VALIDATION_FAILED');
+    expect(refused.message).to.equal('A self-service extension gives 1 to 30 days per use.');
+    expect(await registry.list({ account: 'Acme_Corp-A1001' })).to.have.length(0);
+    const issued = await registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID, extension: { days: 10, uses: 2 } });
+    expect((await verifyLicenseKey(issued.key, { publicKeys: [publicJwk] })).payload.ext).to.deep.equal({ days: 10, uses: 2 });
+    expect((await registry.list({ account: 'Acme_Corp-A1001' }))[0]!.claims.ext).to.deep.equal({ days: 10, uses: 2 });
+  });
+
   it('issues a production key that expires at the contract end, with the subscription limits and the given tags', async () => {
     const { privateJwk, publicJwk } = await vendorKeys();
     const sub = await subscription({ ends: '2026-12-31' });

@@ -173,6 +173,15 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       });
     });
 
+    it('takes --extension-days N --extension-uses K as the ext claim (SPEC 22); K is 1 unless given; out of range is a usage error naming the option', async () => {
+      expect((await issue('--extension-days', '7', '--extension-uses', '2')).payload.ext).to.deep.equal({ days: 7, uses: 2 });
+      expect((await issue('--extension-days', '10')).payload.ext).to.deep.equal({ days: 10, uses: 1 });
+      expect((await issue()).payload).to.not.have.property('ext');
+      expectRefused(await cli(dir, ...issueArgs('--extension-days', '31')), 2, '--extension-days must be a whole number of days from 1 to 30.');
+      expectRefused(await cli(dir, ...issueArgs('--extension-days', '5', '--extension-uses', '4')), 2, '--extension-uses must be a whole number from 1 to 3.');
+      expectRefused(await cli(dir, ...issueArgs('--extension-uses', '2')), 2, '--extension-uses needs --extension-days');
+    });
+
     it('gives every key its own license ID', async () => {
       const [a, b] = [await issue(), await issue()];
       expect(a.payload.lid).to.not.equal(b.payload.lid);
