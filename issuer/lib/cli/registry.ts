@@ -12,6 +12,8 @@ import { registerVendorServe } from './registry/serve.js';
 import { registerVendorUser } from './registry/user.js';
 import { registerVendorMigrate } from './registry/migrate.js';
 import { issuerVersion } from '../version.js';
+import { registerVendorToken } from './registry/token.js';
+import { registerVendorSso } from './registry/sso.js';
 
 /** `license-manager vendor …`: the vendor registry of SPEC 11 (customers, subscriptions, issued licenses). */
 export function registerVendor(program: Command, io: CliIo): void {
@@ -30,4 +32,6 @@ export function registerVendor(program: Command, io: CliIo): void {
   registerVendorServe(vendor, io);
   registerVendorUser(vendor, io);
   registerVendorMigrate(vendor, io);
+  registerVendorToken(vendor, io);
+  registerVendorSso(vendor, io);
 }

@@ -12,6 +12,7 @@ import type { PrivateJwk } from 'license-manager/formats';
 import { createCsrf } from 'license-manager/shared';
 import type { Mailer } from '../registry/mailer.js';
 import type { VendorRegistry } from '../registry/registry.js';
+import { API_BASE, apiTokens, createApiRouter } from '../api/index.js';
 import { asyncHandler, type PortalDeps, type PortalRoute } from './context.js';
 import { page, refusal } from './page.js';
 import { can } from './permissions.js';
@@ -108,6 +109,8 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
     if (!asset) return next();
     res.set('Cache-Control', 'private, max-age=300').type(asset.type).send(asset.body);
   });
+  // API v1: bearer tokens, no session, no CSRF (no cookie is ever read there).
+  app.use(API_BASE, createApiRouter(deps, apiTokens(db), logger));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   const store = new ConnectSessionKnexStore({
     knex: db, tableName: 'vendor_sessions', createTable: false, cleanupInterval: 15 * 60_000,
