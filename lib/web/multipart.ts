@@ -1,6 +1,9 @@
+import busboy from 'busboy';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { BODY_LIMIT, formBody } from './body.js';
 import { RequestRefused } from './refusal.js';
+
+const MAX_FIELDS = 20;
 
 /**
  * The Set new license form: a plain form, or `multipart/form-data` when it carries an uploaded
@@ -10,39 +13,55 @@ import { RequestRefused } from './refusal.js';
 export const keyForm: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
   const type = req.headers['content-type'] ?? '';
   if (!/^multipart\/form-data/i.test(type)) return formBody(req, res, next);
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(type);
-  if (!boundary) return next(new RequestRefused(400, 'VALIDATION_FAILED', 'The form upload has no boundary.'));
+  // NOTE: the body is read whole first (bounded, and decoded where it is compressed, as every form
+  // is), then parsed by busboy: its limits bound the parts, their headers and their count.
   raw(req, res, (err?: unknown) => {
     if (err) return next(err);
-    try {
-      req.body = parseMultipart(req.body as Buffer, (boundary[1] ?? boundary[2])!.trim());
+    parseMultipart(req.headers, req.body as Buffer).then((fields) => {
+      req.body = fields;
       next();
-    } catch (e) {
-      next(e);
-    }
+    }, next);
   });
 };
 
 const raw = express.raw({ type: () => true, limit: BODY_LIMIT });
 
-/** RFC 7578 form data: small text fields and files, read whole (the body is already bounded). */
-export function parseMultipart(body: Buffer, boundary: string): Record<string, string> {
-  // latin1 keeps every byte as one character, so splitting never breaks a UTF-8 sequence
-  const text = body.toString('latin1');
-  const fields: Record<string, string> = {};
-  for (const part of text.split(`--${boundary}`).slice(1)) {
-    if (part.startsWith('--')) break;
-    const split = part.indexOf('\r\n\r\n');
-    if (split < 0) continue;
-    const headers = part.slice(0, split);
-    const disposition = /content-disposition:\s*form-data;([^\r\n]*)/i.exec(headers)?.[1] ?? '';
-    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
-    if (!name) continue;
-    if (Object.keys(fields).length >= 20) throw new RequestRefused(413, 'VALIDATION_FAILED', 'The form has too many fields.');
-    const value = Buffer.from(part.slice(split + 4).replace(/\r\n$/, ''), 'latin1').toString('utf8');
-    fields[name] = value;
-    const filename = /\bfilename="([^"]*)"/i.exec(disposition)?.[1];
-    if (filename !== undefined) fields[`${name}Name`] = Buffer.from(filename, 'latin1').toString('utf8');
-  }
-  return fields;
+/** RFC 7578 form data, parsed by busboy: small text fields and files as UTF-8 text, `filename*` understood. */
+export function parseMultipart(headers: Request['headers'], body: Buffer): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({ headers, defParamCharset: 'utf8', limits: { fields: MAX_FIELDS, files: MAX_FIELDS, parts: MAX_FIELDS, headerPairs: 20 } });
+    } catch {
+      return reject(new RequestRefused(400, 'VALIDATION_FAILED', 'The form upload has no boundary.'));
+    }
+    const fields: Record<string, string> = {};
+    const reading: Promise<void>[] = [];
+    let refusal: RequestRefused | undefined;
+    const tooMany = () => (refusal ??= new RequestRefused(413, 'VALIDATION_FAILED', 'The form has too many fields.'));
+    parser.on('field', (name, value) => {
+      fields[name] = value;
+    });
+    parser.on('file', (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      reading.push(
+        new Promise<void>((done) =>
+          stream.on('close', () => {
+            fields[name] = Buffer.concat(chunks).toString('utf8');
+            if (info.filename !== undefined) fields[`${name}Name`] = info.filename;
+            done();
+          }),
+        ),
+      );
+    });
+    parser.on('partsLimit', tooMany);
+    parser.on('fieldsLimit', tooMany);
+    parser.on('filesLimit', tooMany);
+    parser.on('error', () => reject(new RequestRefused(400, 'VALIDATION_FAILED', 'The form upload could not be read: it is not well-formed multipart data.')));
+    parser.on('close', () => {
+      void Promise.all(reading).then(() => (refusal ? reject(refusal) : resolve(fields)));
+    });
+    parser.end(body);
+  });
 }
