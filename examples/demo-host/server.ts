@@ -9,6 +9,7 @@ import { consoleLogger } from '../../lib/host.js';
 import { demoVendorKeys } from './demo-vendor.js';
 import { mailLogTransport } from './mail-log.js';
 import { createJobStore } from '../../lib/jobs/store.js';
+import { claimDemoDatabase } from './own-database.js';
 
 export interface DemoOptions {
   /** database URL; default: an SQLite file in the data folder */
@@ -74,8 +75,12 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
   const host = o.host ?? '127.0.0.1';
   const vendor = await demoVendorKeys(dataDir);
   const baseUrl = `http://localhost:${port}/admin/license`;
+  const dbUrl = o.db ?? `sqlite:${join(dataDir, 'demo.db')}`;
+  const db = knexConfigFromUrl(dbUrl);
+  // the default file in the data folder is the demo's own (so is one made before the marker existed)
+  if (o.db !== undefined) await claimDemoDatabase(db, dbUrl);
   const lm = createLicenseManager({
-    db: knexConfigFromUrl(o.db ?? `sqlite:${join(dataDir, 'demo.db')}`),
+    db,
     publicKeys: [vendor.publicJwk],
     productName: 'Acme Code Scanner',
     productVersion: '2.4.0-demo',
