@@ -10,6 +10,7 @@ export type { RegistryEvent, LicenseRequest } from './admin-store.js';
 export { accountName, normaliseCompany } from './account-name.js';
 export { smtpMailer, emergencyMail, type Mailer, type MailMessage } from './mailer.js';
 export { buildEmergencyPayload, EMERGENCY_DURATION_SECONDS, EMERGENCY_LICENSEE } from './emergency.js';
+export { describeRestore, type EmergencyPreview } from './issue-emergency.js';
 export {
   checkEmergencyEligible, checkInstanceFree, checkProductionInstance, checkStagingServerId, checkContractRunning, contractExp,
   datasetPart, graceEndsAt, isPaidPlan, EMERGENCY_WINDOW_MS, UNPAID_PLANS, type EmergencyFacts,

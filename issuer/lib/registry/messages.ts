@@ -34,6 +34,8 @@ export const registryMessages = {
   emergencyNoPaidPlan: (account: string, plans: string[]) =>
     `No emergency license for ${account}: it has no paid plan (${plans.length ? `its plans: ${plans.join(', ')}` : 'no subscription'}; free and trial are not paid).`,
   emergencyNoLicense: (account: string) => `No emergency license for ${account}: no license was ever issued to this account.`,
+  emergencyNothingToRestore: (account: string) =>
+    `No emergency license for ${account}: it was never issued a production license under a paid subscription, so there is no edition, feature or limit to restore (an emergency license gives back what production had). Issue a key from its subscription instead.`,
   emergencyStillUsable: (account: string, lid: string, graceEnds: string) =>
     `No emergency license for ${account}: its last license ${lid} is still usable until ${graceEnds} (end of its grace period).`,
   emergencyTooLate: (account: string, lid: string, graceEnded: string) =>

@@ -9,7 +9,7 @@ import { endOfDayUtc } from 'license-manager/formats';
 import { accountName } from './account-name.js';
 import { registryAdmin, type RegistryAdmin } from './admin.js';
 import { setProspect } from './admin-store.js';
-import { issueEmergency } from './issue-emergency.js';
+import { issueEmergency, previewEmergency, type EmergencyPreview } from './issue-emergency.js';
 import { issueSubscriptionKey } from './issue-key.js';
 import { publicRecord, requireAccount, requireSubscription } from './lookup.js';
 import type { Mailer } from './mailer.js';
@@ -48,6 +48,8 @@ export interface VendorRegistry extends RegistryAdmin {
   getSubscription(id: string): Promise<Subscription>;
   issue(o: IssueRequest): Promise<IssuedLicense>;
   emergency(o: EmergencyRequest): Promise<EmergencyResult>;
+  /** What an emergency license for the account would turn on now, or its refusal (EMERGENCY_NOT_ELIGIBLE): shown before issuing. */
+  emergencyPreview(o: { account: string; users?: number }): Promise<EmergencyPreview>;
   /** Issued licenses, oldest first, of one account or of all. */
   list(o?: { account?: string }): Promise<IssuedLicense[]>;
   /** Records a revocation (SPEC 18.2); revoking the same license again keeps the first record. */
@@ -166,6 +168,10 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
       const l = result.license;
       await event({ actor: l.issuedBy, action: 'emergency_issued', account: l.account, subscription: l.subscription, detail: { lid: l.lid, ticket: l.ticket, emailed: result.emailed } });
       return result;
+    },
+
+    async emergencyPreview(o) {
+      return previewEmergency(db, now(), o);
     },
 
     async list(o = {}) {

@@ -117,8 +117,10 @@ export interface EmergencyFacts {
   plans: string[];
   /** A prospect (not a customer yet) never gets an emergency license. */
   prospect?: boolean;
-  /** The account's most recently issued license that is not itself an emergency one, if any. */
+  /** The license an emergency key restores: the account's last production license of a paid subscription, if any. */
   lastLicense: { lid: string; exp: number; grace?: number | null } | null;
+  /** Whether the account was ever issued a license at all (a staging or trial key, say), to say why nothing is restored. */
+  anyLicense?: boolean;
 }
 
 /** When the grace period of a license ends: `exp` plus its grace days (default 14). */
@@ -132,7 +134,7 @@ const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
  * SPEC 11: an emergency license only for an account with a paid plan whose last license's grace
  * period ended within the last 3 days (3 days to the millisecond inclusive). Throws
  * EMERGENCY_NOT_ELIGIBLE naming the rule that failed in `data.rule`:
- * `prospect`, `no_paid_plan`, `no_license`, `still_usable` or `grace_ended_too_long_ago`.
+ * `prospect`, `no_paid_plan`, `no_license`, `nothing_to_restore`, `still_usable` or `grace_ended_too_long_ago`.
  *
  * NOTE: emergency licenses do not count as "the last license": otherwise each 10-day key, ending
  * with grace 0, would make the account eligible for the next one, for ever.
@@ -143,7 +145,7 @@ export function checkEmergencyEligible(facts: EmergencyFacts, now: Date): { grac
   if (facts.prospect) throw refuse('prospect', m.emergencyProspect(facts.account));
   if (!facts.plans.some(isPaidPlan)) throw refuse('no_paid_plan', m.emergencyNoPaidPlan(facts.account, facts.plans), { plans: facts.plans });
   const last = facts.lastLicense;
-  if (!last) throw refuse('no_license', m.emergencyNoLicense(facts.account));
+  if (!last) throw refuse(facts.anyLicense ? 'nothing_to_restore' : 'no_license', facts.anyLicense ? m.emergencyNothingToRestore(facts.account) : m.emergencyNoLicense(facts.account));
   const graceEndedAt = graceEndsAt(last);
   if (now.getTime() < graceEndedAt.getTime()) {
     throw refuse('still_usable', m.emergencyStillUsable(facts.account, last.lid, day(graceEndedAt)), { lid: last.lid, graceEndsAt: graceEndedAt.toISOString() });

@@ -155,6 +155,23 @@ export async function lastRegularLicense(db: Knex, accountPk: number): Promise<I
   return row ? toLicense(row as LicenseRow & { account_name: string }) : undefined;
 }
 
+/**
+ * The license an emergency key restores (issue 23.1): the account's most recent production
+ * license, not an emergency one, of one of `subscriptions` (its paid ones). A staging key, a
+ * prospect's or a trial's is never what production needs back.
+ */
+export async function lastRestorableLicense(db: Knex, accountPk: number, subscriptions: string[]): Promise<IssuedLicense | undefined> {
+  if (subscriptions.length === 0) return undefined;
+  const row = await licenseQuery(db)
+    .where('l.account', accountPk)
+    .andWhere('l.emergency', false)
+    .andWhere('l.type', 'production')
+    .whereIn('l.subscription', subscriptions)
+    .orderBy([{ column: 'l.issued_at', order: 'desc' }, { column: 'l.id', order: 'desc' }])
+    .first();
+  return row ? toLicense(row as LicenseRow & { account_name: string }) : undefined;
+}
+
 /** Issued licenses, oldest first, of one account or of all. */
 export async function listLicenses(db: Knex, accountPk?: number): Promise<IssuedLicense[]> {
   const q = licenseQuery(db).orderBy([{ column: 'l.issued_at' }, { column: 'l.id' }]);

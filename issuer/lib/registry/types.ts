@@ -101,6 +101,8 @@ export interface EmergencyResult {
   license: IssuedLicense;
   /** True when the SMTP server accepted the mail. */
   emailed: boolean;
+  /** What the key turns on and the production license it restores them from. */
+  restored: import('./issue-emergency.js').EmergencyPreview;
 }
 
 /** A revoked license (SPEC 18.2). */

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIo } from 'license-manager/shared';
 import { wholeNumber } from 'license-manager/shared';
 import { smtpMailer } from '../../registry/mailer.js';
+import { describeRestore } from '../../registry/issue-emergency.js';
 import { readPrivateKey, withRegistry, withRegistryOption } from './shared.js';
 
 interface Flags { privateKey: string; account: string; users: number; email: string; issuedBy: string; ticket: string; smtp?: string; from?: string; registry: string }
@@ -27,7 +28,9 @@ export function registerEmergency(vendor: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nThe license lasts exactly 10 days (grace 0) and cannot be changed. It is allowed only for an account with a\n' +
-        'paid plan whose last license\'s grace period ended within the last 3 days; a refusal says which rule failed.\n',
+        'paid plan whose last license\'s grace period ended within the last 3 days; a refusal says which rule failed.\n' +
+        'It restores the edition, features and lines-of-code limit of the account\'s last production license of a paid\n' +
+        'subscription, and prints them before issuing.\n',
     )
     .action(async (opts: Flags) => {
       const privateJwk = await readPrivateKey(io, opts.privateKey);
@@ -36,7 +39,12 @@ export function registerEmergency(vendor: Command, io: CliIo): void {
       const { license, emailed } = await withRegistry(
         io,
         opts.registry,
-        (r) => r.emergency({ privateJwk, account: opts.account, users: opts.users, email: opts.email, issuedBy: opts.issuedBy, ticket: opts.ticket }),
+        async (r) => {
+          // what the key will turn on, said before it is issued (a refusal says why there is nothing to restore)
+          const preview = await r.emergencyPreview({ account: opts.account, users: opts.users });
+          io.stderr(`This emergency license turns on: ${describeRestore(preview)}.\n`);
+          return r.emergency({ privateJwk, account: opts.account, users: opts.users, email: opts.email, issuedBy: opts.issuedBy, ticket: opts.ticket });
+        },
         mailer,
       );
       io.stdout(`${license.key}\n`);

@@ -20,6 +20,12 @@ export const emergencyRoutes: PortalRoute[] = [
       const values = { account: field(req, 'account'), users: field(req, 'users'), email: field(req, 'email'), ticket: field(req, 'ticket') };
       try {
         const users = numberField(req, 'users');
+        if (field(req, 'intent') === 'preview') {
+          // issue 23.1: what the key will turn on, before it is issued (or why there is nothing to restore)
+          const preview = await deps.registry.emergencyPreview({ account: values.account, users: users === undefined || Number.isNaN(users) ? undefined : users });
+          await page(req, res, deps, 'emergency', { title: 'Emergency license', values, preview });
+          return;
+        }
         if (users === undefined || Number.isNaN(users)) throw new LicenseError('VALIDATION_FAILED', { detail: 'Users must be a whole number of 1 or more.' });
         const result = await deps.registry.emergency({
           privateJwk: deps.privateJwk, account: values.account, users, email: values.email, issuedBy: currentUser(res).name, ticket: values.ticket,

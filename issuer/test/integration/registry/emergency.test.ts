@@ -94,7 +94,7 @@ withDbs('vendor registry: emergency licenses', (dbs) => {
     const { license, emailed } = await emergencyAt(issuedAt, 7);
     const { payload } = await verifyLicenseKey(license.key, { publicKeys: [publicJwk] });
     expect(payload).to.deep.include({ type: 'trial', serverId: '*', licensee: 'Emergency license', grace: 0, sub: sub.id });
-    expect(payload.limits).to.deep.equal({ users: 7 });
+    expect(payload.limits).to.deep.equal({ users: 7, loc: 100_000 }); // the production license's lines-of-code limit (issue 23.1)
     expect(payload.email).to.equal(undefined);
     expect(payload.iat).to.equal(Math.floor(issuedAt / 1000));
     expect(payload.exp - payload.iat).to.equal(864_000);
