@@ -124,6 +124,10 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     // keys and of notifications; `?keys=` and `?notifications=` carry the cursor of older ones.
     const keysAfter = cursorOf(req, 'keys');
     const notificationsBefore = cursorOf(req, 'notifications');
+    // NOTE: every read at once, so a database that stops answering costs the page one deadline (SPEC 21)
+    const offlineRead = port.offline && settle('the revocation list', async () => ({
+      instanceKeyId: port.offline!.instanceKeyId(), revocations: await port.offline!.revocations(),
+    }), logger);
     const [allKeys, usage, notifications, health, history, events, audit] = await Promise.all([
       settle('the stored keys', () => port.keyHistory(), logger),
       settle('the per-project usage', () => port.locUsage({ limit: PAGE_SIZES.projects, after: null }), logger),
@@ -134,9 +138,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       settle('the audit trail', () => port.audit(10), logger),
     ]);
     const keys = allKeys && pageOf(allKeys, PAGE_SIZES.keys, keysAfter);
-    const offline = port.offline && await settle('the revocation list', async () => ({
-      instanceKeyId: port.offline!.instanceKeyId(), revocations: await port.offline!.revocations(),
-    }), logger);
+    const offline = await offlineRead;
     const olderLink = (field: string, next: number | null | undefined) => (next == null ? null : `?${field}=${encodeCursor([next])}`);
     const data: PageData = {
       status: port.status(),
