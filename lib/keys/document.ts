@@ -40,10 +40,13 @@ function json(part: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-/** Parses a compact JWS of type `typ` (white space and line breaks around and inside ignored). */
-export function parseDocument(input: unknown, typ: string): ParsedDocument {
+/**
+ * Parses a compact JWS of type `typ` (white space and line breaks around and inside ignored),
+ * refused unread above `maxBytes` (1 MiB unless the type needs more).
+ */
+export function parseDocument(input: unknown, typ: string, maxBytes = MAX_DOCUMENT_BYTES): ParsedDocument {
   if (typeof input !== 'string') throw new DocumentError('malformed', 'it is not text');
-  if (input.length > MAX_DOCUMENT_BYTES) throw new DocumentError('too_large', 'it is larger than 1 MiB');
+  if (input.length > maxBytes) throw new DocumentError('too_large', `it is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB`);
   const compact = input.replace(/\s+/g, '');
   const parts = compact.split('.');
   if (parts.length !== 3 || !parts.every((p) => p.length > 0 && isBase64url(p))) {

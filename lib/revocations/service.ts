@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { auditedTransaction } from '../audit/index.js';
 import { LicenseError, isLicenseError } from '../errors.js';
 import type { TrustedKeys } from '../keys/jwk.js';
-import { readRevocations, storeRevocations, type StoredRevocations } from './store.js';
+import { revokedAt, storeRevocations, type StoredRevocations } from './store.js';
 import { revocationMessages as m, verifyRevocationList } from './verify.js';
 
 export interface RevocationDeps {
@@ -54,6 +54,6 @@ export async function installConfiguredRevocations(deps: RevocationDeps, text: s
 
 /** Refuses a key the vendor revoked (read from the database, so a list another node installed counts). */
 export async function refuseRevoked(knex: Knex, lid: string): Promise<void> {
-  const entry = (await readRevocations(knex))?.revoked.find((r) => r.lid === lid);
-  if (entry) throw new LicenseError('LICENSE_REVOKED', { detail: m.revoked(lid, day(entry.at)), data: { lid } });
+  const at = await revokedAt(knex, lid);
+  if (at !== undefined) throw new LicenseError('LICENSE_REVOKED', { detail: m.revoked(lid, day(at)), data: { lid } });
 }

@@ -4,6 +4,14 @@ import type { TrustedKeys } from '../keys/jwk.js';
 
 export const REVOCATIONS_TYP = 'license-revocations+jws';
 
+/** SPEC 21: an instance accepts any list of up to 100,000 revoked keys. */
+export const MAX_REVOKED = 100_000;
+/**
+ * The largest list text: 100,000 entries of a 64-character ID and a 16-digit time are 9.7 MB of
+ * JSON, 12.9 MB in base64url; what the page, the API and the CLI read for a list.
+ */
+export const MAX_REVOCATIONS_BYTES = 16 * 1024 * 1024;
+
 /** The signed payload of a revocation list (SPEC 18.2); times in Unix seconds. */
 export interface RevocationListPayload {
   v: 1;
@@ -36,7 +44,8 @@ function checkPayload(p: Record<string, unknown>): RevocationListPayload {
   if (p.v !== 1) throw notAList('its format version is not 1');
   if (!whole(p.number) || p.number < 1) throw notAList('its number is not a whole number of 1 or more');
   if (!whole(p.issuedAt)) throw notAList('its issuedAt is not a time in seconds');
-  if (!Array.isArray(p.revoked) || p.revoked.length > 100_000) throw notAList('its revoked entry is not a list');
+  if (!Array.isArray(p.revoked)) throw notAList('its revoked entry is not a list');
+  if (p.revoked.length > MAX_REVOKED) throw notAList(`it lists ${p.revoked.length} keys, more than the ${MAX_REVOKED.toLocaleString('en-US')} an instance takes`);
   const revoked = p.revoked.map((r: unknown) => {
     const e = r as { lid?: unknown; at?: unknown } | null;
     if (!e || typeof e.lid !== 'string' || e.lid.length === 0 || e.lid.length > 64 || !whole(e.at)) throw notAList('an entry is not { lid, at }');
@@ -52,7 +61,7 @@ function checkPayload(p: Record<string, unknown>): RevocationListPayload {
 export async function verifyRevocationList(text: unknown, trusted: TrustedKeys): Promise<VerifiedRevocationList> {
   let doc;
   try {
-    doc = parseDocument(text, REVOCATIONS_TYP);
+    doc = parseDocument(text, REVOCATIONS_TYP, MAX_REVOCATIONS_BYTES);
   } catch (err) {
     if (err instanceof DocumentError) throw notAList(err.message);
     throw err;

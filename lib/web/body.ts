@@ -23,5 +23,8 @@ function requireJson(req: Request, _res: Response, next: NextFunction): void {
 /** Middlewares for a JSON API write: content type first, then the size-limited parser. */
 export const jsonBody: RequestHandler[] = [requireJson, express.json({ limit: BODY_LIMIT, type: () => true })];
 
+/** The same for a route that takes a larger document (a revocation list: up to 100,000 keys). */
+export const largeJsonBody = (limit: number): RequestHandler[] => [requireJson, express.json({ limit, type: () => true })];
+
 /** Parser for the page's plain HTML forms. */
 export const formBody: RequestHandler = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 20 });

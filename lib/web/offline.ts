@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { LicenseError } from '../errors.js';
 import type { LicenseStatus } from '../license/types.js';
-import { jsonBody } from './body.js';
+import { jsonBody, largeJsonBody } from './body.js';
+import { MAX_REVOCATIONS_BYTES } from '../revocations/verify.js';
 
 /** What the offline trade (SPEC 18) needs from the manager. */
 export interface OfflinePort {
@@ -68,7 +69,7 @@ export function offlineApiRoutes(port: OfflinePort, actorOf: (req: Request) => s
     if (!port.moveRequest) throw new LicenseError('VALIDATION_FAILED', { detail: 'Move requests are not available here.' });
     sendMoveRequest(res, await port.moveRequest({ reason: reasonFrom(req.body), actor: actorOf(req) }));
   });
-  api.post('/revocations', ...jsonBody, async (req, res) => {
+  api.post('/revocations', ...largeJsonBody(MAX_REVOCATIONS_BYTES + 1024), async (req, res) => {
     res.json(await port.setRevocations(listFrom(req.body), { actor: actorOf(req) }));
   });
   return api;

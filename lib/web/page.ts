@@ -9,7 +9,8 @@ import { PAGE_CSP } from './guard.js';
 import { renderPage } from './render.js';
 import { applyKey } from './apply-key.js';
 import { keyFrom, lidFrom, percentFrom, useFrom } from './validate.js';
-import { keyForm } from './multipart.js';
+import { keyForm, largeForm } from './multipart.js';
+import { MAX_REVOCATIONS_BYTES } from '../revocations/verify.js';
 import { previewModel } from './preview-model.js';
 import { formatDay, lastValidDay } from '../license/dates.js';
 import { isUsable } from '../license/evaluate.js';
@@ -17,6 +18,9 @@ import type { LicenseStatus, StoredKey } from '../license/types.js';
 import { listFrom, reasonFrom, sendMoveRequest } from './offline.js';
 import { cursorFrom, encodeCursor, readId } from './cursor.js';
 import { PAGE_SIZES, pageOf, trimPage } from './paging.js';
+
+/** a revocation list (up to 100,000 keys, SPEC 21) and the form's other fields */
+const MAX_REVOCATIONS_FORM_BYTES = MAX_REVOCATIONS_BYTES + 64 * 1024;
 
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
@@ -270,7 +274,7 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     back(req, res, `done=test-email&recipients=${recipients}`);
   });
 
-  page.post('/revocations', keyForm, csrfChecked, async (req, res) => {
+  page.post('/revocations', largeForm(MAX_REVOCATIONS_FORM_BYTES), csrfChecked, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const pasted = typeof body.list === 'string' ? body.list.slice(0, 20_000) : '';
     try {

@@ -8,6 +8,7 @@ import * as m007w from './007_webhooks.js';
 import * as m008 from './008_offline_trade.js';
 import * as m009x from './009_extensions.js';
 import * as m010m from './010_message_id.js';
+import * as m011r from './011_revoked_keys.js';
 
 /** Instance migrations, in order. Tables are prefixed `license_`. */
 export const instanceMigrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const instanceMigrations: Record<string, Migration> = {
   '008_offline_trade': m008,
   '009_extensions': m009x,
   '010_message_id': m010m,
+  '011_revoked_keys': m011r,
 };
