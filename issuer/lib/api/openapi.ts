@@ -86,6 +86,14 @@ const schemas: Record<string, Schema> = {
       }),
     },
     missing: { type: 'array', items: { type: 'integer' } },
+    extensions: {
+      type: 'array',
+      description: 'The self-service extensions (SPEC 22) the reports list, each once, oldest first.',
+      items: obj({
+        lid: str(), serverId: str(), use: { type: 'integer', minimum: 1, maximum: 3 }, days: { type: 'integer', minimum: 1, maximum: 30 },
+        at: dateTime, until: dateTime, actor: str(), reportSeq: { type: 'integer' },
+      }),
+    },
   }),
 };
 

@@ -6,6 +6,19 @@ const whole = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const limit = (v: unknown): v is number | null => v === null || whole(v);
 const textOrNull = (v: unknown): v is string | null => v === null || (typeof v === 'string' && v.length <= 255);
 
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
+const shortText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+
+/** SPEC 22: the self-service extensions a report lists, each { lid, serverId, use, days, at, until, actor }. */
+function checkExtensions(list: unknown, fail: (why: string) => Error): void {
+  if (!Array.isArray(list) || list.length > 10_000) throw fail('its extensions are not a list');
+  for (const e of list as Record<string, unknown>[]) {
+    const ok = e && shortText(e.lid, 64) && shortText(e.serverId, 40) && whole(e.use) && e.use >= 1 && e.use <= 3 && whole(e.days) && e.days >= 1 && e.days <= 30
+      && typeof e.at === 'string' && ISO.test(e.at) && typeof e.until === 'string' && ISO.test(e.until) && shortText(e.actor, 200);
+    if (!ok) throw fail('an extension is not { lid, serverId, use, days, at, until, actor }');
+  }
+}
+
 /** The shape of a usage report payload (SPEC 18.1), or `fail(why)`. */
 export function checkUsagePayload(p: Record<string, unknown>, fail: (why: string) => Error): UsageReportPayload {
   if (p.v !== 1) throw fail('its format version is not 1');
@@ -27,5 +40,6 @@ export function checkUsagePayload(p: Record<string, unknown>, fail: (why: string
   for (const d of p.daily as Record<string, unknown>[]) {
     if (!d || typeof d.day !== 'string' || !DAY.test(d.day) || !whole(d.loc) || !whole(d.users)) throw fail('a daily entry is not { day, loc, users }');
   }
+  if (p.extensions !== undefined) checkExtensions(p.extensions, fail);
   return p as unknown as UsageReportPayload;
 }

@@ -45,13 +45,41 @@ export interface UsageSummary {
   reports: { seq: number; period: { from: string; to: string }; generatedAt: Date; importedAt: Date; warnings: string[] }[];
   /** report numbers never imported, below the highest imported */
   missing: number[];
+  /** SPEC 22: the self-service extensions the reports list, oldest first, each once, with the report that first listed it */
+  extensions: UsageExtension[];
+}
+
+/** One self-service extension used on the instance, as its usage reports told it. */
+export interface UsageExtension {
+  lid: string;
+  serverId: string;
+  use: number;
+  days: number;
+  at: Date;
+  until: Date;
+  actor: string;
+  /** the report that first listed it */
+  reportSeq: number;
+}
+
+/** Each extension once (a report lists every one used so far), in the order they were used. */
+function extensionsOf(rows: readonly ReportRow[]): UsageExtension[] {
+  const seen = new Map<string, UsageExtension>();
+  for (const r of rows) {
+    const listed = (JSON.parse(r.payload) as Partial<UsageReportPayload>).extensions ?? [];
+    for (const e of listed) {
+      const key = `${e.lid}|${e.serverId}|${e.use}`;
+      if (!seen.has(key)) seen.set(key, { lid: e.lid, serverId: e.serverId, use: e.use, days: e.days, at: new Date(e.at), until: new Date(e.until), actor: e.actor, reportSeq: num(r.seq) });
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.use - b.use);
 }
 
 const reject = (reason: string, data: Record<string, unknown> = {}) => new VendorError('USAGE_REPORT_REJECTED', { detail: `This usage report was refused: ${reason}`, data });
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-interface ReportRow { id: number; seq: number | string; hash: string; prev: string | null; warnings: string; period_from: string; period_to: string; generated_at: number | string; imported_at: number | string }
+interface ReportRow { id: number; seq: number | string; hash: string; prev: string | null; warnings: string; period_from: string; period_to: string; generated_at: number | string; imported_at: number | string; payload: string }
 
 /** Signature with the key the report carries, then its shape. */
 async function readReport(text: unknown): Promise<{ payload: UsageReportPayload; jwk: PublicJwk; kid: string; hash: string }> {
@@ -191,5 +219,6 @@ export async function usageSummary(db: Knex, subscriptionId: string): Promise<Us
       importedAt: new Date(num(r.imported_at)), warnings: JSON.parse(r.warnings) as string[],
     })),
     missing,
+    extensions: extensionsOf(rows),
   };
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from 'license-manager/shared';
 import { readText } from 'license-manager/shared';
+import { formatDay, lastValidDay } from 'license-manager/formats';
 import type { UsageSummary } from '../../registry/usage.js';
 import { withRegistry, withRegistryOption } from './shared.js';
 
@@ -21,6 +22,10 @@ function describeSummary(s: UsageSummary): string {
   const overUsers = s.months.reduce((a, mo) => Math.max(a, mo.overUsers), 0);
   if (overLoc || overUsers) lines.push(`True-up: highest overage ${overLoc} lines of code, ${overUsers} users.`);
   if (s.missing.length) lines.push(`warning: report${s.missing.length > 1 ? 's' : ''} ${s.missing.join(', ')} never imported.`);
+  // SPEC 22: the customer's self-service extensions, as their reports told them
+  for (const e of s.extensions) {
+    lines.push(`extension ${e.use} of license ${e.lid}: ${e.days} day${e.days === 1 ? '' : 's'}, used by ${e.actor} on ${e.at.toISOString().slice(0, 10)}, grace until ${formatDay(lastValidDay(Math.floor(e.until.getTime() / 1000)))} (report ${e.reportSeq})`);
+  }
   return lines.join('\n') + '\n';
 }
 
