@@ -3,6 +3,7 @@ import type { PrivateJwk } from 'license-manager/formats';
 import type { Mailer } from '../registry/mailer.js';
 import type { VendorRegistry } from '../registry/registry.js';
 import type { Csrf } from 'license-manager/shared';
+import type { Oidc, OidcPending } from '../sso/oidc.js';
 import type { Permission } from './permissions.js';
 import type { PortalUser, Users } from './users.js';
 
@@ -17,6 +18,10 @@ export interface PortalDeps {
   csrf: Csrf;
   /** The portal's address as the outside sees it (links in webhook posts). */
   publicUrl(req: Request): string;
+  /** Single sign-on, when the portal has an identity provider. */
+  oidc?: Oidc;
+  /** False with `--no-password-login`: only single sign-on. */
+  passwordLogin: boolean;
   /** Queues (and tries at once) the webhook post of an issued or emergency license. */
   announce(o: { dedupeKey: string; text: string }): Promise<void>;
 }
@@ -33,6 +38,7 @@ declare module 'express-session' {
   interface SessionData {
     user?: string;
     flash?: string;
+    oidc?: OidcPending;
   }
 }
 

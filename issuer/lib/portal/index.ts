@@ -13,6 +13,7 @@ import { createCsrf } from 'license-manager/shared';
 import type { Mailer } from '../registry/mailer.js';
 import type { VendorRegistry } from '../registry/registry.js';
 import { API_BASE, apiTokens, createApiRouter } from '../api/index.js';
+import { createOidc, type OidcOptions } from '../sso/oidc.js';
 import { asyncHandler, type PortalDeps, type PortalRoute } from './context.js';
 import { page, refusal } from './page.js';
 import { can } from './permissions.js';
@@ -40,6 +41,10 @@ export interface VendorPortalOptions {
   baseUrl?: string;
   /** Session lifetime; default 12 hours. */
   sessionHours?: number;
+  /** OpenID Connect sign-in (SPEC 23): the identity provider and this portal's client there. */
+  oidc?: OidcOptions;
+  /** False to turn password sign-in off (single sign-on only); default true. */
+  passwordLogin?: boolean;
   /** Express `trust proxy` when the portal sits behind a TLS proxy. */
   trustProxy?: boolean | number | string;
   logger?: { error(message: string, meta?: Record<string, unknown>): void };
@@ -66,6 +71,8 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('now must be a function that returns a Date.');
   if (o.mail !== undefined && typeof o.mail?.send !== 'function') throw new TypeError('mail must have a send(message) method.');
   if (o.webhookUrl !== undefined && !/^https?:\/\//.test(o.webhookUrl)) throw new TypeError('webhookUrl must be an http:// or https:// URL.');
+  if (o.passwordLogin === false && !o.oidc) throw new TypeError('passwordLogin: false needs oidc: without either nobody could sign in.');
+  const oidc = o.oidc ? createOidc(o.oidc) : undefined;
   const { registry } = o;
   const db = registry.db;
   const now = o.now ?? registry.now;
@@ -76,6 +83,7 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   const deliver = () => deliverWebhooks(db, now);
   const deps: PortalDeps = {
     registry, privateJwk: o.privateJwk, users: portalUsers(db), now, mail: o.mail, webhookUrl: o.webhookUrl, csrf: createCsrf(() => sharedSecret(db, 'csrf_secret', SETTINGS)),
+    oidc, passwordLogin: o.passwordLogin !== false,
     publicUrl: (req) => o.baseUrl ?? `${req.protocol}://${req.get('host')}${req.baseUrl}`,
     async announce(m) {
       if (!o.webhookUrl) return;

@@ -30,6 +30,8 @@ export async function page(req: Request, res: Response, deps: PortalDeps, view: 
     can: (p: Permission) => (user ? can(user.role, p) : false),
     nav: user ? NAV.filter((n) => can(user.role, n.permission)) : [],
     flash,
+    sso: Boolean(deps.oidc),
+    passwordLogin: deps.passwordLogin,
     error: undefined,
     values: {},
     ...locals,

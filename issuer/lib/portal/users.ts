@@ -14,6 +14,7 @@ export interface PortalUser {
 
 interface UserRow {
   id: number; name: string; role: string; password_hash: string; failed_logins: number; locked_until: number | string | null; created_at: number | string;
+  sso_subject?: string | null;
 }
 
 const NAME = /^[\p{L}\p{N}._@-]{1,64}$/u;
@@ -27,6 +28,7 @@ export const userMessages = {
   roleInvalid: (role: string) => `The role "${role}" is not one of ${ROLES.join(', ')}.`,
   passwordShort: () => `A password has at least ${MIN_PASSWORD_LENGTH} characters.`,
   nameTaken: (name: string) => `There is already a user named ${name}.`,
+  ssoNameTaken: (name: string) => `A portal user named ${name} already signs in with a password, so single sign-on cannot take that name: ask an admin to remove or rename that user.`,
   locked: (minutes: number) => `Too many failed sign-ins: this name is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
 };
 
@@ -36,6 +38,11 @@ export interface Users {
   add(o: { name: string; role: string; password: string }, now: Date): Promise<PortalUser>;
   find(name: string): Promise<PortalUser | undefined>;
   list(): Promise<PortalUser[]>;
+  /**
+   * The user a single sign-on identity is (created at the first sign-in), with the role its groups
+   * give now; SSO_FAILED when a password user already has the name.
+   */
+  signInSso(o: { subject: string; name: string; role: Role }, now: Date): Promise<PortalUser>;
   /** The user, or LOGIN_FAILED / LOGIN_LOCKED; counts failures against the name. */
   signIn(name: string, password: string, now: Date): Promise<PortalUser>;
 }
@@ -65,6 +72,19 @@ export function portalUsers(db: Knex): Users {
     },
 
     list: async () => (await db<UserRow>('vendor_users').orderBy('name')).map(toUser),
+
+    async signInSso(o, now) {
+      const known = await db<UserRow>('vendor_users').where({ sso_subject: o.subject }).first();
+      if (known) {
+        if (known.role !== o.role) await db('vendor_users').where({ id: known.id }).update({ role: o.role });
+        return toUser({ ...known, role: o.role });
+      }
+      const name = [...o.name.normalize('NFC').replace(/[^\p{L}\p{N}._@-]/gu, '_')].slice(0, 64).join('') || 'user';
+      if (await row(name)) throw new VendorError('SSO_FAILED', { detail: userMessages.ssoNameTaken(name) });
+      // NOTE: no password: '!sso' is no scrypt hash, so the password form never signs this user in.
+      await db('vendor_users').insert({ name, role: o.role, password_hash: '!sso', failed_logins: 0, locked_until: null, created_at: now.getTime(), sso_subject: o.subject });
+      return toUser((await row(name))!);
+    },
 
     async signIn(name, password, now) {
       const r = typeof name === 'string' && name.length <= 64 ? await row(name.trim()) : undefined;
