@@ -29,6 +29,18 @@ export function daysLeftThrough(day: string, now: Date): number {
   return Math.ceil((end - now.getTime()) / DAY_MS);
 }
 
+/**
+ * Days left of a key that is valid until `end` (Unix seconds, exclusive: its `exp` or the end of
+ * grace): while it runs, every started day until `end` (a 10-day emergency key issued at 10:00 has
+ * 10 days left that day, not 11; a key ending at midnight has the same count as
+ * daysLeftThrough(its last day)); once it ended, the calendar count through its last day, at most 0.
+ */
+export function daysLeftUntil(end: number, now: Date): number {
+  const ms = end * 1000 - now.getTime();
+  if (ms > 0) return Math.ceil(ms / DAY_MS);
+  return Math.min(0, daysLeftThrough(lastValidDay(end), now));
+}
+
 const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' });
 
 /** "31 December 2028" from `YYYY-MM-DD`, an ISO date-time, a Date or Unix seconds (read in UTC). */
@@ -65,13 +77,14 @@ export interface KeyDates {
 /** `graceEndAt` (Unix seconds): the end of grace as self-service extensions moved it (SPEC 22). */
 export function keyDates(payload: Pick<LicensePayload, 'exp' | 'nbf' | 'grace'>, now: Date, graceEndAt?: number | null): KeyDates {
   const validUntil = lastValidDay(payload.exp);
-  const graceUntil = graceEndAt != null && graceEndAt > graceEnd(payload) ? lastValidDay(graceEndAt) : graceLastDay(payload);
+  const graceEndsAt = graceEndAt != null && graceEndAt > graceEnd(payload) ? graceEndAt : graceEnd(payload);
+  const graceUntil = lastValidDay(graceEndsAt);
   return {
     validUntil,
-    daysLeft: daysLeftThrough(validUntil, now),
+    daysLeft: daysLeftUntil(payload.exp, now),
     graceUntil,
     graceDays: graceDays(payload),
-    graceDaysLeft: daysLeftThrough(graceUntil, now),
+    graceDaysLeft: daysLeftUntil(graceEndsAt, now),
     validFrom: new Date(payload.nbf * 1000).toISOString().slice(0, 10),
   };
 }

@@ -10,7 +10,7 @@ import type { Mailer } from './mailer.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import type { EmailContext, Renderer } from './render.js';
 import type { NotificationFacts } from './types.js';
-import { daysLeftThrough, lastValidDay } from '../license/dates.js';
+import { daysLeftUntil, lastValidDay } from '../license/dates.js';
 
 export interface DispatchContext {
   outbox: Outbox;
@@ -51,7 +51,7 @@ export function messageIdOf(row: Pick<OutboxRow, 'dedupKey' | 'facts'>, pageUrl:
 /** The days left as of sending: a mail held back by an outage must not count from the day it was due. */
 function asOf(facts: NotificationFacts, now: Date): NotificationFacts {
   if (!facts.expiresAt) return facts;
-  return { ...facts, daysLeft: Math.max(0, daysLeftThrough(lastValidDay(Math.round(Date.parse(facts.expiresAt) / 1000)), now)) };
+  return { ...facts, daysLeft: Math.max(0, daysLeftUntil(Math.round(Date.parse(facts.expiresAt) / 1000), now)) };
 }
 
 type Outcome = 'sent' | 'failed' | 'skipped';

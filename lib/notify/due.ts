@@ -7,7 +7,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
 import type { DueNotification, LocArm, NotificationFacts, NotificationKind } from './types.js';
-import { daysLeftThrough, lastValidDay } from '../license/dates.js';
+import { daysLeftUntil, lastValidDay } from '../license/dates.js';
 
 export interface DueInput {
   status: LicenseStatus;
@@ -63,7 +63,7 @@ function factsOf(input: DueInput, lid: string | null): NotificationFacts {
     licensee: payload?.licensee ?? null,
     edition: payload?.edition ?? null,
     expiresAt: exp ? exp.toISOString() : null,
-    daysLeft: payload ? Math.max(0, daysLeftThrough(lastValidDay(payload.exp), now)) : null,
+    daysLeft: payload ? Math.max(0, daysLeftUntil(payload.exp, now)) : null,
     graceEndsAt: payload ? new Date(graceEnd(payload) * 1000).toISOString() : status.details.graceEndsAt,
     loc: {
       used: status.loc.used,

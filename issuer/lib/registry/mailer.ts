@@ -1,6 +1,7 @@
 import nodemailer from 'nodemailer';
 import { smtpOptionsFromUrl } from 'license-manager/shared';
 import type { LicensePayload } from 'license-manager/formats';
+import { formatDay, lastValidDay } from 'license-manager/formats';
 
 export interface MailMessage {
   to: string;
@@ -49,7 +50,7 @@ export function emergencyMail(o: { to: string; key: string; payload: LicensePayl
       'Hello,',
       '',
       `Here is the 10-day emergency license you asked for in ${o.ticket}, for up to ${users} users.`,
-      `It works on any instance and expires on ${utc(o.payload.exp)}; it cannot be extended.`,
+      `It works on any instance through ${formatDay(lastValidDay(o.payload.exp))}, until ${utc(o.payload.exp).slice(11)} that day; it cannot be extended.`,
       'Paste it on the License Manager page (Set new license), and send us your renewal so we can issue your regular license.',
       '',
       '-----BEGIN LICENSE KEY-----',

@@ -2,6 +2,10 @@
  * The sentences of the vendor registry, in one place so that the CLI and the library say the
  * same thing. Each names the facts a support engineer needs to act on (IDs, dates, the rule).
  */
+import { formatDay } from 'license-manager/formats';
+
+// NOTE: one date convention with the instance (issue 23.6): a date is the last day something holds,
+// "through 24 January 2026", never the exclusive end at midnight after it.
 export const registryMessages = {
   companyEmpty: (company: string) => `The company name "${company}" has no letters or digits left to make an account name from.`,
   accountIdInvalid: (id: string) =>
@@ -15,7 +19,7 @@ export const registryMessages = {
   serverIdInvalid: (id: string) => `"${id}" is not a server ID: it looks like XXXXXXXX-YYYYYYYYYYYYYYYYYYYY (8 hex, a dash, 20 base32).`,
   typeInvalid: (type: string) => `A subscription key is of type production or staging, not "${type}" (emergency licenses have their own command).`,
   contractEnded: (id: string, ends: string) =>
-    `The contract of subscription ${id} ended on ${ends}: a key issued now would already be expired. Add a subscription with the new contract end.`,
+    `The contract of subscription ${id} ran through ${formatDay(ends)} (its last day): a key issued now would already be expired. Add a subscription with the new contract end.`,
   instanceTaken: (id: string, bound: string, asked: string) =>
     `Subscription ${id} already has its production instance, ${bound}; a production key for ${asked} needs its own subscription (one subscription is one production instance).`,
   instanceHasSubscription: (serverId: string, other: string, ends: string) =>
@@ -36,10 +40,10 @@ export const registryMessages = {
   emergencyNoLicense: (account: string) => `No emergency license for ${account}: no license was ever issued to this account.`,
   emergencyNothingToRestore: (account: string) =>
     `No emergency license for ${account}: it was never issued a production license under a paid subscription, so there is no edition, feature or limit to restore (an emergency license gives back what production had). Issue a key from its subscription instead.`,
-  emergencyStillUsable: (account: string, lid: string, graceEnds: string) =>
-    `No emergency license for ${account}: its last license ${lid} is still usable until ${graceEnds} (end of its grace period).`,
+  emergencyStillUsable: (account: string, lid: string, graceLastDay: string) =>
+    `No emergency license for ${account}: its last license ${lid} is still usable through ${formatDay(graceLastDay)} (the last day of its grace period).`,
   emergencyTooLate: (account: string, lid: string, graceEnded: string) =>
-    `No emergency license for ${account}: the grace period of its last license ${lid} ended on ${graceEnded}, more than 3 days ago.`,
+    `No emergency license for ${account}: the grace period of its last license ${lid} ran through ${formatDay(graceEnded)}, more than 3 days ago.`,
   emailSent: (email: string, users: number) => `[Success] - Created a license under ${email} for ${users} users`,
   emailFailed: (email: string, reason: string) => `[Failed] - Could not email the license to ${email}: ${reason}`,
   emailPending: (email: string) => `[Pending] - Sending the license to ${email}`,

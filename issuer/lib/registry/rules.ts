@@ -128,7 +128,8 @@ export function graceEndsAt(license: { exp: number; grace?: number | null }): Da
   return new Date(graceEnd({ exp: license.exp, grace: license.grace ?? undefined }) * 1000);
 }
 
-const day = (d: Date) => d.toISOString().replace('.000Z', 'Z');
+/** The last day (UTC) before an exclusive end: what people read (issue 23.6). */
+const day = (end: Date) => new Date(end.getTime() - 1000).toISOString().slice(0, 10);
 
 /**
  * SPEC 11: an emergency license only for an account with a paid plan whose last license's grace

@@ -287,7 +287,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await fill('Acme_Corp-A1001');
       const refusal = page.getByTestId('form-error');
       expect(await refusal.getAttribute('data-code')).to.equal('EMERGENCY_NOT_ELIGIBLE');
-      expect(await refusal.textContent()).to.contain('still usable until 2026-01-25');
+      expect(await refusal.textContent()).to.contain('still usable through 24 January 2026');
       await accessible('emergency refused');
       expect(await page.getByLabel('Ticket').inputValue()).to.equal('SUP-1234'); // what was typed is kept
 

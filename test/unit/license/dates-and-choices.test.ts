@@ -1,6 +1,6 @@
 /** The pure policies of SPEC 16: the date convention, what a key changes, and the key choices. */
 import { expect } from 'chai';
-import { daysLeftThrough, daysLeftText, formatDay, graceSentence, keyDates, lastValidDay } from '../../../lib/license/dates.js';
+import { daysLeftThrough, daysLeftText, daysLeftUntil, formatDay, graceSentence, keyDates, lastValidDay } from '../../../lib/license/dates.js';
 import { compareLicenses } from '../../../lib/license/changes.js';
 import { selectCurrent, type RingKey } from '../../../lib/license/key-ring.js';
 import type { LicensePayload } from '../../../lib/keys/claims.js';
@@ -26,6 +26,20 @@ describe('dates (SPEC 16): valid until the last day, days left through it', () =
     expect(daysLeftThrough('2028-12-31', new Date('2028-12-30T23:59:59Z'))).to.equal(2);
     expect(daysLeftThrough('2028-12-31', new Date('2029-01-01T00:00:00Z'))).to.equal(0);
     expect([2, 1, 0, -2].map(daysLeftText)).to.deep.equal(['2 days left', '1 day left (the last day)', 'ended yesterday', 'ended 3 days ago']);
+  });
+
+  it('gives a 10-day emergency key 10 days left on the day it is issued, not 11 (issue 23.6), and a midnight key the same count as before', () => {
+    const iat = Date.parse('2026-01-26T10:00:00Z') / 1000;
+    const emergency = { nbf: iat, exp: iat + 864_000, grace: 0 };
+    expect(keyDates(emergency, new Date(iat * 1000)).daysLeft).to.equal(10);
+    expect(daysLeftText(keyDates(emergency, new Date('2026-01-26T23:00:00Z')).daysLeft)).to.equal('10 days left');
+    expect(keyDates(emergency, new Date('2026-02-05T09:00:00Z')).daysLeft).to.equal(1); // its last day: ends at 10:00
+    expect(keyDates(emergency, new Date('2026-02-05T11:00:00Z')).daysLeft).to.equal(0);
+    expect(keyDates(emergency, new Date(iat * 1000)).validUntil).to.equal('2026-02-05');
+    const exp = Date.parse('2029-01-01T00:00:00Z') / 1000; // valid through 31 December 2028
+    for (const now of ['2028-12-31T23:59:59Z', '2028-12-31T00:00:00Z', '2028-12-30T23:59:59Z', '2029-01-01T00:00:00Z', '2029-01-03T12:00:00Z', '2028-06-01T08:00:00Z']) {
+      expect(daysLeftUntil(exp, new Date(now)), now).to.equal(daysLeftThrough('2028-12-31', new Date(now)));
+    }
   });
 
   it('says the grace period through its last day, with the days left', () => {

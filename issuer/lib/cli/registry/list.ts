@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatDay, lastValidDay } from 'license-manager/formats';
 import type { CliIo } from 'license-manager/shared';
 import type { IssuedLicense } from '../../registry/types.js';
 import { withRegistry, withRegistryOption } from './shared.js';
@@ -12,7 +13,7 @@ function describe(l: IssuedLicense, showKeys: boolean): string {
   const kind = l.emergency ? 'emergency' : l.type;
   const lines = [
     `${day(l.issuedAt)}  ${kind.padEnd(10)} ${l.account}  lid ${l.lid}`,
-    `  server ${l.serverId}  subscription ${l.subscription ?? '-'}  expires ${day(l.exp)}  issued by ${l.issuedBy}${l.ticket ? `  ticket ${l.ticket}` : ''}`,
+    `  server ${l.serverId}  subscription ${l.subscription ?? '-'}  valid through ${formatDay(lastValidDay(l.exp.getTime() / 1000))}  issued by ${l.issuedBy}${l.ticket ? `  ticket ${l.ticket}` : ''}`,
   ];
   if (l.emailTo) lines.push(`  email ${l.emailOutcome ?? '(not sent)'}`);
   lines.push(`  key ${showKeys ? l.key : `${keyHint(l.key)} (--show-keys prints it)`}`);

@@ -12,10 +12,21 @@ import { verifyLicenseKey } from '../../../../lib/keys/verify.js';
 import { CodedError } from '../../../../lib/errors.js';
 import { createLicenseManager } from '../../../../lib/index.js';
 import type { VendorRegistry } from '../../../lib/registry/index.js';
-import { describeRestore } from '../../../lib/registry/index.js';
+import { describeRestore, emergencyMail } from '../../../lib/registry/index.js';
+import { runCli } from '../../helpers/cli.js';
+import type { CliIo } from '../../../../lib/cli/io.js';
 import { clockAt, DAY, openRegistry, PROD_ID, STAGING_ID, vendorKeys } from './helpers.js';
 
 const GRACE_ENDS = Date.parse('2026-01-25T00:00:00Z'); // contract ends 2026-01-10, 14 days of grace
+
+async function cli(clock: { now: () => Date }, ...argv: string[]): Promise<string> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, now: clock.now, cwd: process.cwd() };
+  const code = await runCli(argv, io);
+  if (code !== 0) throw new Error(`${argv.join(' ')} exited ${code}: ${stderr}`);
+  return stdout;
+}
 
 withDbs('vendor registry: the emergency license restores service (issue 23.1)', (dbs) => {
   let registry: VendorRegistry;
@@ -67,6 +78,58 @@ withDbs('vendor registry: the emergency license restores service (issue 23.1)', 
     } finally {
       await new Promise((r) => server.close(r));
       await lm.stop();
+    }
+  });
+
+  it('one date for one key everywhere (issue 23.6): page, mail, vendor list, inspect and status say "5 February 2026", and 10 days left on its first day', async () => {
+    const { privateJwk, publicJwk } = await vendorKeys();
+    const registryDb = await dbs.fresh('vrstdates');
+    const local = await openRegistry(registryDb, clock.now);
+    try {
+      const account = await local.addCustomer({ company: 'Acme Corp', accountId: 'A1001' });
+      const sub = await local.addSubscription({ account: account.name, plan: 'enterprise', ends: '2026-01-10', users: 50 });
+      await local.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID, issuedBy: 'alice', features: ['sso'] });
+      clock.set('2026-01-26T10:00:00Z'); // exp is 10 days later, 2026-02-05T10:00Z: its last day is 5 February
+      const { license } = await local.emergency({ privateJwk, account: account.name, users: 9, email: 'ops@acme.example', issuedBy: 'bob', ticket: 'SUP-2' });
+      const DAY_TEXT = '5 February 2026';
+
+      expect(emergencyMail({ to: 'ops@acme.example', key: license.key, payload: license.claims, ticket: 'SUP-2' }).text).to.contain(`through ${DAY_TEXT}, until 10:00:00 UTC that day`);
+      if (registryDb.kind === 'sqlite') {
+        const listed = await cli(clock, 'vendor', 'list', '--account', account.name, '--registry', registryDb.url);
+        expect(listed).to.contain(`valid through ${DAY_TEXT}`).and.not.contain('2026-02-05T10');
+      }
+      const inspected = await cli(clock, 'inspect', license.key);
+      expect(inspected).to.contain(`valid until ${DAY_TEXT} (the last day, UTC)`);
+
+      const hostDb = await dbs.fresh('vrstdateshost');
+      const lm = createLicenseManager({
+        db: hostDb.config, publicKeys: [publicJwk], productName: 'Acme Code Scanner', baseUrl: 'http://localhost/admin/license',
+        authorize: () => true, getGlobalAdmins: async () => [], now: clock.now,
+      });
+      await lm.start();
+      const app = express();
+      app.use('/admin/license', lm.router());
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      try {
+        await lm.setLicense(license.key, { actor: 'admin' });
+        const html = await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/license`, { headers: { accept: 'text/html' } })).text();
+        expect(html).to.contain(DAY_TEXT).and.to.contain('10 days left').and.not.contain('11 days left');
+      } finally {
+        await new Promise((r) => server.close(r));
+        await lm.stop();
+      }
+      if (hostDb.kind === 'sqlite') {
+        const { writeFileSync, mkdtempSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        const { tmpdir } = await import('node:os');
+        const keyFile = join(mkdtempSync(join(tmpdir(), 'lm-dates-')), 'public.jwk.json');
+        writeFileSync(keyFile, JSON.stringify(publicJwk));
+        const status = await cli(clock, 'status', '--db', hostDb.url, '--public-key', keyFile);
+        expect(status).to.contain(`valid until ${DAY_TEXT} (10 days left)`);
+      }
+    } finally {
+      await local.close();
     }
   });
 

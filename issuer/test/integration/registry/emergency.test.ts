@@ -40,7 +40,7 @@ withDbs('vendor registry: emergency licenses', (dbs) => {
     const err = await refusal(emergencyAt(GRACE_ENDS - MINUTE));
     expect(err.code).to.equal('EMERGENCY_NOT_ELIGIBLE');
     expect(err.data.rule).to.equal('still_usable');
-    expect(err.message).to.contain('still usable until 2026-01-25T00:00:00Z');
+    expect(err.message).to.contain('still usable through 24 January 2026 (the last day of its grace period)');
     expect((await emergencyAt(GRACE_ENDS)).license.emergency).to.equal(true);
   });
 

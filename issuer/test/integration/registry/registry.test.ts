@@ -150,7 +150,7 @@ withDbs('vendor registry: accounts, subscriptions, issue rules', (dbs) => {
     clock.set('2026-03-02T00:00:00Z');
     const err = await refusal(registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID }));
     expect(err.code).to.equal('VALIDATION_FAILED');
-    expect(err.message).to.contain('ended on 2026-03-01');
+    expect(err.message).to.contain('ran through 1 March 2026 (its last day)');
   });
 
   it('refuses what is not a server ID or a subscription', async () => {
