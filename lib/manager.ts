@@ -314,7 +314,7 @@ class Manager implements LicenseManager {
   };
   status = (): LicenseStatus => this.rt.status();
   hasFeature = (name: string): boolean => this.parts !== undefined && this.parts.runtime.hasFeature(name);
-  requireFeature = (name: string): RequestHandler => requireFeature(() => this.parts?.runtime.snapshot, name);
+  requireFeature = (name: string): RequestHandler => requireFeature(() => this.parts?.runtime.snapshot, name, this.o.baseUrl);
   setLicense = async (key: string, options: { actor?: string } = {}) => writes.setLicense(this.rt, key, options);
   previewLicense = async (key: string) => reads.previewLicense(this.rt, key);
   activateKey = async (lid: string, options: { actor?: string } = {}) => writes.activateKey(this.rt, lid, options);

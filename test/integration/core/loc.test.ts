@@ -161,7 +161,10 @@ withDbs('requireFeature middleware', (dbs) => {
       const page = await fetch(url, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
       expect([page.status, page.headers.get('content-type')]).to.deep.equal([403, 'text/html; charset=utf-8']);
       const html = await page.text();
-      expect(html).to.include('<h1>This feature is not included in the license</h1>').and.include('<code>sso</code>');
+      expect(html).to.include('<h1>This feature is not available</h1>').and.include('<code>sso</code>');
+      // issue 23.7: words for the end user, not "the license state is none", and the way to the page
+      expect(html).to.include('is off because no license is installed yet.').and.not.include('state is none');
+      expect(html).to.match(/<a href="[^"]*\/admin\/license">License Manager page<\/a>/);
       const api = await fetch(url, { headers: { accept: 'application/json' } });
       expect(api.headers.get('content-type')).to.match(/^application\/json/);
       await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
