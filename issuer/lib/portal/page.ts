@@ -15,6 +15,7 @@ export const NAV: readonly { href: string; label: string; permission: Permission
   { href: '/usage', label: 'Usage reports', permission: 'read' },
   { href: '/audit', label: 'Audit log', permission: 'read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
+  { href: '/access', label: 'API tokens', permission: 'users.manage' },
 ];
 
 /** Renders a portal page with what every page needs: the user, the CSRF token, the flash, the nav. */
