@@ -115,17 +115,21 @@ export interface LicenseRequest {
   decidedBy: string | null;
   decidedAt: Date | null;
   lid: string | null;
+  /** The account the subscription belongs to, and its company name: what sales approves for (issue 23.8). */
+  account?: string;
+  company?: string;
 }
 
 interface RequestRow {
   id: string; subscription: string; request: string; status: string; requested_by: string; requested_at: number | string;
-  decided_by: string | null; decided_at: number | string | null; lid: string | null;
+  decided_by: string | null; decided_at: number | string | null; lid: string | null; account_name?: string; company?: string;
 }
 
 const toRequest = (r: RequestRow): LicenseRequest => ({
   id: r.id, subscription: r.subscription, request: JSON.parse(r.request) as LicenseRequest['request'], status: r.status as LicenseRequest['status'],
   requestedBy: r.requested_by, requestedAt: new Date(Number(r.requested_at)), decidedBy: r.decided_by,
   decidedAt: r.decided_at === null ? null : new Date(Number(r.decided_at)), lid: r.lid,
+  ...(r.account_name !== undefined ? { account: r.account_name, company: r.company } : {}),
 });
 
 export async function insertRequest(db: Knex, r: Pick<LicenseRequest, 'id' | 'subscription' | 'request' | 'requestedBy' | 'requestedAt'>): Promise<void> {
@@ -142,9 +146,14 @@ export async function findRequest(db: Knex, id: string): Promise<LicenseRequest 
 
 /** Requests newest first; `status` filters. */
 export async function listRequests(db: Knex, o: { status?: LicenseRequest['status']; limit: number }): Promise<LicenseRequest[]> {
-  const q = db<RequestRow>('vendor_license_requests').orderBy([{ column: 'requested_at', order: 'desc' }, { column: 'id' }]).limit(o.limit);
-  if (o.status) q.where({ status: o.status });
-  return (await q).map(toRequest);
+  const q = db('vendor_license_requests as r')
+    .join('vendor_subscriptions as s', 's.id', 'r.subscription')
+    .join('vendor_accounts as a', 'a.id', 's.account')
+    .select('r.*', 'a.name as account_name', 'a.company as company')
+    .orderBy([{ column: 'r.requested_at', order: 'desc' }, { column: 'r.id' }])
+    .limit(o.limit);
+  if (o.status) q.where('r.status', o.status);
+  return ((await q) as RequestRow[]).map(toRequest);
 }
 
 /** Claims a pending request for issuing (compare-and-set): false when someone else decided it first. */

@@ -109,6 +109,8 @@ withDbs('vendor registry for the portal', (dbs) => {
     expect(direct.data.rule).to.equal('prospect_approval');
     const request = await registry.requestLicense({ subscription: sub.id, serverId: PROD_ID, requestedBy: 'erin', tags: ['instance:test'] });
     expect(request.status).to.equal('pending');
+    // issue 23.8: the Approvals list names the company sales approves for
+    expect((await registry.licenseRequests())[0]).to.deep.include({ company: 'Hooli', account: account.name, status: 'pending' });
     const [a, b] = await Promise.allSettled([
       registry.approveLicense({ id: request.id, approvedBy: 'sam', privateJwk }),
       registry.approveLicense({ id: request.id, approvedBy: 'sam2', privateJwk }),
