@@ -2,7 +2,8 @@
 import { VendorError } from '../errors.js';
 import type { Knex } from 'knex';
 import { LicenseError } from 'license-manager/formats';
-import { afterFailure, isLocked, LOCK_MS } from './lockout.js';
+import { isLocked, LOCK_MS, MAX_FAILED_LOGINS } from './lockout.js';
+import { dialectOf } from 'license-manager/shared';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './passwords.js';
 import { isRole, ROLES, type Role } from './permissions.js';
 
@@ -93,21 +94,42 @@ export function portalUsers(db: Knex): Users {
         await verifyPassword(String(password), await (dummy ??= DUMMY_HASH_PROMISE()));
         throw new VendorError('LOGIN_FAILED');
       }
-      const counters = { failedLogins: r.failed_logins, lockedUntil: r.locked_until === null ? null : new Date(Number(r.locked_until)) };
-      if (isLocked(counters, now)) {
-        const minutes = Math.max(1, Math.ceil((counters.lockedUntil!.getTime() - now.getTime()) / 60_000));
+      // NOTE: the attempt is counted before the password is checked, in a transaction that locks
+      // the user's row (SPEC 21): guesses sent in parallel each take their own number, so the
+      // eleventh is refused unchecked and the tenth wrong one locks the name, whatever the timing.
+      const attempt = await reserveAttempt(db, r.id, now);
+      if (attempt.locked) {
+        const minutes = Math.max(1, Math.ceil((attempt.locked.getTime() - now.getTime()) / 60_000));
         throw new VendorError('LOGIN_LOCKED', { detail: userMessages.locked(minutes), data: { lockMinutes: LOCK_MS / 60_000 } });
       }
       if (typeof password === 'string' && (await verifyPassword(password, r.password_hash))) {
-        if (r.failed_logins !== 0 || r.locked_until !== null) await db('vendor_users').where({ id: r.id }).update({ failed_logins: 0, locked_until: null });
+        await db('vendor_users').where({ id: r.id }).update({ failed_logins: 0, locked_until: null });
         return toUser(r);
       }
-      const next = afterFailure(counters, now);
-      await db('vendor_users').where({ id: r.id }).update({ failed_logins: next.failedLogins, locked_until: next.lockedUntil?.getTime() ?? null });
-      if (next.lockedUntil && !counters.lockedUntil) {
+      if (attempt.number >= MAX_FAILED_LOGINS) {
+        await db('vendor_users').where({ id: r.id }).update({ failed_logins: 0, locked_until: now.getTime() + LOCK_MS });
         throw new VendorError('LOGIN_LOCKED', { detail: userMessages.locked(LOCK_MS / 60_000), data: { lockMinutes: LOCK_MS / 60_000 } });
       }
       throw new VendorError('LOGIN_FAILED');
     },
   };
+}
+
+/**
+ * Takes the next attempt number of a user's sign-ins, or says the name is locked: one row-locked
+ * transaction, so attempts made at once are numbered one after the other, each counted as a
+ * failure until its password proves right. An attempt past the last allowed one locks the name
+ * and is refused without checking its password.
+ */
+async function reserveAttempt(db: Knex, id: number, now: Date): Promise<{ number: number; locked: Date | null }> {
+  return db.transaction(async (trx) => {
+    const [row] = (await dialectOf(trx).forUpdate(trx('vendor_users').where({ id }).select('failed_logins', 'locked_until'))) as Array<Pick<UserRow, 'failed_logins' | 'locked_until'>>;
+    const counters = { failedLogins: Number(row!.failed_logins), lockedUntil: row!.locked_until === null ? null : new Date(Number(row!.locked_until)) };
+    if (isLocked(counters, now)) return { number: 0, locked: counters.lockedUntil };
+    // a lock that is over starts the count again
+    const number = (counters.lockedUntil === null ? counters.failedLogins : 0) + 1;
+    const locked = number > MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCK_MS) : null;
+    await trx('vendor_users').where({ id }).update({ failed_logins: locked ? 0 : number, locked_until: locked?.getTime() ?? null });
+    return { number, locked };
+  });
 }

@@ -129,6 +129,26 @@ withDbs('vendor portal over HTTP', (dbs) => {
     expect((await p.registry.events()).map((e) => e.action)).to.include('sign_in_locked');
   });
 
+  it('counts failed sign-ins atomically (SPEC 21): 40 wrong passwords sent at once lock the name, and the right one is then refused', async function () {
+    this.timeout(120_000);
+    // each guess from its own client (own session and form token), all posted at once
+    const guessers = await Promise.all(Array.from({ length: 40 }, async () => {
+      const g = new Client(p.url);
+      await g.get('/login');
+      return g;
+    }));
+    const replies = await Promise.all(guessers.map((g) => g.post('/login', { name: 'support', password: 'wrong password here', next: '/customers' })));
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401), statuses.join(' ')).to.have.length(9);
+    expect(statuses.filter((s) => s === 429)).to.have.length(31);
+    const c = new Client(p.url);
+    const right = await c.login('support');
+    expect(right.status).to.equal(429);
+    expect(right.text).to.contain('data-code="LOGIN_LOCKED"');
+    clock.set('2026-03-02T10:15:00Z');
+    expect((await c.login('support')).status).to.equal(303);
+  });
+
   it('a session survives a restart of the portal (it lives in the registry database), and logging out ends it', async () => {
     const c = await signedIn(p.url, 'engineer');
     await p.close();
