@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Request, RequestHandler, Router } from 'express';
 import { LicenseError } from './errors.js';
 import { TrustedKeys } from './keys/jwk.js';
-import { openDb, dbKind, tlsRefusal } from './store/connect.js';
+import { openDb, tlsRefusal } from './store/connect.js';
 import { dialectOf } from './store/dialects/index.js';
 import { withDeadline } from './store/deadline.js';
 import { migrateLatest, migrationState, samePatchLine, schemaNewerError } from './store/migrate.js';

@@ -61,8 +61,6 @@ export interface Snapshot {
 /** SPEC 15.1: the page shows a clock reset this long */
 export const CLOCK_RESET_SHOWN_DAYS = 30;
 
-const day = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
-
 function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: string, now: Date, problem?: string, graceEndAt?: number): Warning | undefined {
   switch (state) {
     case 'none':

@@ -59,7 +59,7 @@ export async function deliver(options: DeliverOptions): Promise<DeliverResult> {
 
   const worker = async (): Promise<void> => {
     while (error === null && next < recipients.length) {
-      const to = recipients[next++];
+      const to = recipients[next++]!; // next < length, checked above
       try {
         await mailer.send({ to, subject: email.subject, html: email.html, text: email.text, ...(options.messageId ? { messageId: options.messageId } : {}) });
         delivered++;

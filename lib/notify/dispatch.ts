@@ -10,7 +10,7 @@ import type { Mailer } from './mailer.js';
 import type { Outbox, OutboxRow } from './outbox.js';
 import type { EmailContext, Renderer } from './render.js';
 import type { NotificationFacts } from './types.js';
-import { daysLeftUntil, lastValidDay } from '../license/dates.js';
+import { daysLeftUntil } from '../license/dates.js';
 
 export interface DispatchContext {
   outbox: Outbox;

@@ -7,7 +7,7 @@ import type { LicensePayload } from '../keys/claims.js';
 import { graceEnd } from '../keys/claims.js';
 import type { LicenseState, LicenseStatus } from '../license/types.js';
 import type { DueNotification, LocArm, NotificationFacts, NotificationKind } from './types.js';
-import { daysLeftUntil, lastValidDay } from '../license/dates.js';
+import { daysLeftUntil } from '../license/dates.js';
 
 export interface DueInput {
   status: LicenseStatus;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { LicenseError } from '../errors.js';
 import type { LicensePayload } from '../keys/claims.js';

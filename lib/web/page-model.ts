@@ -1,4 +1,4 @@
-import type { LicenseState, LicenseStatus, ServerIdEvent, StoredKey } from '../license/types.js';
+import type { LicenseStatus, ServerIdEvent, StoredKey } from '../license/types.js';
 import type { LicenseSource } from '../license/config-source.js';
 import type { UsagePage } from '../usage/project-usage.js';
 import type { JobHealth, NotificationRow } from '../jobs/port.js';

@@ -4,7 +4,7 @@
  * reachable by keyboard, focus visible, targets large enough.
  */
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
 import { axe } from '../helpers/axe.js';
 import { startWeb, type WebFixture } from '../integration/web/fixture.js';

@@ -67,8 +67,9 @@ export async function startTcpProxy(targets: Target | Target[]): Promise<TcpProx
 
   const onConnection = (client: net.Socket): void => {
     const index = turn++ % list.length;
-    accepted[index]++;
-    const upstream = net.connect(list[index].port, list[index].host);
+    const target = list[index]!;
+    accepted[index] = (accepted[index] ?? 0) + 1;
+    const upstream = net.connect(target.port, target.host);
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     const pair: Pair = {

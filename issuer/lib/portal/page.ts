@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { isCodedError, LicenseError } from 'license-manager/formats';
+import { isCodedError } from 'license-manager/formats';
 import type { PortalDeps } from './context.js';
 import { can, type Permission } from './permissions.js';
 import { renderView } from './render.js';

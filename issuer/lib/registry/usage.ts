@@ -1,6 +1,5 @@
 import { VendorError } from '../errors.js';
 import type { Knex } from 'knex';
-import { LicenseError } from 'license-manager/formats';
 import { DocumentError, importPublicJwk, parseDocument, signatureHolds } from 'license-manager/formats';
 import type { PublicJwk } from 'license-manager/formats';
 import { reportHash } from 'license-manager/formats';

@@ -71,7 +71,7 @@ withDbs('two nodes on one database', (dbs) => {
       const now = world.now();
       const wins = await Promise.all(rows.flatMap((r) => [one.claim(r.id, 'node-one', now, new Date(0)), two.claim(r.id, 'node-two', now, new Date(0))]));
       for (let i = 0; i < rows.length; i++) {
-        expect([wins[2 * i], wins[2 * i + 1]].filter(Boolean), `row ${rows[i].id}`).to.have.length(1);
+        expect([wins[2 * i], wins[2 * i + 1]].filter(Boolean), `row ${rows[i]!.id}`).to.have.length(1);
       }
       expect(await one.claimable(new Date(0))).to.have.length(0);
     } finally {
@@ -110,7 +110,7 @@ withDbs('two nodes on one database', (dbs) => {
     await h.jobs.runJob();
     const outbox = createOutbox(h.knex);
     const [row] = await outbox.claimable(new Date(0));
-    expect(await outbox.claim(row.id, 'node-that-died', world.now(), new Date(0))).to.equal(true);
+    expect(await outbox.claim(row!.id, 'node-that-died', world.now(), new Date(0))).to.equal(true);
 
     const mailing = await jobHarness(db, world, { mail: mailTo(smtp.url) });
     open.push(mailing);

@@ -86,6 +86,6 @@ describe('due notifications (pure)', () => {
     const { lid } = world.setLicense({ exp: '2028-01-01T00:00:00Z', loc: 100 })!;
     const r = dueNotifications({ status: world.status(), currentKey: world.currentKey(), history: new Set(), locArm: { epoch: 4, armedFor: `${lid}:100:90` }, now: world.now() });
     expect(r.due.map((n) => n.dedupKey)).to.deep.equal([`loc-threshold:${lid}:100:90:4`]);
-    expect(r.due[0].facts.loc).to.deep.equal({ used: 95, limit: 100, threshold: 90, percent: 95 });
+    expect(r.due[0]!.facts.loc).to.deep.equal({ used: 95, limit: 100, threshold: 90, percent: 95 });
   });
 });

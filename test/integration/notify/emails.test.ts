@@ -24,9 +24,9 @@ withDbs(
 
       expect(mailed.smtp.messages).to.have.length(1);
       const [mail] = mailed.smtp.messages;
-      expect(mail.to).to.deep.equal(['ada@example.com']);
-      expect(mail.parsed!.from!.value).to.deep.equal([{ name: 'License Manager', address: 'license@scanner.example.com' }]);
-      const { html, text } = parts(mail);
+      expect(mail!.to).to.deep.equal(['ada@example.com']);
+      expect(mail!.parsed!.from!.value).to.deep.equal([{ name: 'License Manager', address: 'license@scanner.example.com' }]);
+      const { html, text } = parts(mail!);
       for (const body of [html, text]) {
         expect(body).to.include(PRODUCT);
         expect(body).to.include(SERVER_ID);
@@ -50,7 +50,7 @@ withDbs(
       h = await mailed.start(world);
       await h.jobs.runJob();
 
-      const { html, text } = parts(mailed.smtp.messages[0]);
+      const { html, text } = parts(mailed.smtp.messages[0]!);
       expect(html).to.include('valid until <strong>30 March 2027</strong>: <strong>1 day</strong> left.');
       expect(text).to.include('valid until 30 March 2027: 1 day left.');
       for (const body of [html, text]) {
@@ -65,7 +65,7 @@ withDbs(
       h = await mailed.start(world);
       await h.jobs.runJob();
 
-      const { html, text } = parts(mailed.smtp.messages[0]);
+      const { html, text } = parts(mailed.smtp.messages[0]!);
       for (const body of [html, text]) {
         expect(body).to.include('950,000');
         expect(body).to.include('1,000,000');
@@ -86,8 +86,8 @@ withDbs(
 
       expect(await h.jobs.sendTestEmail('ada')).to.deep.equal({ recipients: 2 });
       expect(mailed.smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['ada@example.com', 'dan@example.com']);
-      const { html, text } = parts(mailed.smtp.messages[0]);
-      expect(mailed.smtp.messages[0].parsed!.subject).to.equal(`${PRODUCT}: test email from the License Manager`);
+      const { html, text } = parts(mailed.smtp.messages[0]!);
+      expect(mailed.smtp.messages[0]!.parsed!.subject).to.equal(`${PRODUCT}: test email from the License Manager`);
       expect(html).to.include('sent by <strong>ada</strong>');
       expect(text).to.include('sent by ada');
       for (const body of [html, text]) {
@@ -95,7 +95,7 @@ withDbs(
         expect(body).to.include(PAGE_URL);
       }
       const [row] = await h.jobs.notifications();
-      expect([row.kind, row.status, row.recipients]).to.deep.equal(['test', 'sent', 2]);
+      expect([row!.kind, row!.status, row!.recipients]).to.deep.equal(['test', 'sent', 2]);
     });
 
     it('sendTestEmail refuses with VALIDATION_FAILED when mail is not configured or no administrator has an address', async () => {
@@ -122,7 +122,7 @@ withDbs(
       expect(err).to.include({ code: 'MAIL_FAILED', status: 502 });
       expect((err as Error).message).to.equal('The test email could not be sent (MAIL_UNREACHABLE): The mail server could not be reached.');
       const [row] = await h.jobs.notifications();
-      expect([row.kind, row.status]).to.deep.equal(['test', 'failed']);
+      expect([row!.kind, row!.status]).to.deep.equal(['test', 'failed']);
     });
 
     it('health tells whether mail is configured, lists administrators without an address, and gives the last run', async () => {

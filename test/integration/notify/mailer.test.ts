@@ -24,7 +24,7 @@ describe("mailer: the host's transport", () => {
       mailer.close();
     }
     expect(smtp.messages.map((m) => m.to[0]).sort()).to.deep.equal(['a@example.com', 'b@example.com']);
-    expect(smtp.messages[0].parsed!.from!.value[0].address).to.equal('license@scanner.example.com');
+    expect(smtp.messages[0]!.parsed!.from!.value[0]!.address).to.equal('license@scanner.example.com');
   });
 
   it('pools the connections of an SMTP URL and of SMTP options: 60 messages over at most 5 connections', async () => {

@@ -41,7 +41,7 @@ withDbs('the job through the license manager', (dbs) => {
     expect(subjects('grace@example.com')).to.have.length(1);
     const [first] = await lm.jobs.jobRuns();
     expect(first).to.include({ ran: true, outcome: 'ok', sent: 1, startedAt: '2027-03-05T09:00:00.000Z' });
-    const mail = smtp.messages[0].parsed!;
+    const mail = smtp.messages[0]!.parsed!;
     expect(mail.text).to.include(lm.serverId);
     expect(mail.text).to.include('http://localhost:3000/admin/license');
 

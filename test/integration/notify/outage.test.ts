@@ -33,7 +33,7 @@ withDbs('SMTP outage and recovery', (dbs) => {
     expect(down).to.include({ ran: true, outcome: 'failed', sent: 0, failed: 1, pending: 1 });
     const [row] = await h.jobs.notifications();
     expect(row).to.include({ kind: 'grace', status: 'pending', attempts: 1, sentAt: null });
-    expect(row.lastError).to.equal('MAIL_UNREACHABLE: The mail server could not be reached.');
+    expect(row!.lastError).to.equal('MAIL_UNREACHABLE: The mail server could not be reached.');
 
     await smtp.restart();
     world.setNow('2027-04-01T00:00:00Z');
@@ -88,8 +88,8 @@ withDbs('SMTP outage and recovery', (dbs) => {
     expect(await h.jobs.runJob()).to.include({ outcome: 'ok', sent: 1, pending: 0 });
     expect(perAddress(smtp, 3)).to.deep.equal([1, 0, 1]);
     const [row] = await h.jobs.notifications();
-    expect(row.status).to.equal('sent');
-    expect(row.lastError).to.equal('Refused by the mail server for 1 address.'); // no address shown (SPEC 15.6)
+    expect(row!.status).to.equal('sent');
+    expect(row!.lastError).to.equal('Refused by the mail server for 1 address.'); // no address shown (SPEC 15.6)
 
     smtp.refuse.clear();
     world.setNow('2027-04-01T00:00:00Z');

@@ -118,6 +118,6 @@ withDbs('expiry reminders', (dbs) => {
 
     const rows = await h!.jobs.notifications();
     expect(rows.map((r) => [r.kind, r.status, r.recipients, r.attempts, r.sentAt])).to.deep.equal([['expiry-1m', 'sent', 2, 1, '2027-02-28T00:00:00.000Z']]);
-    expect(rows[0].dedupKey).to.equal(`expiry-1m:${world.currentKey()!.lid}`);
+    expect(rows[0]!.dedupKey).to.equal(`expiry-1m:${world.currentKey()!.lid}`);
   });
 });

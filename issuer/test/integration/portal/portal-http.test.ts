@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { withDbs, type TestDb } from '../../../../test/helpers/dbs.js';
 import { PORTAL_ROUTES } from '../../../lib/portal/routes/index.js';
-import { can, ROLES, type Role } from '../../../lib/portal/permissions.js';
+import { can, ROLES } from '../../../lib/portal/permissions.js';
 import { clockAt, PROD_ID, vendorKeys } from '../registry/helpers.js';
 import { Client, PASSWORD, signedIn, startPortal, type PortalFixture } from './fixture.js';
 import { usageInstance } from '../../../../test/helpers/usage-instance.js';

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { withDbs, type TestDb } from '../../../../test/helpers/dbs.js';
-import { CodedError, LicenseError } from '../../../../lib/errors.js';
+import { CodedError } from '../../../../lib/errors.js';
 import type { VendorRegistry } from '../../../lib/registry/index.js';
 import { deliverWebhooks, enqueueWebhook, outboxEntries } from '../../../lib/portal/webhook-outbox.js';
 import { clockAt, customerWithLicense, DAY, openRegistry, PROD_ID, vendorKeys } from '../registry/helpers.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { withDbs } from '../../../../test/helpers/dbs.js';
 import { verifyLicenseKey } from '../../../../lib/keys/verify.js';
 import { evaluateKey } from '../../../../lib/license/evaluate.js';
-import { CodedError, LicenseError } from '../../../../lib/errors.js';
+import { CodedError } from '../../../../lib/errors.js';
 import type { VendorRegistry } from '../../../lib/registry/index.js';
 import { clockAt, customerWithLicense, DAY, MINUTE, openRegistry, OTHER_ID, PROD_ID, vendorKeys } from './helpers.js';
 

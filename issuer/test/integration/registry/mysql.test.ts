@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { withDbs } from '../../../../test/helpers/dbs.js';
-import { CodedError, LicenseError } from '../../../../lib/errors.js';
+import { CodedError } from '../../../../lib/errors.js';
 import { clockAt, customerWithLicense, DAY, openRegistry, OTHER_ID, vendorKeys } from './helpers.js';
 
 // The rules are tested at their boundaries on SQLite and PostgreSQL; this proves the same

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { withDbs } from '../../../../test/helpers/dbs.js';
 import { verifyLicenseKey } from '../../../../lib/keys/verify.js';
-import { CodedError, LicenseError } from '../../../../lib/errors.js';
+import { CodedError } from '../../../../lib/errors.js';
 import type { VendorRegistry } from '../../../lib/registry/index.js';
 import { clockAt, openRegistry, OTHER_ID, PROD_ID, STAGING_ID, vendorKeys } from './helpers.js';
 
