@@ -64,6 +64,16 @@ const schemas: Record<string, Schema> = {
   Revocation: obj({ lid: str(), reason: str(), issuedBy: str(), at: dateTime }),
   NewEmergency: obj({ account: text(255), users: { type: 'integer', minimum: 1, maximum: 1_000_000 }, email: text(254), ticket: text(200) }),
   Emergency: obj({ license: ref('License'), emailed: { type: 'boolean' } }),
+  Move: obj({
+    id: str(), subscription: str(), account: str(), oldServerId: str(), newServerId: str(), oldInstanceKeyId: str(), newInstanceKeyId: str(),
+    lidInForce: nullable(str()), reason: str(), movedAt: dateTime, requestedAt: dateTime, importedAt: dateTime, importedBy: str(),
+    status: str({ enum: ['issued', 'waiting'] }), whyWaiting: nullable(str()), decidedBy: nullable(str()), decidedAt: nullable(dateTime), lid: nullable(str()),
+  }),
+  MoveList: itemsOf('Move'),
+  MoveRequest: obj({ request: str({ minLength: 1, maxLength: 100_000, description: 'The move request (.jws) the customer\'s instance wrote.' }) }),
+  MoveImport: obj({
+    move: ref('Move'), license: { oneOf: [ref('License'), { type: 'null' }] }, duplicate: { type: 'boolean' },
+  }, undefined, { description: 'Within the move budget the key for the new server ID is issued at once (license); beyond it the move waits for an engineer.' }),
   UsageReport: obj({ report: str({ minLength: 1, maxLength: 1_000_000, description: 'The usage report file as the instance wrote it.' }) }),
   UsageImport: obj({
     subscription: str(), serverId: str(), seq: { type: 'integer' }, period: obj({ from: str(), to: str() }), instanceKeyId: str(),
@@ -230,6 +240,28 @@ export const openApiDocument = {
           '201': json('The emergency license and whether it was emailed.', 'Emergency'), ...notFound,
           ...conflict('EMERGENCY_NOT_ELIGIBLE: the account is a prospect, not on a paid plan, or not within 3 days of its grace end.'),
         },
+      }),
+    },
+    '/moves': {
+      get: op({
+        id: 'listMoves', summary: 'Moves, newest first: all, waiting ones, or of a subscription (SPEC 22)', permission: 'read',
+        params: [
+          queryParam('status', str({ enum: ['issued', 'waiting'] }), 'Only moves in this state.'),
+          queryParam('subscription', str({ maxLength: 64 }), 'Only this subscription\'s.'),
+          queryParam('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, 'At most this many.'),
+        ],
+        responses: { '200': json('The moves.', 'MoveList'), ...notFound },
+      }),
+      post: op({
+        id: 'importMove', summary: 'Import a move request: the key for the new server ID at once within the budget, else it waits', permission: 'licenses.issue',
+        body: 'MoveRequest',
+        responses: { '201': json('The move, and its key when issued.', 'MoveImport'), '422': errorResponse('MOVE_REJECTED, with the reason.') },
+      }),
+    },
+    '/moves/{move}/approve': {
+      post: op({
+        id: 'approveMove', summary: 'Issue the key of a move that waits for an engineer', permission: 'licenses.issue',
+        params: [pathParam('move', 'The move ID.')], responses: { '200': json('The move and its key.', 'MoveImport'), ...notFound },
       }),
     },
     '/usage-reports': {

@@ -5,7 +5,8 @@
 import type { Request } from 'express';
 import { licenseStatus } from '../registry/admin.js';
 import type { IssuedLicense } from '../registry/types.js';
-import { emergencyText, issuedText } from '../portal/announce.js';
+import { emergencyText, issuedText, moveText } from '../portal/announce.js';
+import type { MoveImport } from '../registry/moves.js';
 import type { PortalDeps } from '../portal/context.js';
 import { customersPage } from './customers-page.js';
 import { tokenActor, type ApiToken } from './tokens.js';
@@ -23,6 +24,7 @@ type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const bodyOf = (req: Request) => req.body as Body;
 const p = (req: Request, name: string) => String(req.params[name]);
 const withStatus = (l: IssuedLicense, now: Date) => ({ ...l, status: licenseStatus(l, now) });
+const moveOut = (r: MoveImport, now: Date) => ({ ...r, license: r.license ? withStatus(r.license, now) : null });
 
 export const API_ROUTES: readonly ApiRoute[] = [
   {
@@ -121,6 +123,32 @@ export const API_ROUTES: readonly ApiRoute[] = [
       });
       await deps.announce({ dedupeKey: `emergency_issued:${result.license.lid}`, text: emergencyText(result.license, result.emailed, portalUrl(req, deps)) });
       return { status: 201, body: { license: withStatus(result.license, deps.now()), emailed: result.emailed } };
+    },
+  },
+  {
+    method: 'get', path: '/moves',
+    async handle(req, { deps }) {
+      const q = req.query as unknown as { status?: 'issued' | 'waiting'; subscription?: string; limit: number };
+      return { body: { items: await deps.registry.moves({ status: q.status, subscription: q.subscription, limit: q.limit }) } };
+    },
+  },
+  {
+    method: 'post', path: '/moves',
+    async handle(req, { deps, actor }) {
+      const r = await deps.registry.importMove({ text: bodyOf(req).request, privateJwk: deps.privateJwk, importedBy: actor });
+      if (!r.duplicate) {
+        const kind = r.move.status === 'issued' ? 'move_issued' : 'move_waiting';
+        await deps.announce({ dedupeKey: `${kind}:${r.move.id}`, text: moveText(r.move, false, portalUrl(req, deps)) });
+      }
+      return { status: 201, body: moveOut(r, deps.now()) };
+    },
+  },
+  {
+    method: 'post', path: '/moves/{move}/approve',
+    async handle(req, { deps, actor }) {
+      const r = await deps.registry.approveMove({ id: p(req, 'move'), approvedBy: actor, privateJwk: deps.privateJwk });
+      if (!r.duplicate) await deps.announce({ dedupeKey: `move_approved:${r.move.id}`, text: moveText(r.move, true, portalUrl(req, deps)) });
+      return { body: moveOut(r, deps.now()) };
     },
   },
   {

@@ -74,7 +74,7 @@ withDbs('vendor API v1', (dbs) => {
     const account = await p.registry.addCustomer({ company: 'Acme Corp', accountId: 'A1001' });
     const sub = await p.registry.addSubscription({ account: account.name, plan: 'enterprise', ends: '2027-12-31', users: 10 });
     const license = await p.registry.issue({ privateJwk, subscription: sub.id, serverId: PROD_ID });
-    const ids: Record<string, string> = { account: account.name, id: sub.id, lid: license.lid };
+    const ids: Record<string, string> = { account: account.name, id: sub.id, lid: license.lid, move: 'no-such-move' };
     const table: string[] = [];
     for (const role of ROLES) {
       for (const r of API_ROUTES) {
@@ -83,8 +83,9 @@ withDbs('vendor API v1', (dbs) => {
         const reply = r.method === 'get' ? await as(role).get(path) : await as(role).post(path, {});
         table.push(`${role} ${r.method} ${r.path} ${reply.status}`);
         if (can(role, permissionOf(r))) {
-          expect(reply.status, `${role} ${r.method} ${r.path}`).to.be.oneOf(r.method === 'get' ? [200] : [400]);
-          if (r.method === 'post') expect(reply.body.error.code).to.equal('VALIDATION_FAILED');
+          // (approving a move that does not exist: NOT_FOUND, no body to refuse)
+          expect(reply.status, `${role} ${r.method} ${r.path}`).to.be.oneOf(r.method === 'get' ? [200] : r.path.includes('{move}') ? [404] : [400]);
+          if (r.method === 'post') expect(reply.body.error.code).to.be.oneOf(['VALIDATION_FAILED', 'NOT_FOUND']);
         } else {
           expect(reply.status, `${role} ${r.method} ${r.path}`).to.equal(403);
           expect(reply.body.error).to.deep.equal({ code: 'FORBIDDEN', message: `This token's role (${role}) does not allow this: it needs the permission ${permissionOf(r)}.` });
@@ -204,6 +205,10 @@ withDbs('vendor API v1', (dbs) => {
     } finally {
       await inst.knex.destroy();
     }
+    const move = await as('engineer').post('/moves', { request: 'eyJhbGciOiJFZERTQSJ9.e30.AAAA' });
+    expect(move.status).to.equal(422);
+    expect(move.body.error.code).to.equal('MOVE_REJECTED');
+    expect((await as('sales').get('/moves?status=waiting')).body.items).to.deep.equal([]);
     clock.set(new Date(clock.now().getTime() + DAY));
     const refused = await as('support').post('/emergency-licenses', { account: 'Acme_Corp-A1', users: 5, email: 'ops@acme.test', ticket: 'T-1' });
     expect(refused.status).to.equal(409);
