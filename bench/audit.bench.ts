@@ -23,9 +23,11 @@ const log = (text: string) => process.stderr.write(`  ${text}\n`);
 async function round(writers: Knex[]): Promise<number> {
   const at = new Date();
   const t0 = performance.now();
-  await Promise.all(writers.map(async (knex, w) => {
-    for (let i = 0; i < PER_WRITER; i++) await appendAudit(knex, { at, actor: `writer-${w}`, action: 'threshold_changed', detail: { from: i, to: i + 1 } });
-  }));
+  await Promise.all(
+    writers.map(async (knex, w) => {
+      for (let i = 0; i < PER_WRITER; i++) await appendAudit(knex, { at, actor: `writer-${w}`, action: 'threshold_changed', detail: { from: i, to: i + 1 } });
+    }),
+  );
   return (WRITERS * PER_WRITER) / ((performance.now() - t0) / 1000);
 }
 

@@ -41,7 +41,14 @@ export async function run(emit: Emit): Promise<void> {
 
     const lm = make('features.db');
     await lm.start();
-    const payload = buildPayload({ serverId: lm.serverId, licensee: 'Bench', type: 'production', expires: '2099-12-31', features: ['sso', 'audit', 'portfolio'], now: new Date() });
+    const payload = buildPayload({
+      serverId: lm.serverId,
+      licensee: 'Bench',
+      type: 'production',
+      expires: '2099-12-31',
+      features: ['sso', 'audit', 'portfolio'],
+      now: new Date(),
+    });
     await lm.setLicense(await signLicenseKey(payload, pair.privateJwk));
     const names = ['sso', 'missing', 'audit', 'nope'];
     let hits = 0;

@@ -33,7 +33,15 @@ export async function startBenchHost(): Promise<BenchHost> {
   });
   await lm.start();
   const key = await signLicenseKey(
-    buildPayload({ serverId: lm.serverId, licensee: 'Bench Corp', type: 'production', expires: '2030-12-31', features: ['sso', 'audit'], loc: 1_000_000, now: new Date() }),
+    buildPayload({
+      serverId: lm.serverId,
+      licensee: 'Bench Corp',
+      type: 'production',
+      expires: '2030-12-31',
+      features: ['sso', 'audit'],
+      loc: 1_000_000,
+      now: new Date(),
+    }),
     privateJwk as PrivateJwk,
   );
   await lm.setLicense(key, { actor: 'bench' });

@@ -47,16 +47,42 @@ const log = (text: string) => process.stderr.write(`  ${text}\n`);
 
 function payload(): LicensePayload {
   return {
-    v: 1, lid: randomUUID(), sub: 'bench', licensee: 'Bench Corp', serverId: SERVER_ID, type: 'production', edition: 'enterprise',
-    features: [], limits: {}, tags: [], iat: EXP - 365 * 86400, nbf: EXP - 365 * 86400, exp: EXP, grace: 14,
+    v: 1,
+    lid: randomUUID(),
+    sub: 'bench',
+    licensee: 'Bench Corp',
+    serverId: SERVER_ID,
+    type: 'production',
+    edition: 'enterprise',
+    features: [],
+    limits: {},
+    tags: [],
+    iat: EXP - 365 * 86400,
+    nbf: EXP - 365 * 86400,
+    exp: EXP,
+    grace: 14,
   };
 }
 
 function statusOf(p: LicensePayload): LicenseStatus {
   return {
-    serverId: SERVER_ID, state: 'grace', license: p,
-    loc: { used: 0, limit: null, percent: null, threshold: 90, softCap: false }, users: { used: 0, limit: null, reportedAt: null }, warnings: [],
-    details: { daysLeft: 0, validUntil: null, graceUntil: null, graceDaysLeft: null, graceEndsAt: new Date((EXP + 14 * 86400) * 1000).toISOString(), expiresAt: new Date(EXP * 1000).toISOString(), staging: false, evaluatedAt: NOW.toISOString(), bridgeUntil: null },
+    serverId: SERVER_ID,
+    state: 'grace',
+    license: p,
+    loc: { used: 0, limit: null, percent: null, threshold: 90, softCap: false },
+    users: { used: 0, limit: null, reportedAt: null },
+    warnings: [],
+    details: {
+      daysLeft: 0,
+      validUntil: null,
+      graceUntil: null,
+      graceDaysLeft: null,
+      graceEndsAt: new Date((EXP + 14 * 86400) * 1000).toISOString(),
+      expiresAt: new Date(EXP * 1000).toISOString(),
+      staging: false,
+      evaluatedAt: NOW.toISOString(),
+      bridgeUntil: null,
+    },
   };
 }
 
@@ -69,9 +95,12 @@ export async function run(emit: Emit): Promise<void> {
   const rawNoDelay = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, pool: true, maxConnections: 5, getSocket: noDelaySocket } as never);
   let current = payload();
   const deps: JobDeps = {
-    knex, now: () => NOW,
+    knex,
+    now: () => NOW,
     logger: { info: () => undefined, warn: log, error: log },
-    productName: 'Bench Product', pageUrl: 'https://bench.example.com/admin/license', serverId: () => SERVER_ID,
+    productName: 'Bench Product',
+    pageUrl: 'https://bench.example.com/admin/license',
+    serverId: () => SERVER_ID,
     refresh: async () => undefined,
     status: () => statusOf(current),
     currentKey: () => ({ lid: current.lid, payload: current, setAt: new Date(NOW.getTime() - 86_400_000) }),
@@ -81,7 +110,21 @@ export async function run(emit: Emit): Promise<void> {
   const jobs = createJobService(deps);
   try {
     await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
-    const email = await createRenderer().render('grace', { serverId: SERVER_ID, lid: current.lid, licensee: 'Bench Corp', edition: 'enterprise', expiresAt: statusOf(current).details.expiresAt, daysLeft: 0, graceEndsAt: statusOf(current).details.graceEndsAt, loc: { used: 0, limit: null, threshold: 90, percent: null }, at: NOW.toISOString() }, { productName: 'Bench Product', serverId: SERVER_ID, pageUrl: 'https://bench.example.com/admin/license' });
+    const email = await createRenderer().render(
+      'grace',
+      {
+        serverId: SERVER_ID,
+        lid: current.lid,
+        licensee: 'Bench Corp',
+        edition: 'enterprise',
+        expiresAt: statusOf(current).details.expiresAt,
+        daysLeft: 0,
+        graceEndsAt: statusOf(current).details.graceEndsAt,
+        loc: { used: 0, limit: null, threshold: 90, percent: null },
+        at: NOW.toISOString(),
+      },
+      { productName: 'Bench Product', serverId: SERVER_ID, pageUrl: 'https://bench.example.com/admin/license' },
+    );
 
     /** seconds to mail every administrator once, ours: one job run with one notification due */
     const ours = async (): Promise<number> => {
@@ -90,14 +133,17 @@ export async function run(emit: Emit): Promise<void> {
       const started = performance.now();
       const result = await jobs.runJob();
       const seconds = (performance.now() - started) / 1000;
-      if (result.outcome !== 'ok' || smtp.accepted - before !== ADMINS) throw new Error(`job run did not mail everyone: ${JSON.stringify(result)}, ${smtp.accepted - before} accepted`);
+      if (result.outcome !== 'ok' || smtp.accepted - before !== ADMINS)
+        throw new Error(`job run did not mail everyone: ${JSON.stringify(result)}, ${smtp.accepted - before} accepted`);
       return seconds;
     };
     /** seconds for raw nodemailer to send the same message to `count` administrators */
     const plain = async (transporter: typeof raw, count = ADMINS): Promise<number> => {
       const before = smtp.accepted;
       const started = performance.now();
-      await Promise.all(admins.slice(0, count).map((a) => transporter.sendMail({ from: FROM, to: a.email, subject: email.subject, html: email.html, text: email.text })));
+      await Promise.all(
+        admins.slice(0, count).map((a) => transporter.sendMail({ from: FROM, to: a.email, subject: email.subject, html: email.html, text: email.text })),
+      );
       const seconds = (performance.now() - started) / 1000;
       if (smtp.accepted - before !== count) throw new Error('raw nodemailer did not mail everyone');
       return seconds;
@@ -116,7 +162,9 @@ export async function run(emit: Emit): Promise<void> {
         oursTimes.push(await ours());
         noDelayTimes.push(await plain(rawNoDelay));
       }
-      log(`round ${round + 1}: ours ${(ADMINS / oursTimes[round]!).toFixed(0)} mails/s, raw nodemailer with TCP_NODELAY ${(ADMINS / noDelayTimes[round]!).toFixed(0)} mails/s`);
+      log(
+        `round ${round + 1}: ours ${(ADMINS / oursTimes[round]!).toFixed(0)} mails/s, raw nodemailer with TCP_NODELAY ${(ADMINS / noDelayTimes[round]!).toFixed(0)} mails/s`,
+      );
     }
     const rawRate = ADMINS / (await plain(raw));
     log(`plain pooled nodemailer: ${rawRate.toFixed(0)} mails/s`);

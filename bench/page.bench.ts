@@ -50,7 +50,15 @@ async function host(file: string, pair: Awaited<ReturnType<typeof generateKeyPai
   });
   await lm.start();
   const key = await signLicenseKey(
-    buildPayload({ serverId: lm.serverId, licensee: 'Bench Corp', type: 'production', expires: '2030-12-31', features: ['sso'], loc: 50_000_000_000, now: new Date() }),
+    buildPayload({
+      serverId: lm.serverId,
+      licensee: 'Bench Corp',
+      type: 'production',
+      expires: '2030-12-31',
+      features: ['sso'],
+      loc: 50_000_000_000,
+      now: new Date(),
+    }),
     pair.privateJwk as PrivateJwk,
   );
   await lm.setLicense(key, { actor: 'bench' });
@@ -157,7 +165,9 @@ export async function run(emit: Emit): Promise<void> {
         const { csvBytes } = await inWorker(CLIENT, many.origin);
         delay.disable();
         maxima.push(delay.max / 1e6);
-        log(`round ${round + 1}: CSV of ${MANY} projects ${(csvBytes / 1e6).toFixed(1)} MB; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`);
+        log(
+          `round ${round + 1}: CSV of ${MANY} projects ${(csvBytes / 1e6).toFixed(1)} MB; event loop delay max ${(delay.max / 1e6).toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms`,
+        );
       }
       emit({ name: 'event_loop_max_delay_ms_page_200k', value: Math.round(median(maxima) * 10) / 10, unit: 'ms' });
     } finally {

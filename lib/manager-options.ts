@@ -60,10 +60,13 @@ export function checkOptions(o: LicenseManagerOptions): void {
   if (!o.db) throw new TypeError('Option "db" is required: a knex instance, a knex config or a database URL.');
   if (!Array.isArray(o.publicKeys) || o.publicKeys.length === 0) throw new TypeError('Option "publicKeys" must list the vendor public JWKs.');
   if (typeof o.productName !== 'string' || !o.productName) throw new TypeError('Option "productName" is required.');
-  if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl)) throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
+  if (typeof o.baseUrl !== 'string' || !/^https?:\/\//.test(o.baseUrl))
+    throw new TypeError('Option "baseUrl" must be an absolute http(s) URL of the License Manager page.');
   if (o.refreshSeconds !== undefined && !(o.refreshSeconds > 0)) throw new TypeError('Option "refreshSeconds" must be a positive number.');
-  if (o.dbTimeoutMs !== undefined && !(Number.isFinite(o.dbTimeoutMs) && o.dbTimeoutMs >= 100)) throw new TypeError('Option "dbTimeoutMs" must be a number of milliseconds, at least 100.');
-  if (o.revocations !== undefined && typeof o.revocations !== 'string') throw new TypeError('Option "revocations" must be the text of a revocation list from the vendor.');
+  if (o.dbTimeoutMs !== undefined && !(Number.isFinite(o.dbTimeoutMs) && o.dbTimeoutMs >= 100))
+    throw new TypeError('Option "dbTimeoutMs" must be a number of milliseconds, at least 100.');
+  if (o.revocations !== undefined && typeof o.revocations !== 'string')
+    throw new TypeError('Option "revocations" must be the text of a revocation list from the vendor.');
   if (o.now !== undefined && typeof o.now !== 'function') throw new TypeError('Option "now" must be a function returning a Date.');
   if (o.monotonic !== undefined && typeof o.monotonic !== 'function') throw new TypeError('Option "monotonic" must be a function returning milliseconds.');
   webhookTargets(o.webhooks);

@@ -221,18 +221,38 @@ class Manager implements LicenseManager {
     if (this.o.revocations) await installConfiguredRevocations(revocations, this.o.revocations, now);
     const ring = new LoadedRing(this.trusted, () => configKeys.list());
     runtime = new Runtime({
-      knex, dialect, serverId, trusted: this.trusted, ring, now: this.clock, monotonic: this.monotonic, logger: this.logger, readOnly,
-      trustWall: this.o.now !== undefined && this.o.monotonic === undefined, dbTimeoutMs: this.o.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
+      knex,
+      dialect,
+      serverId,
+      trusted: this.trusted,
+      ring,
+      now: this.clock,
+      monotonic: this.monotonic,
+      logger: this.logger,
+      readOnly,
+      trustWall: this.o.now !== undefined && this.o.monotonic === undefined,
+      dbTimeoutMs: this.o.dbTimeoutMs ?? DEFAULT_DB_TIMEOUT_MS,
       configRefusals: () => configKeys.refusals(),
     });
     // the ring refresh() uses next: each stored key is verified once
     await ring.loadNew(knex);
     await settleBridge(knex, serverId, ring.all(), now, this.logger);
     const jobs = createJobService({
-      knex, now: () => runtime.time(), logger: this.logger, productName: this.o.productName,
-      pageUrl: this.o.baseUrl, serverId: () => serverId, refresh: async () => { await runtime.refresh(); },
-      status: () => runtime.status(), currentKey: () => runtime.currentKey(),
-      getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []), mail: this.o.mail, schedule: this.o.schedule, webhooks: this.o.webhooks,
+      knex,
+      now: () => runtime.time(),
+      logger: this.logger,
+      productName: this.o.productName,
+      pageUrl: this.o.baseUrl,
+      serverId: () => serverId,
+      refresh: async () => {
+        await runtime.refresh();
+      },
+      status: () => runtime.status(),
+      currentKey: () => runtime.currentKey(),
+      getGlobalAdmins: this.o.getGlobalAdmins ?? (async () => []),
+      mail: this.o.mail,
+      schedule: this.o.schedule,
+      webhooks: this.o.webhooks,
     });
     this.parts = { knex, runtime, jobs, instanceKey, revocations, readOnly, configKeys };
     await runtime.refresh();
@@ -247,13 +267,23 @@ class Manager implements LicenseManager {
    */
   private async settleSchema(knex: Knex): Promise<(() => LicenseError) | undefined> {
     const set = { tableName: MIGRATIONS_TABLE, migrations: instanceMigrations };
-    const state = this.o.migrate === false ? await migrationState(knex, set) : await migrateLatest(knex, {
-      ...set, moduleVersion, now: this.clock, onWait: () => this.logger.info('Another node is migrating the database: waiting for it to finish', {}),
-    });
+    const state =
+      this.o.migrate === false
+        ? await migrationState(knex, set)
+        : await migrateLatest(knex, {
+            ...set,
+            moduleVersion,
+            now: this.clock,
+            onWait: () => this.logger.info('Another node is migrating the database: waiting for it to finish', {}),
+          });
     if (state.unknown.length > 0) {
       if (samePatchLine(moduleVersion, state.migratedBy)) return undefined;
       const refusal = () => schemaNewerError({ moduleVersion, state });
-      this.logger.warn('The database schema is newer than this node: serving read-only', { moduleVersion, databaseVersion: state.migratedBy, unknown: state.unknown });
+      this.logger.warn('The database schema is newer than this node: serving read-only', {
+        moduleVersion,
+        databaseVersion: state.migratedBy,
+        unknown: state.unknown,
+      });
       return refusal;
     }
     if (state.pending.length > 0) {
@@ -274,7 +304,9 @@ class Manager implements LicenseManager {
   private async doStart(): Promise<void> {
     if (this.stopped) throw new TypeError('This license manager was stopped; create a new one to start again.');
     if (typeof this.o.authorize !== 'function') {
-      throw new TypeError('Option "authorize" is required: (req) => boolean, true only for global administrators. Without it the License Manager does not start.');
+      throw new TypeError(
+        'Option "authorize" is required: (req) => boolean, true only for global administrators. Without it the License Manager does not start.',
+      );
     }
     if (typeof this.o.getGlobalAdmins !== 'function') {
       throw new TypeError('Option "getGlobalAdmins" is required: () => Promise<{ name?, email? }[]>, the recipients of reminders.');
@@ -313,7 +345,7 @@ class Manager implements LicenseManager {
     return rt.refresh();
   };
   status = (): LicenseStatus => this.rt.status();
-  hasFeature = (name: string): boolean => this.parts !== undefined && this.parts.runtime.hasFeature(name);
+  hasFeature = (name: string): boolean => this.parts?.runtime.hasFeature(name) ?? false;
   requireFeature = (name: string): RequestHandler => requireFeature(() => this.parts?.runtime.snapshot, name, this.o.baseUrl);
   setLicense = async (key: string, options: { actor?: string } = {}) => writes.setLicense(this.rt, key, options);
   previewLicense = async (key: string) => reads.previewLicense(this.rt, key);
@@ -339,7 +371,18 @@ class Manager implements LicenseManager {
   runJob = async (): Promise<JobRunResult> => {
     if (this.parts?.readOnly) {
       const at = this.rt.time().toISOString();
-      return { id: null, startedAt: at, finishedAt: at, durationMs: 0, ran: false, sent: 0, failed: 0, pending: 0, outcome: 'skipped', error: this.parts.readOnly().message };
+      return {
+        id: null,
+        startedAt: at,
+        finishedAt: at,
+        durationMs: 0,
+        ran: false,
+        sent: 0,
+        failed: 0,
+        pending: 0,
+        outcome: 'skipped',
+        error: this.parts.readOnly().message,
+      };
     }
     return this.jobs.runJob();
   };
@@ -359,7 +402,10 @@ class Manager implements LicenseManager {
   usageReport = async (period: { from?: string; to?: string } = {}): Promise<UsageReport> => {
     const rt = this.rt;
     if (this.parts!.readOnly) throw this.parts!.readOnly(); // a report takes the next number of the chain: a write
-    return generateUsageReport({ knex: rt.knex, dialect: rt.dialect, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() }, period);
+    return generateUsageReport(
+      { knex: rt.knex, dialect: rt.dialect, serverId: rt.serverId, instanceKey: this.parts!.instanceKey, license: rt.status().license, now: rt.time() },
+      period,
+    );
   };
 
   moveRequest = async (options: { reason?: string; actor?: string } = {}): Promise<MoveRequest> => {
@@ -404,10 +450,11 @@ class Manager implements LicenseManager {
         jobRuns: (limit) => this.rt.query(() => this.jobs.jobRuns(limit)),
         health: () => this.rt.query(() => this.jobs.health()),
         locHistory: (days) => this.rt.query(() => this.jobs.locHistory(days)),
-        sendTestEmail: (actor) => this.rt.query(() => {
-          if (this.parts?.readOnly) throw this.parts.readOnly();
-          return this.jobs.sendTestEmail(actor);
-        }),
+        sendTestEmail: (actor) =>
+          this.rt.query(() => {
+            if (this.parts?.readOnly) throw this.parts.readOnly();
+            return this.jobs.sendTestEmail(actor);
+          }),
       },
       offline: {
         instanceKeyId: () => this.instanceKeyId,

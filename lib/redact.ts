@@ -36,14 +36,17 @@ const JWS = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 const SECRET_PAIRS = /\b(pass(word)?|pwd|secret|token)(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;&)]+)/gi;
 // NOTE: knex prepends the statement with its bound values inlined (`insert … values ('eyJ…') - `)
 // to the driver's message; the statement is dropped, only the driver's own words are kept.
-const SQL_PREFIX = /^\s*(select|insert|update|delete|with|create|alter|drop|pragma|begin|commit|rollback|truncate|replace|set|show|lock|savepoint|release)\b[\s\S]* - /i;
+const SQL_PREFIX =
+  /^\s*(select|insert|update|delete|with|create|alter|drop|pragma|begin|commit|rollback|truncate|replace|set|show|lock|savepoint|release)\b[\s\S]* - /i;
 
 /** Free text (an error message, a driver's or SMTP server's reply) with secrets removed. */
 export function redactText(text: string): string {
   return text
     .replace(SQL_PREFIX, '')
     .replace(JWS, '[license key]')
-    .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, password: string | undefined) => (password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`))
+    .replace(URL_CREDENTIALS, (_m, scheme: string, user: string, password: string | undefined) =>
+      password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`,
+    )
     .replace(EMAIL, '[address]')
     .replace(SECRET_PAIRS, (_m, name: string, _p, sep: string) => `${name}${sep}${MASK}`);
 }
@@ -95,7 +98,20 @@ const failures = {
   INTERNAL: 'An unexpected error occurred.',
 } as const;
 
-const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'ESOCKET', 'ECONNECTION', 'EDNS', 'PROTOCOL_CONNECTION_LOST']);
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ESOCKET',
+  'ECONNECTION',
+  'EDNS',
+  'PROTOCOL_CONNECTION_LOST',
+]);
 
 const failure = (code: keyof typeof failures, detail = ''): Failure => ({ code, message: failures[code].replace(/\.$/, `${detail}.`) });
 const codeOf = (err: unknown): string => {
@@ -120,7 +136,14 @@ export function databaseFailure(err: unknown): Failure {
   const code = codeOf(err);
   if (code.startsWith('SQLITE_READONLY') || code === '25006' || code === 'ER_OPTION_PREVENTS_STATEMENT') return failure('DATABASE_READ_ONLY');
   if (code === '28P01' || code === '28000' || code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR') return failure('DATABASE_AUTH_FAILED');
-  if (NETWORK.has(code) || code.startsWith('SQLITE_CANTOPEN') || code === '57P01' || code === '3D000' || code === 'ER_BAD_DB_ERROR' || (err as Error | null)?.name === 'KnexTimeoutError') {
+  if (
+    NETWORK.has(code) ||
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code === '57P01' ||
+    code === '3D000' ||
+    code === 'ER_BAD_DB_ERROR' ||
+    (err as Error | null)?.name === 'KnexTimeoutError'
+  ) {
     return failure('DATABASE_UNREACHABLE');
   }
   if (code.startsWith('SQLITE') || code.startsWith('ER_') || /^[0-9A-Z]{5}$/.test(code)) return failure('DATABASE_ERROR');

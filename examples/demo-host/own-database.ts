@@ -8,11 +8,15 @@ export const DEMO_MARKER_TABLE = 'demo_host_owned';
 async function tablesOf(knex: Knex): Promise<string[]> {
   const client = String(knex.client.config.client);
   if (client.includes('sqlite')) {
-    const rows = (await knex.raw("select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\'")) as { name: string }[];
+    const rows = (await knex.raw("select name from sqlite_master where type in ('table', 'view') and name not like 'sqlite\\_%' escape '\\'")) as {
+      name: string;
+    }[];
     return rows.map((r) => r.name);
   }
   if (client === 'pg') {
-    const { rows } = (await knex.raw('select table_name as name from information_schema.tables where table_schema = current_schema()')) as { rows: { name: string }[] };
+    const { rows } = (await knex.raw('select table_name as name from information_schema.tables where table_schema = current_schema()')) as {
+      rows: { name: string }[];
+    };
     return rows.map((r) => r.name);
   }
   const [rows] = (await knex.raw('select table_name as name from information_schema.tables where table_schema = database()')) as [{ name: string }[]];

@@ -60,7 +60,10 @@ async function seedHistory(lm: LicenseManager, now: Date): Promise<void> {
   }
 }
 
-const page = (title: string, body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
+const page = (
+  title: string,
+  body: string,
+) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1f2933;background:#f5f7fa}header{background:#243b53;color:#fff;padding:12px 24px}main{max-width:860px;margin:24px auto;padding:0 24px}a{color:#2f6fdb}table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:8px 12px;border-bottom:1px solid #e4e7eb;text-align:left}</style></head>
 <body><header><strong>Acme Code Scanner</strong> · demo</header><main>${body}</main></body></html>`;
 
@@ -99,9 +102,16 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
     const now = new Date();
     const expires = new Date(now.getTime() + 365 * 86_400_000).toISOString().slice(0, 10);
     const payload = buildPayload({
-      serverId: lm.serverId, licensee: 'Demo Company (demo license)', type: 'production', expires,
-      edition: 'enterprise', features: ['security-reports', 'sso', 'portfolio'], loc: 250_000, users: 50,
-      email: 'it@demo-company.example', now,
+      serverId: lm.serverId,
+      licensee: 'Demo Company (demo license)',
+      type: 'production',
+      expires,
+      edition: 'enterprise',
+      features: ['security-reports', 'sso', 'portfolio'],
+      loc: 250_000,
+      users: 50,
+      email: 'it@demo-company.example',
+      now,
     });
     await lm.setLicense(await signLicenseKey(payload, vendor.privateJwk), { actor: 'demo setup' });
     for (const analysis of DEMO_PROJECTS) await lm.recordAnalysis(analysis);
@@ -113,8 +123,13 @@ export async function startDemoHost(o: DemoOptions = {}): Promise<DemoHost> {
   app.disable('x-powered-by');
   app.get('/', (_req, res) => {
     const s = lm.status();
-    res.type('html').send(page('Acme Code Scanner', `<h1>Projects</h1><p>License: <strong>${s.state}</strong> · ${s.loc.used.toLocaleString('en')} lines of code analysed.</p>
-<p><a href="/admin/license">Administration → License Manager</a> · <a href="/reports/security">Security report</a> (needs the <code>security-reports</code> feature)</p>`));
+    res.type('html').send(
+      page(
+        'Acme Code Scanner',
+        `<h1>Projects</h1><p>License: <strong>${s.state}</strong> · ${s.loc.used.toLocaleString('en')} lines of code analysed.</p>
+<p><a href="/admin/license">Administration → License Manager</a> · <a href="/reports/security">Security report</a> (needs the <code>security-reports</code> feature)</p>`,
+      ),
+    );
   });
   app.get('/reports/security', lm.requireFeature('security-reports'), (_req, res) => {
     res.type('html').send(page('Security report', '<h1>Security report</h1><p>No vulnerabilities found in the demo projects.</p><p><a href="/">Back</a></p>'));

@@ -12,7 +12,9 @@ export function canonicalJson(value: AuditValue): string {
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value).filter((k) => value[k] !== undefined).sort();
+  const keys = Object.keys(value)
+    .filter((k) => value[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k]!)}`).join(',')}}`;
 }
 
@@ -28,5 +30,7 @@ export function bodyPrefix(entry: { at: string; actor: string; action: string; d
 /** The hash of one entry, chained to the one before it. */
 export function entryHash(prevHash: string, entry: { id: number; at: string; actor: string; action: string; detail: AuditDetail }): string {
   const body = canonicalJson({ id: entry.id, at: entry.at, actor: entry.actor, action: entry.action, detail: entry.detail });
-  return createHash('sha256').update(prevHash + body).digest('hex');
+  return createHash('sha256')
+    .update(prevHash + body)
+    .digest('hex');
 }

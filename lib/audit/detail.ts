@@ -14,7 +14,9 @@ export function assertSafeDetail(detail: AuditDetail): void {
       if (EMAIL.test(value)) throw new TypeError(`Audit detail "${path}" holds an email address; record a name or a count instead.`);
       if (JWS.test(value)) throw new TypeError(`Audit detail "${path}" holds a license key text; record its license ID instead.`);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => walk(v, `${path}[${i}]`));
+      value.forEach((v, i) => {
+        walk(v, `${path}[${i}]`);
+      });
     } else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k);
     }

@@ -12,9 +12,7 @@ export interface Lane<I, O> {
   exclusive<T>(work: () => Promise<T>): Promise<T>;
 }
 
-type Job<I, O> =
-  | { kind: 'item'; item: I; resolve: (out: O) => void; reject: (err: unknown) => void }
-  | { kind: 'exclusive'; run: () => Promise<void> };
+type Job<I, O> = { kind: 'item'; item: I; resolve: (out: O) => void; reject: (err: unknown) => void } | { kind: 'exclusive'; run: () => Promise<void> };
 
 /**
  * `writeBatch` writes items in order and answers one output per item, or throws for all of them.
@@ -28,7 +26,9 @@ export function createLane<I, O>(writeBatch: (items: I[]) => Promise<O[]>, maxBa
   const writeItems = async (jobs: Array<Extract<Job<I, O>, { kind: 'item' }>>): Promise<void> => {
     try {
       const outs = await writeBatch(jobs.map((j) => j.item));
-      jobs.forEach((j, i) => j.resolve(outs[i]!));
+      jobs.forEach((j, i) => {
+        j.resolve(outs[i]!);
+      });
     } catch (err) {
       if (jobs.length === 1) return jobs[0]!.reject(err);
       for (const job of jobs) await writeItems([job]);
@@ -61,7 +61,6 @@ export function createLane<I, O>(writeBatch: (items: I[]) => Promise<O[]>, maxBa
 
   return {
     add: (item) => new Promise<O>((resolve, reject) => push({ kind: 'item', item, resolve, reject })),
-    exclusive: <T>(work: () => Promise<T>) =>
-      new Promise<T>((resolve, reject) => push({ kind: 'exclusive', run: () => work().then(resolve, reject) })),
+    exclusive: <T>(work: () => Promise<T>) => new Promise<T>((resolve, reject) => push({ kind: 'exclusive', run: () => work().then(resolve, reject) })),
   };
 }

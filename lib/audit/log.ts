@@ -21,8 +21,13 @@ const LOG = 'license_audit';
 
 function toEntry(row: AuditRow): AuditEntry {
   return {
-    id: Number(row.id), at: new Date(Number(row.at)).toISOString(), actor: row.actor, action: row.action as AuditAction,
-    detail: JSON.parse(row.detail) as AuditDetail, prevHash: row.prev_hash, hash: row.hash,
+    id: Number(row.id),
+    at: new Date(Number(row.at)).toISOString(),
+    actor: row.actor,
+    action: row.action as AuditAction,
+    detail: JSON.parse(row.detail) as AuditDetail,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
@@ -58,9 +63,17 @@ function chainEntries(head: Head, inputs: readonly AuditInput[]): AuditEntry[] {
 async function writeEntries(trx: Knex.Transaction, head: Head, inputs: readonly AuditInput[]): Promise<AuditEntry[]> {
   inputs.forEach(checkInput);
   const entries = chainEntries(head, inputs);
-  await trx(LOG).insert(entries.map((e, i) => ({
-    id: e.id, at: inputs[i]!.at.getTime(), actor: e.actor, action: e.action, detail: canonicalJson(e.detail), prev_hash: e.prevHash, hash: e.hash,
-  })));
+  await trx(LOG).insert(
+    entries.map((e, i) => ({
+      id: e.id,
+      at: inputs[i]!.at.getTime(),
+      actor: e.actor,
+      action: e.action,
+      detail: canonicalJson(e.detail),
+      prev_hash: e.prevHash,
+      hash: e.hash,
+    })),
+  );
   const last = entries[entries.length - 1]!;
   await trx(HEAD).where({ id: 1 }).update({ last_id: last.id, hash: last.hash });
   return entries;
@@ -121,10 +134,11 @@ export async function appendAudit(knex: Knex | Knex.Transaction, input: AuditInp
  * waits its turn with the appends (`work` must not append through `knex` itself: use `trx`).
  */
 export async function auditedTransaction(knex: Knex, work: (trx: Knex.Transaction) => Promise<AuditInput>): Promise<AuditEntry> {
-  const run = () => inTransaction(knex, async (trx) => {
-    const head = await lockHead(trx);
-    return (await writeEntries(trx, head, [await work(trx)]))[0]!;
-  });
+  const run = () =>
+    inTransaction(knex, async (trx) => {
+      const head = await lockHead(trx);
+      return (await writeEntries(trx, head, [await work(trx)]))[0]!;
+    });
   return (knex as Knex.Transaction).isTransaction ? run() : laneOf(knex).exclusive(run);
 }
 

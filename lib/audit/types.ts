@@ -44,7 +44,7 @@ export interface AuditInput {
 }
 
 export type AuditVerification =
-  | { ok: true; entries: number; /** the last entry's hash (the genesis hash for an empty log) */ hash?: string }
+  | { ok: true; entries: number /** the last entry's hash (the genesis hash for an empty log) */; hash?: string }
   | { ok: false; entries: number; id: number; reason: string };
 
 /** The hash before the first entry. */

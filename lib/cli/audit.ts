@@ -19,13 +19,17 @@ export function registerAudit(program: Command, io: CliIo): void {
     .action(async (opts: { db: string; head?: string }) => {
       const anchor = opts.head === undefined ? undefined : parseAuditHead(opts.head);
       if (opts.head !== undefined && !anchor) {
-        throw new UsageError(`--head must be COUNT:HASH, the entry count and the 64 hex characters of the hash, as a usage report or a webhook gives them ("${opts.head.slice(0, 80)}" is not).`);
+        throw new UsageError(
+          `--head must be COUNT:HASH, the entry count and the 64 hex characters of the hash, as a usage report or a webhook gives them ("${opts.head.slice(0, 80)}" is not).`,
+        );
       }
       // NOTE: knex would create an empty SQLite file for a mistyped path, and an empty log verifies.
       const knex = knexFactory(instanceDbConfig(opts.db, io.cwd));
       try {
         if (!(await knex.schema.hasTable('license_audit'))) {
-          throw new LicenseError('AUDIT_CHAIN_BROKEN', { detail: 'This database has no audit log (table license_audit): it is not a License Manager database, or the table was dropped.' });
+          throw new LicenseError('AUDIT_CHAIN_BROKEN', {
+            detail: 'This database has no audit log (table license_audit): it is not a License Manager database, or the table was dropped.',
+          });
         }
         const result = anchor ? await verifyAuditHead(knex, anchor) : await verifyAudit(knex);
         if (!result.ok) {

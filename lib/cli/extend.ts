@@ -20,9 +20,11 @@ export function registerExtend(program: Command, io: CliIo): void {
       if (!opts.actor.trim()) throw new UsageError('--actor must name who extends the license.');
       const { extension: e, agreed } = await withManager(io, opts.db, opts.publicKey, (lm) => lm.extend({ actor: opts.actor }));
       const until = formatDay(lastValidDay(Date.parse(e.until) / 1000));
-      io.stdout(agreed
-        ? `This extension (${e.use} of ${e.uses}) was already used by ${e.actor} at the same moment: commercial features stay on through ${until}. No further extension was used.\n`
-        : `The license ${e.lid} is extended by ${e.days} day${e.days === 1 ? '' : 's'} (extension ${e.use} of ${e.uses} on this server): commercial features stay on through ${until}.\n`
-          + `Recorded in the audit log as done by ${e.actor}; your vendor sees it in your next usage report.\n`);
+      io.stdout(
+        agreed
+          ? `This extension (${e.use} of ${e.uses}) was already used by ${e.actor} at the same moment: commercial features stay on through ${until}. No further extension was used.\n`
+          : `The license ${e.lid} is extended by ${e.days} day${e.days === 1 ? '' : 's'} (extension ${e.use} of ${e.uses} on this server): commercial features stay on through ${until}.\n` +
+              `Recorded in the audit log as done by ${e.actor}; your vendor sees it in your next usage report.\n`,
+      );
     });
 }

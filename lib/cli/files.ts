@@ -45,7 +45,10 @@ export function wholeNumber(name: string) {
 }
 
 export function list(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 export function repeatable(value: string, previous: string[] = []): string[] {

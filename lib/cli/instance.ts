@@ -39,16 +39,22 @@ function printStatus(io: CliIo, status: LicenseStatus): void {
   const lines = [
     `server ID:  ${status.serverId}`,
     `state:      ${status.state}`,
-    l ? `license:    ${l.licensee} — ${l.edition} ${l.type}, valid until ${formatDay(dates!.validUntil)}${dates!.daysLeft > 0 ? ` (${daysLeftText(dates!.daysLeft)})` : ''}` : 'license:    none',
+    l
+      ? `license:    ${l.licensee} — ${l.edition} ${l.type}, valid until ${formatDay(dates!.validUntil)}${dates!.daysLeft > 0 ? ` (${daysLeftText(dates!.daysLeft)})` : ''}`
+      : 'license:    none',
     dates && status.state === 'grace' ? `grace:      ${graceSentence(dates)}` : undefined,
     dates && status.state === 'not_yet_valid' ? `starts:     ${formatDay(dates.validFrom)}` : undefined,
     l ? `features:   ${l.features.join(', ') || '(none)'}` : undefined,
     `lines:      ${status.loc.used}${status.loc.limit !== null ? ` of ${status.loc.limit} (${status.loc.percent}%)` : ' (no limit)'}`,
-    status.next ? `next:       ${status.next.licensee} — from ${formatDay(status.next.validFrom)}, valid until ${formatDay(status.next.validUntil)}` : undefined,
-    status.extension ? `extension:  ${status.extension.used} of ${status.extension.uses} used (${status.extension.days} days each)${status.extension.available ? ': available now (license-manager extend)' : ''}` : undefined,
+    status.next
+      ? `next:       ${status.next.licensee} — from ${formatDay(status.next.validFrom)}, valid until ${formatDay(status.next.validUntil)}`
+      : undefined,
+    status.extension
+      ? `extension:  ${status.extension.used} of ${status.extension.uses} used (${status.extension.days} days each)${status.extension.available ? ': available now (license-manager extend)' : ''}`
+      : undefined,
     ...status.warnings.map((w) => `warning:    ${w.code}: ${w.message}`),
   ];
-  io.stdout(lines.filter(Boolean).join('\n') + '\n');
+  io.stdout(`${lines.filter(Boolean).join('\n')}\n`);
 }
 
 export function registerInstance(program: Command, io: CliIo): void {
@@ -61,7 +67,7 @@ export function registerInstance(program: Command, io: CliIo): void {
       try {
         await migrateLatest(knex, { tableName: 'license_migrations', migrations: instanceMigrations });
         const { serverId } = await ensureServerId(knex, dialectOf(knex), connectionIdentity(knex), io.now());
-        io.stdout(serverId + '\n');
+        io.stdout(`${serverId}\n`);
       } finally {
         await knex.destroy();
       }
@@ -75,7 +81,7 @@ export function registerInstance(program: Command, io: CliIo): void {
     .option('--json', 'print the status object of the API')
     .action(async (opts: { db: string; publicKey?: string[]; json?: boolean }) => {
       const status = await withManager(io, opts.db, opts.publicKey, async (lm) => lm.status());
-      if (opts.json) io.stdout(JSON.stringify(status, null, 2) + '\n');
+      if (opts.json) io.stdout(`${JSON.stringify(status, null, 2)}\n`);
       else printStatus(io, status);
     });
 

@@ -13,9 +13,15 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * Shared by `license-manager migrate` and the vendor registry's `vendor migrate`.
  */
 export async function migrateCommand(o: {
-  knex: Knex; set: MigrationSet; url: string; dryRun: boolean; io: CliIo;
+  knex: Knex;
+  set: MigrationSet;
+  url: string;
+  dryRun: boolean;
+  io: CliIo;
   /** the package whose migrations these are, and its version (default: license-manager, this version) */
-  product?: string; version?: string; what?: string;
+  product?: string;
+  version?: string;
+  what?: string;
 }): Promise<void> {
   const version = o.version ?? moduleVersion;
   const product = o.product ?? 'license-manager';
@@ -30,15 +36,15 @@ export async function migrateCommand(o: {
   }
   const list = state.pending.map((n) => `  ${n}\n`).join('');
   if (o.dryRun) {
-    o.io.stdout(`${plural(state.pending.length, 'migration')} pending:\n${list}Dry run: nothing was changed; run again without --dry-run to apply ${state.pending.length === 1 ? 'it' : 'them'}.\n`);
+    o.io.stdout(
+      `${plural(state.pending.length, 'migration')} pending:\n${list}Dry run: nothing was changed; run again without --dry-run to apply ${state.pending.length === 1 ? 'it' : 'them'}.\n`,
+    );
     return;
   }
   const outcome = await migrateLatest(o.knex, { ...o.set, moduleVersion: version, now: o.io.now });
   if (outcome.unknown.length > 0) throw schemaNewerError({ moduleVersion: version, state: outcome, what, product });
   const ran = outcome.ran.length > 0 ? outcome.ran.map((n) => `  ${n}\n`).join('') : '';
   o.io.stdout(
-    outcome.ran.length > 0
-      ? `Applied ${plural(outcome.ran.length, 'migration')}:\n${ran}`
-      : 'Another node applied them meanwhile: nothing was left to do.\n',
+    outcome.ran.length > 0 ? `Applied ${plural(outcome.ran.length, 'migration')}:\n${ran}` : 'Another node applied them meanwhile: nothing was left to do.\n',
   );
 }

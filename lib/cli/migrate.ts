@@ -16,7 +16,13 @@ export function registerMigrate(program: Command, io: CliIo): void {
       // NOTE: like every command on an instance's database, a SQLite path that does not exist is refused, not created
       const knex = knexFactory(instanceDbConfig(opts.db, io.cwd));
       try {
-        await migrateCommand({ knex, set: { tableName: 'license_migrations', migrations: instanceMigrations }, url: opts.db, dryRun: opts.dryRun === true, io });
+        await migrateCommand({
+          knex,
+          set: { tableName: 'license_migrations', migrations: instanceMigrations },
+          url: opts.db,
+          dryRun: opts.dryRun === true,
+          io,
+        });
       } finally {
         await knex.destroy();
       }

@@ -32,7 +32,9 @@ export function registerOffline(program: Command, io: CliIo): void {
 
   program
     .command('move-request')
-    .description('After the server ID changed (a moved or restored database): write a move request, signed by the instance key of the old server ID, for the vendor to issue a key for the new one.')
+    .description(
+      'After the server ID changed (a moved or restored database): write a move request, signed by the instance key of the old server ID, for the vendor to issue a key for the new one.',
+    )
     .requiredOption('--db <url>', 'sqlite:PATH, postgres://… or mysql://…')
     .requiredOption('--out <file>', 'where to write the move request')
     .option('--reason <text>', 'what happened to the database (default: the reason this instance recorded)')

@@ -63,7 +63,9 @@ export async function runCli(argv: string[], io: CliIo = processIo(), issuerCli?
   const wantsVendor = first === undefined || first === 'help' || VENDOR_COMMANDS.has(first);
   const issuer = issuerCli ?? (wantsVendor ? await loadIssuerCli() : undefined);
   if (first !== undefined && VENDOR_COMMANDS.has(first) && !issuer) {
-    io.stderr(`error: "license-manager ${first}" is a vendor command: install the license-manager-issuer package to use it (npm install license-manager-issuer).\n`);
+    io.stderr(
+      `error: "license-manager ${first}" is a vendor command: install the license-manager-issuer package to use it (npm install license-manager-issuer).\n`,
+    );
     return EXIT_USAGE;
   }
   const program = buildProgram(io, issuer);

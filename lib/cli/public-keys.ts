@@ -22,7 +22,9 @@ export function jwksOf(text: string, path: string): PublicJwk[] {
   if (list.length === 0) throw new UsageError(`${path} holds no key; give the vendor public key as ${EXPECTED}.`);
   for (const jwk of list) {
     if (!isObject(jwk) || typeof jwk.kty !== 'string') {
-      throw new UsageError(`${path} holds ${jwk === null ? 'null' : Array.isArray(jwk) ? 'a nested list' : typeof jwk === 'object' ? 'an object without "kty"' : `a ${typeof jwk}`}, not a key; give the vendor public key as ${EXPECTED}.`);
+      throw new UsageError(
+        `${path} holds ${jwk === null ? 'null' : Array.isArray(jwk) ? 'a nested list' : typeof jwk === 'object' ? 'an object without "kty"' : `a ${typeof jwk}`}, not a key; give the vendor public key as ${EXPECTED}.`,
+      );
     }
     if ('d' in jwk) throw new UsageError(`${path} holds a private key; give the vendor's public key (public.jwk.json), never the private one.`);
   }

@@ -27,7 +27,9 @@ interface DemoModule {
 async function loadDemo(): Promise<DemoModule> {
   const entry = join(packageRoot(), 'examples', 'demo-host', 'server.ts');
   if (!existsSync(entry)) {
-    throw new UsageError('The demo host is part of the License Manager repository, not of the installed package: clone the repository and run "npm install && npm start" there.');
+    throw new UsageError(
+      'The demo host is part of the License Manager repository, not of the installed package: clone the repository and run "npm install && npm start" there.',
+    );
   }
   // NOTE: the demo is TypeScript; a CLI running from dist/ registers tsx (a dev dependency of the clone) first.
   if (!import.meta.url.endsWith('.ts')) {
@@ -55,10 +57,15 @@ export function registerServe(program: Command, io: CliIo): void {
         webhookUrl: io.env.WEBHOOK_URL,
         webhookSecret: io.env.WEBHOOK_SECRET,
       });
-      io.stdout(`License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? redactUrl(io.env.SMTP_URL) : `${opts.dataDir}/mail.log`})\n`);
+      io.stdout(
+        `License Manager demo ready: ${demo.url}\n(server ID ${demo.lm.serverId}; mail goes to ${io.env.SMTP_URL ? redactUrl(io.env.SMTP_URL) : `${opts.dataDir}/mail.log`})\n`,
+      );
       // SPEC 22: SIGHUP reads the license sources again (LICENSE_KEY, LICENSE_KEY_FILE)
       const reload = () => {
-        demo.lm.reload().then((s) => io.stdout(`License sources read again: ${s.state}.\n`), (err: unknown) => io.stderr(`License reload failed: ${String((err as Error)?.message ?? err)}\n`));
+        demo.lm.reload().then(
+          (s) => io.stdout(`License sources read again: ${s.state}.\n`),
+          (err: unknown) => io.stderr(`License reload failed: ${String((err as Error)?.message ?? err)}\n`),
+        );
       };
       process.on('SIGHUP', reload);
       await new Promise<void>((done) => {

@@ -71,7 +71,13 @@ export function createJobService(deps: JobDeps): JobService {
   const targets = webhookTargets(deps.webhooks);
   const labels = new Map(targets.map((t) => [t.id, t.label]));
   const webhooks: WebhookDispatchContext = {
-    outbox, renderer: dispatch.renderer, logger: deps.logger, now: deps.now, claimTimeoutMs: LEASE_TTL_MS, keepAlive: dispatch.keepAlive, targets,
+    outbox,
+    renderer: dispatch.renderer,
+    logger: deps.logger,
+    now: deps.now,
+    claimTimeoutMs: LEASE_TTL_MS,
+    keepAlive: dispatch.keepAlive,
+    targets,
     auditHead: async () => {
       const { head, problem } = await readAuditHead(deps.knex);
       return problem ? { ...head, broken: true } : head;
@@ -112,7 +118,9 @@ export function createJobService(deps: JobDeps): JobService {
     },
 
     notifications: async (limit = 50, before = null) =>
-      (await outbox.list(positive('notifications(limit)', limit), before)).map((n) => (n.target === null ? n : { ...n, target: labels.get(n.target) ?? 'webhook (no longer configured)' })),
+      (await outbox.list(positive('notifications(limit)', limit), before)).map((n) =>
+        n.target === null ? n : { ...n, target: labels.get(n.target) ?? 'webhook (no longer configured)' },
+      ),
 
     jobRuns: async (limit = 20) => store.runs(positive('jobRuns(limit)', limit)),
 
@@ -136,7 +144,9 @@ export function createJobService(deps: JobDeps): JobService {
 
     async sendTestEmail(actor) {
       if (!mailer.configured) {
-        throw new LicenseError('VALIDATION_FAILED', { detail: 'Mail is not configured: the product was started without mail settings, so no email can be sent.' });
+        throw new LicenseError('VALIDATION_FAILED', {
+          detail: 'Mail is not configured: the product was started without mail settings, so no email can be sent.',
+        });
       }
       const { emails } = recipientsOf(await deps.getGlobalAdmins());
       if (emails.length === 0) {
@@ -166,7 +176,12 @@ export function createJobService(deps: JobDeps): JobService {
         },
         emails,
       );
-      await appendAudit(deps.knex, { at: now, actor, action: 'test_email', detail: error ? { recipients: emails.length, code: 'MAIL_FAILED' } : { recipients: emails.length } });
+      await appendAudit(deps.knex, {
+        at: now,
+        actor,
+        action: 'test_email',
+        detail: error ? { recipients: emails.length, code: 'MAIL_FAILED' } : { recipients: emails.length },
+      });
       if (error) {
         throw new LicenseError('MAIL_FAILED', { detail: `The test email could not be sent (${error.code}): ${error.message}`, data: { reason: error.code } });
       }

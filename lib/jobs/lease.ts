@@ -28,7 +28,9 @@ export function createLease(knex: Knex, options: { name: string; holder: string;
       return Number(count) === 1;
     },
     async renew(now) {
-      const count = await knex(T).where({ name, holder }).update({ expires_at: now.getTime() + ttlMs });
+      const count = await knex(T)
+        .where({ name, holder })
+        .update({ expires_at: now.getTime() + ttlMs });
       return Number(count) === 1;
     },
     async release() {

@@ -37,7 +37,11 @@ async function enqueueDue(ctx: RunContext): Promise<void> {
   const [history, locArm] = await Promise.all([outbox.history(lid), store.locArm()]);
   const now = deps.now();
   const result = dueNotifications({ status, currentKey, history, locArm, now });
-  await outbox.enqueue(result.due, now, ctx.webhooks.targets.map((t) => t.id));
+  await outbox.enqueue(
+    result.due,
+    now,
+    ctx.webhooks.targets.map((t) => t.id),
+  );
   if (lid !== null) {
     const dropped = (await outbox.supersede(lid)) + (await outbox.dropOvertaken(lid, overtakenKinds({ status, currentKey, now })));
     if (dropped > 0) deps.logger.info('pending notifications no longer true dropped', { count: dropped });

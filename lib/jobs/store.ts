@@ -89,7 +89,11 @@ export function createJobStore(knex: Knex): JobStore {
       });
       // NOTE: read back by node and start rather than from the insert's result, which each
       // dialect reports differently (returning vs insertId).
-      const row = await knex(RUNS).select('id').where({ node, started_at: Date.parse(run.startedAt) }).orderBy('id', 'desc').first();
+      const row = await knex(RUNS)
+        .select('id')
+        .where({ node, started_at: Date.parse(run.startedAt) })
+        .orderBy('id', 'desc')
+        .first();
       return num(row?.id);
     },
 
@@ -114,7 +118,10 @@ export function createJobStore(knex: Knex): JobStore {
     },
 
     async usersHistory(since) {
-      const rows: { day: string; users: number | string | null }[] = await knex(SNAPSHOTS).select('day', 'users').where('day', '>=', since).orderBy('day', 'asc');
+      const rows: { day: string; users: number | string | null }[] = await knex(SNAPSHOTS)
+        .select('day', 'users')
+        .where('day', '>=', since)
+        .orderBy('day', 'asc');
       return rows.map((r) => ({ day: r.day, users: num(r.users) }));
     },
 
@@ -129,7 +136,10 @@ export function createJobStore(knex: Knex): JobStore {
     },
 
     async setLocArm(arm) {
-      await knex(STATE).insert({ name: LOC_ARM, value: JSON.stringify(arm) }).onConflict('name').merge(['value']);
+      await knex(STATE)
+        .insert({ name: LOC_ARM, value: JSON.stringify(arm) })
+        .onConflict('name')
+        .merge(['value']);
     },
   };
 }

@@ -15,7 +15,10 @@ const SIGNATURE_BYTES = 64;
 export type DocumentProblem = 'too_large' | 'malformed' | 'wrong_type' | 'alg' | 'bad_signature';
 
 export class DocumentError extends Error {
-  constructor(readonly problem: DocumentProblem, message: string) {
+  constructor(
+    readonly problem: DocumentProblem,
+    message: string,
+  ) {
     super(message);
   }
 }

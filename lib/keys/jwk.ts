@@ -35,18 +35,14 @@ export function thumbprint(jwk: PublicJwk): string {
     throw new TypeError('A vendor JWK needs its public coordinates (x, and y for P-256) as 32-byte base64url values.');
   }
   // Members in lexicographic order, no white space (RFC 7638 section 3.2).
-  const canonical = alg === 'EdDSA'
-    ? `{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}`
-    : `{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`;
+  const canonical = alg === 'EdDSA' ? `{"crv":"Ed25519","kty":"OKP","x":"${jwk.x}"}` : `{"crv":"P-256","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`;
   return encodeBase64url(createHash('sha256').update(canonical).digest());
 }
 
 /** Only the public members: never let `d` travel with a public key. */
 export function publicPart(jwk: PublicJwk): PublicJwk {
   const alg = algOfJwk(jwk);
-  return alg === 'EdDSA'
-    ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x }
-    : { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
+  return alg === 'EdDSA' ? { kty: 'OKP', crv: 'Ed25519', x: jwk.x } : { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y };
 }
 
 export function importParams(alg: LicenseAlg): EcKeyImportParams | Algorithm {
@@ -85,11 +81,15 @@ export class TrustedKeys {
       // NOTE: keys name their vendor key by thumbprint; a JWK with another kid would be trusted
       // and then never match a key, so every key of that vendor would be refused later.
       if (jwk.kid !== undefined && jwk.kid !== kid) {
-        throw new TypeError(`The vendor public key with kid "${String(jwk.kid)}" has the RFC 7638 thumbprint "${kid}": its kid must be that thumbprint (or be left out).`);
+        throw new TypeError(
+          `The vendor public key with kid "${String(jwk.kid)}" has the RFC 7638 thumbprint "${kid}": its kid must be that thumbprint (or be left out).`,
+        );
       }
       const alg = algOfJwk(jwk);
       if (jwk.alg !== undefined && !jwkAlgs[alg].includes(jwk.alg as string)) {
-        throw new TypeError(`The vendor public key ${kid} says alg "${String(jwk.alg)}", but it is a${alg === 'EdDSA' ? 'n Ed25519' : ' P-256'} key (${jwkAlgs[alg].join(' or ')}).`);
+        throw new TypeError(
+          `The vendor public key ${kid} says alg "${String(jwk.alg)}", but it is a${alg === 'EdDSA' ? 'n Ed25519' : ' P-256'} key (${jwkAlgs[alg].join(' or ')}).`,
+        );
       }
       this.jwks.set(kid, publicPart(jwk));
     }

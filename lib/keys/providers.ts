@@ -16,7 +16,12 @@ const keyObjects = new WeakMap<CryptoKey, KeyObject>();
 
 function wrap(object: KeyObject, algorithm: KeyAlgorithm, extractable: boolean, usages: KeyUsage[]): CryptoKey {
   const type = object.type === 'private' ? 'private' : 'public';
-  const key = core.CryptoKey.create(algorithm, type, extractable, usages.filter((u) => (type === 'private' ? u === 'sign' : u === 'verify')));
+  const key = core.CryptoKey.create(
+    algorithm,
+    type,
+    extractable,
+    usages.filter((u) => (type === 'private' ? u === 'sign' : u === 'verify')),
+  );
   Object.freeze(key);
   keyObjects.set(key, object);
   return key;
@@ -43,13 +48,19 @@ const bytes = (data: ArrayBuffer) => new Uint8Array(data);
 
 /** Ed25519 (EdDSA) over node:crypto KeyObjects. */
 export class Ed25519Provider extends core.Ed25519Provider {
-  override async onGenerateKey(algorithm: Algorithm, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKeyPair> {
+  override async onGenerateKey(_algorithm: Algorithm, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKeyPair> {
     const pair = generateKeyPairSync('ed25519');
     const alg = { name: this.name };
     return { privateKey: wrap(pair.privateKey, alg, extractable, usages), publicKey: wrap(pair.publicKey, alg, true, usages) };
   }
 
-  override async onImportKey(format: KeyFormat, keyData: JsonWebKey | ArrayBuffer, _algorithm: Algorithm, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey> {
+  override async onImportKey(
+    format: KeyFormat,
+    keyData: JsonWebKey | ArrayBuffer,
+    _algorithm: Algorithm,
+    extractable: boolean,
+    usages: KeyUsage[],
+  ): Promise<CryptoKey> {
     const jwk = keyData as JsonWebKey;
     if (format === 'jwk' && (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519')) throw new core.OperationError('keyData: is not an Ed25519 JWK');
     return wrap(importJwk(format, keyData), { name: this.name }, extractable, usages);
@@ -79,7 +90,13 @@ export class EcdsaP256Provider extends core.EcdsaProvider {
     return { privateKey: wrap(pair.privateKey, alg, extractable, usages), publicKey: wrap(pair.publicKey, alg, true, usages) };
   }
 
-  override async onImportKey(format: KeyFormat, keyData: JsonWebKey | ArrayBuffer, algorithm: EcKeyImportParams, extractable: boolean, usages: KeyUsage[]): Promise<CryptoKey> {
+  override async onImportKey(
+    format: KeyFormat,
+    keyData: JsonWebKey | ArrayBuffer,
+    algorithm: EcKeyImportParams,
+    extractable: boolean,
+    usages: KeyUsage[],
+  ): Promise<CryptoKey> {
     this.checkNamedCurve(algorithm.namedCurve);
     const jwk = keyData as JsonWebKey;
     if (format === 'jwk' && (jwk.kty !== 'EC' || jwk.crv !== 'P-256')) throw new core.OperationError('keyData: is not a P-256 JWK');

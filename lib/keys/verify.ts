@@ -28,9 +28,10 @@ function checkHeader(header: unknown): LicenseHeader {
   if (typeof h.alg !== 'string' || !Object.hasOwn(ALGS, h.alg)) {
     throw new LicenseError('KEY_ALG_UNSUPPORTED', {
       // NOTE: never String() an untrusted value: a JSON object with a "toString" member throws
-      detail: typeof h.alg === 'string'
-        ? `This license key is signed with "${h.alg.slice(0, 20)}"; only EdDSA and ES256 are accepted.`
-        : 'This license key does not name its signature algorithm as text; only EdDSA and ES256 are accepted.',
+      detail:
+        typeof h.alg === 'string'
+          ? `This license key is signed with "${h.alg.slice(0, 20)}"; only EdDSA and ES256 are accepted.`
+          : 'This license key does not name its signature algorithm as text; only EdDSA and ES256 are accepted.',
       data: { alg: h.alg },
     });
   }
@@ -64,14 +65,15 @@ export async function verifyWith(key: unknown, trusted: TrustedKeys): Promise<Ve
   let ok = false;
   if (parsed.signature.length === SIGNATURE_BYTES) {
     try {
-      ok = await subtle.verify(signParams(alg), cryptoKey, parsed.signature as BufferSource, Buffer.from(parsed.signingInput, "ascii") as BufferSource);
+      ok = await subtle.verify(signParams(alg), cryptoKey, parsed.signature as BufferSource, Buffer.from(parsed.signingInput, 'ascii') as BufferSource);
     } catch {
       ok = false; // a throwing verify is a refusal, never a crash
     }
   }
   if (!ok && alg === 'ES256' && looksLikeDer(parsed.signature)) {
     throw new LicenseError('KEY_BAD_SIGNATURE', {
-      detail: 'The ES256 signature of this license key is in DER (ASN.1) form; a JWS carries it as the 64 bytes r||s (RFC 7518 section 3.4). Ask the vendor to sign it again with a JOSE library.',
+      detail:
+        'The ES256 signature of this license key is in DER (ASN.1) form; a JWS carries it as the 64 bytes r||s (RFC 7518 section 3.4). Ask the vendor to sign it again with a JOSE library.',
     });
   }
   if (!ok) throw new LicenseError('KEY_BAD_SIGNATURE');

@@ -32,7 +32,18 @@ const show = (n: number | null) => (n === null ? 'unlimited' : n.toLocaleString(
 
 export function compareLicenses(current: LicensePayload | null, next: LicensePayload): LicenseChanges {
   if (!current) {
-    return { first: true, featuresLost: [], featuresGained: [...next.features], limits: [], end: null, serverId: null, type: null, edition: null, losses: false, warnings: [] };
+    return {
+      first: true,
+      featuresLost: [],
+      featuresGained: [...next.features],
+      limits: [],
+      end: null,
+      serverId: null,
+      type: null,
+      edition: null,
+      losses: false,
+      warnings: [],
+    };
   }
   const featuresLost = current.features.filter((f) => !next.features.includes(f));
   const featuresGained = next.features.filter((f) => !current.features.includes(f));

@@ -84,7 +84,8 @@ function monotonicView(state: ClockState, reading: ClockReading): { trusted: num
 export function judgeClock(mark: number | undefined, state: ClockState, reading: ClockReading, trustWall = false): ClockJudgement {
   if (trustWall) {
     const raiseMarkTo = mark === undefined || reading.wall > mark + MARK_SLACK_MS ? reading.wall : undefined;
-    if (mark !== undefined && reading.wall < mark - CLOCK_TOLERANCE_MS) return { now: new Date(mark), warnings: [backwards(reading.wall, mark)], state: {}, raiseMarkTo };
+    if (mark !== undefined && reading.wall < mark - CLOCK_TOLERANCE_MS)
+      return { now: new Date(mark), warnings: [backwards(reading.wall, mark)], state: {}, raiseMarkTo };
     return { now: new Date(reading.wall), warnings: [], state: {}, raiseMarkTo };
   }
   const warnings: Warning[] = [];
@@ -119,7 +120,9 @@ export function judgeClock(mark: number | undefined, state: ClockState, reading:
   // the mark moves only by time a second witness confirms, and never while a clock disagrees
   let raiseMarkTo: number | undefined;
   if (!warnings.some((w) => w.code === 'CLOCK_SKEW')) {
-    const confirmed = [floor, agrees ? now : undefined, mark === undefined && server === undefined ? trusted : undefined].filter((t): t is number => t !== undefined);
+    const confirmed = [floor, agrees ? now : undefined, mark === undefined && server === undefined ? trusted : undefined].filter(
+      (t): t is number => t !== undefined,
+    );
     // NOTE: never past the server's clock: a mark ahead of both clocks is no one's confirmed time
     const target = confirmed.length > 0 ? Math.min(Math.max(...confirmed), server ?? Infinity) : undefined;
     if (target !== undefined && (mark === undefined || target > mark + MARK_SLACK_MS)) raiseMarkTo = target;

@@ -27,16 +27,17 @@ const REFUSED_STATES: ReadonlySet<LicenseState> = new Set(['invalid', 'wrong_ser
 
 /** Where the license in force comes from: its configuration source, or `page` for a stored key. */
 export function sourceOf(key: RingKey): LicenseSource {
-  return key.source === 'config' ? key.origin?.kind ?? 'option' : 'page';
+  return key.source === 'config' ? (key.origin?.kind ?? 'option') : 'page';
 }
 
 /** `LICENSE_SOURCE_REFUSED` for each configured key that cannot be the license, naming its source. */
 export function sourceWarnings(input: SnapshotInput, current: CurrentKey | null): Warning[] {
-  const inForce = !current || !isUsable(current.state)
-    ? 'No usable license is in force.'
-    : current.key.source === 'database'
-      ? 'The license set on this page stays in force.'
-      : `The license from ${current.key.origin?.label ?? 'the configuration'} is in force.`;
+  const inForce =
+    !current || !isUsable(current.state)
+      ? 'No usable license is in force.'
+      : current.key.source === 'database'
+        ? 'The license set on this page stays in force.'
+        : `The license from ${current.key.origin?.label ?? 'the configuration'} is in force.`;
   const out: Warning[] = [];
   for (const r of input.configRefusals ?? []) {
     out.push({ code: 'LICENSE_SOURCE_REFUSED', message: `The license key in ${r.label} is refused: ${r.reason} The key read from it before stays in force.` });
@@ -45,7 +46,10 @@ export function sourceWarnings(input: SnapshotInput, current: CurrentKey | null)
     if (key.source !== 'config' || !key.origin) continue;
     const { state } = stateOf(key, input.serverId, input.now, input.facts.bridges, input.facts.revoked);
     if (!REFUSED_STATES.has(state)) continue;
-    out.push({ code: 'LICENSE_SOURCE_REFUSED', message: `The license key in ${key.origin.label} is refused: ${refusalReason(key, state, input.serverId)} ${inForce}` });
+    out.push({
+      code: 'LICENSE_SOURCE_REFUSED',
+      message: `The license key in ${key.origin.label} is refused: ${refusalReason(key, state, input.serverId)} ${inForce}`,
+    });
   }
   return out;
 }

@@ -81,6 +81,14 @@ export async function readSettled(path: string, options: { settleMs?: number; at
     return { ok: false, unsettled: true, reason: `the file kept changing for ${Math.round((settleMs * attempts) / 1000)} s` };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'the file cannot be read (permission denied)' : `the file cannot be read (${code ?? 'error'})` };
+    return {
+      ok: false,
+      reason:
+        code === 'ENOENT'
+          ? 'the file does not exist'
+          : code === 'EACCES'
+            ? 'the file cannot be read (permission denied)'
+            : `the file cannot be read (${code ?? 'error'})`,
+    };
   }
 }

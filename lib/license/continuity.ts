@@ -77,8 +77,9 @@ export function extendedWarning(current: CurrentKey | null, serverId: string, fa
   const allowed = current.key.payload.ext?.uses ?? uses.length;
   return {
     code: 'LICENSE_EXTENDED',
-    message: `The license was extended by ${last.days} day${last.days === 1 ? '' : 's'} by ${last.actor} on ${formatDay(new Date(last.at))} (self-service extension ${last.use} of ${allowed}): `
-      + `commercial features stay on through ${formatDay(lastValidDay(last.graceEndAfter))}. Your vendor sees this in your next usage report.`,
+    message:
+      `The license was extended by ${last.days} day${last.days === 1 ? '' : 's'} by ${last.actor} on ${formatDay(new Date(last.at))} (self-service extension ${last.use} of ${allowed}): ` +
+      `commercial features stay on through ${formatDay(lastValidDay(last.graceEndAfter))}. Your vendor sees this in your next usage report.`,
   };
 }
 
@@ -129,10 +130,12 @@ export function gapWarning(next: NextLicense | null, current: CurrentKey | null)
   if (!next || next.covered || !cur) return undefined;
   const first = lastValidDay(cur.exp + 1);
   const last = lastValidDay(Math.floor(Date.parse(next.startsAt) / 1000));
-  const days = next.gapDays === 1 ? `1 day without a license (${formatDay(first)})` : `${next.gapDays} days without a license (${formatDay(first)} to ${formatDay(last)})`;
+  const days =
+    next.gapDays === 1 ? `1 day without a license (${formatDay(first)})` : `${next.gapDays} days without a license (${formatDay(first)} to ${formatDay(last)})`;
   return {
     code: 'LICENSE_GAP',
-    message: `The current license is valid until ${formatDay(lastValidDay(cur.exp))} and the next one starts on ${formatDay(next.validFrom)}: ${days}. `
-      + 'Ask your vendor to move the start of the next license, or for a key that covers those days.',
+    message:
+      `The current license is valid until ${formatDay(lastValidDay(cur.exp))} and the next one starts on ${formatDay(next.validFrom)}: ${days}. ` +
+      'Ask your vendor to move the start of the next license, or for a key that covers those days.',
   };
 }

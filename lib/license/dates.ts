@@ -46,7 +46,12 @@ const longDate = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numer
 /** "31 December 2028" from `YYYY-MM-DD`, an ISO date-time, a Date or Unix seconds (read in UTC). */
 export function formatDay(value: string | Date | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '—';
-  const d = value instanceof Date ? value : typeof value === 'number' ? new Date(value * 1000) : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  const d =
+    value instanceof Date
+      ? value
+      : typeof value === 'number'
+        ? new Date(value * 1000)
+        : new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
   return Number.isNaN(d.getTime()) ? '—' : longDate.format(d);
 }
 

@@ -81,8 +81,18 @@ export type ExtensionRefusal = 'no_ext' | 'too_early' | 'too_late' | 'spent';
  * const offer = extensionOffer(payload, usesOf(all, lid, serverId), now);
  * if (!offer.available) throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: offer.reason });
  */
-export function extensionOffer(payload: LicensePayload, uses: readonly ExtensionUse[], now: Date): {
-  available: boolean; refusal: ExtensionRefusal | null; reason: string | null; end: number; windowFrom: number; windowUntil: number; newEnd: number | null;
+export function extensionOffer(
+  payload: LicensePayload,
+  uses: readonly ExtensionUse[],
+  now: Date,
+): {
+  available: boolean;
+  refusal: ExtensionRefusal | null;
+  reason: string | null;
+  end: number;
+  windowFrom: number;
+  windowUntil: number;
+  newEnd: number | null;
 } {
   const end = extendedGraceEnd(payload, uses);
   const windowFrom = payload.exp;
@@ -95,13 +105,22 @@ export function extensionOffer(payload: LicensePayload, uses: readonly Extension
   if (uses.length >= ext.uses) {
     const last = uses[uses.length - 1];
     const by = last ? ` (the last one by ${last.actor} on ${formatDay(new Date(last.at))})` : '';
-    return no('spent', `Every self-service extension this license allows has been used on this server: ${ext.uses} of ${ext.uses}${by}. Ask your vendor for a new key.`);
+    return no(
+      'spent',
+      `Every self-service extension this license allows has been used on this server: ${ext.uses} of ${ext.uses}${by}. Ask your vendor for a new key.`,
+    );
   }
   if (t < windowFrom) {
-    return no('too_early', `A self-service extension can be used from the start of the grace period, ${formatDay(lastValidDay(windowFrom + 1))}, until ${EXTENSION_WINDOW_AFTER_DAYS} days after it ends; the license is still valid until then.`);
+    return no(
+      'too_early',
+      `A self-service extension can be used from the start of the grace period, ${formatDay(lastValidDay(windowFrom + 1))}, until ${EXTENSION_WINDOW_AFTER_DAYS} days after it ends; the license is still valid until then.`,
+    );
   }
   if (t >= windowUntil) {
-    return no('too_late', `A self-service extension could be used until ${formatDay(lastValidDay(windowUntil))}, ${EXTENSION_WINDOW_AFTER_DAYS} days after the grace period ended; that window has closed. Ask your vendor for a new key.`);
+    return no(
+      'too_late',
+      `A self-service extension could be used until ${formatDay(lastValidDay(windowUntil))}, ${EXTENSION_WINDOW_AFTER_DAYS} days after the grace period ended; that window has closed. Ask your vendor for a new key.`,
+    );
   }
   return { ...base, available: true, refusal: null, reason: null, newEnd: nextGraceEnd(end, ext.days, now) };
 }

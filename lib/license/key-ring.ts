@@ -73,7 +73,13 @@ export async function configKey(compact: string, trusted: TrustedKeys, source: P
   const verified = await verifyRow(compact, trusted);
   const index = ORIGIN_ORDER.indexOf(source.origin);
   return {
-    id: -1 - index, lid: verified.payload?.lid ?? `config-${source.origin}`, compact, ...verified, setBy: 'configuration', setAt: at, source: 'config',
+    id: -1 - index,
+    lid: verified.payload?.lid ?? `config-${source.origin}`,
+    compact,
+    ...verified,
+    setBy: 'configuration',
+    setAt: at,
+    source: 'config',
     origin: { kind: source.origin, label: source.label },
   };
 }
@@ -117,7 +123,13 @@ function bridgeFor(key: RingKey, serverId: string, bridges: readonly Bridge[], n
 export type Revoked = ReadonlyMap<string, number>;
 const NONE_REVOKED: Revoked = new Map();
 
-export function stateOf(key: RingKey, serverId: string, now: Date, bridges: readonly Bridge[] = [], revoked: Revoked = NONE_REVOKED): { state: LicenseState; bridged: boolean } {
+export function stateOf(
+  key: RingKey,
+  serverId: string,
+  now: Date,
+  bridges: readonly Bridge[] = [],
+  revoked: Revoked = NONE_REVOKED,
+): { state: LicenseState; bridged: boolean } {
   if (!key.payload) return { state: 'invalid', bridged: false };
   if (revoked.has(key.lid)) return { state: 'revoked', bridged: false };
   const bridged = !boundToServer(key.payload, serverId) && bridgeFor(key, serverId, bridges, now);
@@ -132,7 +144,14 @@ export function stateOf(key: RingKey, serverId: string, now: Date, bridges: read
  * The administrator's choices (SPEC 16) apply to stored keys: a retired key is never chosen, and
  * a key made current ranks first until a newer key is stored.
  */
-export function selectCurrent(keys: readonly RingKey[], serverId: string, now: Date, bridges: readonly Bridge[] = [], choices: KeyChoices = NO_CHOICES, revoked: Revoked = NONE_REVOKED): CurrentKey | null {
+export function selectCurrent(
+  keys: readonly RingKey[],
+  serverId: string,
+  now: Date,
+  bridges: readonly Bridge[] = [],
+  choices: KeyChoices = NO_CHOICES,
+  revoked: Revoked = NONE_REVOKED,
+): CurrentKey | null {
   const ordered = [...keys.filter((k) => k.source === 'config'), ...rankStored(keys, choices)];
   let fallback: CurrentKey | null = null;
   let anyFallback: CurrentKey | null = null;

@@ -24,7 +24,8 @@ export async function loadStoredKeys(knex: Knex, trusted: TrustedKeys, afterId =
   // nodes inserting at once): look back a little, and read the text of unknown rows only.
   const lookBack = Math.max(0, afterId - LOOK_BACK);
   const ids = ((await knex('license_keys').where('id', '>', lookBack).select('id')) as Array<{ id: number | string }>)
-    .map((r) => Number(r.id)).filter((id) => !except.has(id));
+    .map((r) => Number(r.id))
+    .filter((id) => !except.has(id));
   if (ids.length === 0) return [];
   const rows: KeyRow[] = await knex('license_keys').whereIn('id', ids).orderBy('id', 'asc').select('id', 'lid', 'key_text', 'set_by', 'set_at');
   return Promise.all(
@@ -58,8 +59,12 @@ export async function storeKey(trx: Knex.Transaction, compact: string, payload: 
     return { added: false };
   }
   await trx('license_keys').insert({
-    lid: payload.lid, key_text: compact, server_id: payload.serverId, type: payload.type,
-    set_by: actor.slice(0, 255), set_at: now.getTime(),
+    lid: payload.lid,
+    key_text: compact,
+    server_id: payload.serverId,
+    type: payload.type,
+    set_by: actor.slice(0, 255),
+    set_at: now.getTime(),
   });
   return { added: true };
 }

@@ -68,7 +68,10 @@ function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: s
     case 'invalid':
       return { code: 'LICENSE_INVALID', message: `The installed license key is not valid: ${problem ?? 'it does not verify'}` };
     case 'wrong_server':
-      return { code: 'SERVER_ID_MISMATCH', message: `The license was issued for server ID ${p!.serverId}, but this server's ID is ${serverId}. Request a key for this server ID.` };
+      return {
+        code: 'SERVER_ID_MISMATCH',
+        message: `The license was issued for server ID ${p!.serverId}, but this server's ID is ${serverId}. Request a key for this server ID.`,
+      };
     case 'not_yet_valid':
       return { code: 'LICENSE_NOT_YET_VALID', message: `The license starts on ${formatDay(p!.nbf)}.` };
     case 'expiring': {
@@ -76,9 +79,15 @@ function stateWarning(state: LicenseState, p: LicensePayload | null, serverId: s
       return { code: 'LICENSE_EXPIRING', message: `The license is valid until ${formatDay(d.validUntil)} (${daysLeftText(d.daysLeft)}). Request a renewal.` };
     }
     case 'grace':
-      return { code: 'LICENSE_GRACE', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))}. Grace period: ${graceSentence(keyDates(p!, now, graceEndAt))}. Install a new license.` };
+      return {
+        code: 'LICENSE_GRACE',
+        message: `The license was valid until ${formatDay(lastValidDay(p!.exp))}. Grace period: ${graceSentence(keyDates(p!, now, graceEndAt))}. Install a new license.`,
+      };
     case 'expired':
-      return { code: 'LICENSE_EXPIRED', message: `The license was valid until ${formatDay(lastValidDay(p!.exp))} and its grace period is over: commercial features are off.` };
+      return {
+        code: 'LICENSE_EXPIRED',
+        message: `The license was valid until ${formatDay(lastValidDay(p!.exp))} and its grace period is over: commercial features are off.`,
+      };
     default:
       return undefined;
   }
@@ -133,29 +142,40 @@ export function buildSnapshot(input: SnapshotInput): Snapshot {
   }
   const loc = locStatus(payload, usable, locUsed, threshold);
   if (loc.limit !== null && loc.used > loc.limit) {
-    warnings.push(loc.softCap
-      ? { code: 'LOC_OVER_LIMIT_SOFT', message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}); the true-up terms allow it, and the overage will be billed.` }
-      : { code: 'LOC_OVER_LIMIT', message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}): new analyses that add code are refused.` });
+    warnings.push(
+      loc.softCap
+        ? {
+            code: 'LOC_OVER_LIMIT_SOFT',
+            message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}); the true-up terms allow it, and the overage will be billed.`,
+          }
+        : {
+            code: 'LOC_OVER_LIMIT',
+            message: `Lines of code (${loc.used}) are over the licensed limit (${loc.limit}): new analyses that add code are refused.`,
+          },
+    );
   } else if (loc.percent !== null && loc.percent >= loc.threshold) {
     warnings.push({ code: 'LOC_OVER_THRESHOLD', message: `Lines of code are at ${loc.percent}% of the licensed limit (threshold ${loc.threshold}%).` });
   }
   const users = usersStatus(payload, usable, input.facts.users);
   const uw = usersWarning(users, loc.softCap);
   if (uw) warnings.push(uw);
-  const shadowed = current?.key.source === 'config'
-    ? input.keys.find((k) => k.source === 'database' && k.lid !== current.key.lid && k.payload && isUsable(stateOfKey(k, input)))
-    : undefined;
+  const shadowed =
+    current?.key.source === 'config'
+      ? input.keys.find((k) => k.source === 'database' && k.lid !== current.key.lid && k.payload && isUsable(stateOfKey(k, input)))
+      : undefined;
   if (shadowed) {
     warnings.push({
       code: 'CONFIG_KEY_IN_FORCE',
-      message: 'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
+      message:
+        'The license given by configuration (licenseKey, LICENSE_KEY or LICENSE_KEY_FILE) stays in force over keys set on this page; remove it from the configuration to use them.',
     });
   }
   warnings.push(...sourceWarnings(input, current));
   const dates = payload ? keyDates(payload, now, current?.key.graceEndAt) : null;
-  const license = payload && current
-    ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits }, source: sourceOf(current.key) })
-    : null;
+  const license =
+    payload && current
+      ? deepFreeze({ ...payload, features: [...payload.features], tags: [...payload.tags], limits: { ...payload.limits }, source: sourceOf(current.key) })
+      : null;
   return deepFreeze({
     current,
     usable,

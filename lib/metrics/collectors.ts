@@ -8,7 +8,15 @@ import type { LicenseState, LicenseStatus } from '../license/types.js';
 
 /** Every state of SPEC 5.1, plus `revoked` (SPEC 18.2). */
 export const METRIC_STATES: readonly (LicenseState | 'revoked')[] = [
-  'none', 'invalid', 'wrong_server', 'not_yet_valid', 'active', 'expiring', 'grace', 'expired', 'revoked',
+  'none',
+  'invalid',
+  'wrong_server',
+  'not_yet_valid',
+  'active',
+  'expiring',
+  'grace',
+  'expired',
+  'revoked',
 ];
 
 /** The figures a scrape reads; undefined before the first refresh. */
@@ -34,7 +42,10 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
   if (registry.getSingleMetric('license_info')) throw new TypeError('The license metrics are already registered in this registry.');
   const registers = [registry];
   new Gauge({
-    name: 'license_info', help: 'The current license (value 1).', labelNames: ['server_id', 'license_id', 'type', 'edition'] as const, registers,
+    name: 'license_info',
+    help: 'The current license (value 1).',
+    labelNames: ['server_id', 'license_id', 'type', 'edition'] as const,
+    registers,
     collect() {
       this.reset();
       const s = source.status();
@@ -42,20 +53,27 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
     },
   });
   new Gauge({
-    name: 'license_state', help: 'The license state: 1 for the current state, 0 for the others.', labelNames: ['state'] as const, registers,
+    name: 'license_state',
+    help: 'The license state: 1 for the current state, 0 for the others.',
+    labelNames: ['state'] as const,
+    registers,
     collect() {
       const state = source.status()?.state as string | undefined;
       for (const s of METRIC_STATES) this.set({ state: s }, s === state ? 1 : 0);
     },
   });
   new Gauge({
-    name: 'license_expiry_timestamp_seconds', help: 'End of the current license (exp), Unix seconds; 0 without a license.', registers,
+    name: 'license_expiry_timestamp_seconds',
+    help: 'End of the current license (exp), Unix seconds; 0 without a license.',
+    registers,
     collect() {
       this.set(source.status()?.license?.exp ?? 0);
     },
   });
   new Gauge({
-    name: 'license_grace_end_timestamp_seconds', help: 'End of the grace period of the current license (exp + grace, moved by self-service extensions), Unix seconds; 0 without a license.', registers,
+    name: 'license_grace_end_timestamp_seconds',
+    help: 'End of the grace period of the current license (exp + grace, moved by self-service extensions), Unix seconds; 0 without a license.',
+    registers,
     collect() {
       const s = source.status();
       const license = s?.license;
@@ -64,14 +82,17 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
   });
   new Gauge({
     name: 'license_next_start_timestamp_seconds',
-    help: 'Start (nbf) of the next license, which takes over from the current one by itself, Unix seconds; 0 without one (SPEC 22).', registers,
+    help: 'Start (nbf) of the next license, which takes over from the current one by itself, Unix seconds; 0 without one (SPEC 22).',
+    registers,
     collect() {
       const next = source.status()?.next;
       this.set(next ? Date.parse(next.startsAt) / 1000 : 0);
     },
   });
   new Gauge({
-    name: 'license_extensions_used', help: 'Self-service extensions used of the current license on this server (SPEC 22).', registers,
+    name: 'license_extensions_used',
+    help: 'Self-service extensions used of the current license on this server (SPEC 22).',
+    registers,
     collect() {
       const s = source.status();
       const ext = s?.extension;
@@ -79,7 +100,10 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
     },
   });
   new Gauge({
-    name: 'license_limit', help: 'The licensed limit per resource; absent when unlimited.', labelNames: ['resource'] as const, registers,
+    name: 'license_limit',
+    help: 'The licensed limit per resource; absent when unlimited.',
+    labelNames: ['resource'] as const,
+    registers,
     collect() {
       this.reset();
       const s = source.status();
@@ -90,7 +114,10 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
     },
   });
   new Gauge({
-    name: 'license_usage', help: 'What is in use per resource (lines of code, active users).', labelNames: ['resource'] as const, registers,
+    name: 'license_usage',
+    help: 'What is in use per resource (lines of code, active users).',
+    labelNames: ['resource'] as const,
+    registers,
     collect() {
       this.reset();
       const s = source.status();
@@ -101,19 +128,25 @@ export function registerLicenseMetrics(registry: Registry, source: MetricsSource
     },
   });
   new Gauge({
-    name: 'license_loc_threshold_ratio', help: 'The LOC notification threshold set by administrators, as a ratio of the limit.', registers,
+    name: 'license_loc_threshold_ratio',
+    help: 'The LOC notification threshold set by administrators, as a ratio of the limit.',
+    registers,
     collect() {
       this.set((source.status()?.loc.threshold ?? 0) / 100);
     },
   });
   new Gauge({
-    name: 'license_notifications_pending', help: 'Notifications (mail and webhook deliveries) not yet delivered.', registers,
+    name: 'license_notifications_pending',
+    help: 'Notifications (mail and webhook deliveries) not yet delivered.',
+    registers,
     collect() {
       this.set(source.operations()?.notificationsPending ?? 0);
     },
   });
   new Gauge({
-    name: 'license_job_last_success_timestamp_seconds', help: 'End of the last successful run of the daily job, Unix seconds; 0 before the first.', registers,
+    name: 'license_job_last_success_timestamp_seconds',
+    help: 'End of the last successful run of the daily job, Unix seconds; 0 before the first.',
+    registers,
     collect() {
       const at = source.operations()?.jobLastSuccessAt;
       this.set(at ? at / 1000 : 0);

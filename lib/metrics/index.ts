@@ -30,7 +30,9 @@ export function metricsEndpoint(source: MetricsSource): MetricsEndpoint {
       if (built && built.status === status && built.operations === operations) return built.text;
       const entry = { status, operations, text: registry.metrics() };
       built = entry;
-      entry.text.catch(() => { if (built === entry) built = undefined; });
+      entry.text.catch(() => {
+        if (built === entry) built = undefined;
+      });
       return entry.text;
     },
   };

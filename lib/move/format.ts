@@ -45,13 +45,18 @@ export interface ReadMoveRequest {
 /** A reason as the request carries it: one paragraph of text, no control characters, at most 1,000 characters. */
 export function checkReason(reason: unknown): string {
   if (typeof reason !== 'string' || reason.trim() === '') {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'Say why the server ID changed (for example "database restored on a new cluster").', data: { field: 'reason' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: 'Say why the server ID changed (for example "database restored on a new cluster").',
+      data: { field: 'reason' },
+    });
   }
   // eslint-disable-next-line no-control-regex
   const text = reason.replace(/\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw new LicenseError('VALIDATION_FAILED', { detail: 'The reason must be plain text, without control characters.', data: { field: 'reason' } });
-  if (text.length > MAX_REASON) throw new LicenseError('VALIDATION_FAILED', { detail: `The reason is at most ${MAX_REASON} characters.`, data: { field: 'reason' } });
+  if (/[\u0000-\u001f\u007f]/.test(text))
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'The reason must be plain text, without control characters.', data: { field: 'reason' } });
+  if (text.length > MAX_REASON)
+    throw new LicenseError('VALIDATION_FAILED', { detail: `The reason is at most ${MAX_REASON} characters.`, data: { field: 'reason' } });
   return text;
 }
 
@@ -60,7 +65,8 @@ export function signMoveRequest(payload: MoveRequestPayload, oldKey: InstanceKey
   return signDocument(MOVE_REQUEST_TYP, payload, oldKey.privateJwk, { jwk: oldKey.publicJwk });
 }
 
-const reject = (why: string, data: Record<string, unknown> = {}) => new LicenseError('MOVE_REJECTED', { detail: `This move request was refused: ${why}`, data });
+const reject = (why: string, data: Record<string, unknown> = {}) =>
+  new LicenseError('MOVE_REJECTED', { detail: `This move request was refused: ${why}`, data });
 
 function ed25519(jwk: unknown): PublicJwk | null {
   const j = jwk as Record<string, unknown> | null;
@@ -108,7 +114,8 @@ export async function readMoveRequest(text: unknown): Promise<ReadMoveRequest> {
   } catch {
     throw reject('the instance key it carries is not a valid Ed25519 key.');
   }
-  if (!(await signatureHolds(doc, signer.key, signer.alg))) throw reject('its signature does not match its content: it was altered, or not signed by the instance key it names.');
+  if (!(await signatureHolds(doc, signer.key, signer.alg)))
+    throw reject('its signature does not match its content: it was altered, or not signed by the instance key it names.');
   const payload = checkPayload(doc.payload);
   const newKey = await importPublicJwk(payload.newInstanceKey).catch(() => null);
   if (!newKey || newKey.kid !== payload.newInstanceKeyId) throw reject('the new instance key ID is not the thumbprint of the new instance key.');

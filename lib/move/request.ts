@@ -52,7 +52,8 @@ export async function makeMoveRequest(deps: MoveRequestDeps, options: { reason?:
   const row = await knex('license_identity').where({ id: 1 }).first('key_secret');
   if (!row?.key_secret) throw new Error('The instance key secret is missing from the server identity row.');
   const oldKey = deriveInstanceKey(row.key_secret as string, oldServerId);
-  const reason = options.reason === undefined ? `The server ID changed on ${move.at.toISOString().slice(0, 10)}: ${move.change.reason}` : checkReason(options.reason);
+  const reason =
+    options.reason === undefined ? `The server ID changed on ${move.at.toISOString().slice(0, 10)}: ${move.change.reason}` : checkReason(options.reason);
   const payload: MoveRequestPayload = {
     v: 1,
     oldServerId,

@@ -111,7 +111,11 @@ export async function dispatchPending(ctx: DispatchContext, recipients: readonly
 }
 
 /** Sends a notification right now, outside the outbox's queue (the test email). */
-export async function sendNow(ctx: DispatchContext, item: Parameters<Outbox['insertClaimed']>[0], recipients: readonly string[]): Promise<{ error: Failure | null }> {
+export async function sendNow(
+  ctx: DispatchContext,
+  item: Parameters<Outbox['insertClaimed']>[0],
+  recipients: readonly string[],
+): Promise<{ error: Failure | null }> {
   const claim = token();
   const id = await ctx.outbox.insertClaimed(item, claim, ctx.now());
   try {

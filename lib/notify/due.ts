@@ -116,8 +116,14 @@ export function dueNotifications(input: DueInput): DueResult {
     const key = `extension:${lid}:${status.serverId}:${last.use}`;
     if (!history.has(key)) {
       due.push({
-        dedupKey: key, kind: 'extension', lid,
-        facts: { ...factsOf(input, lid), graceEndsAt: last.until, extension: { use: last.use, uses: ext.uses, days: last.days, actor: last.actor, at: last.at, until: last.until } },
+        dedupKey: key,
+        kind: 'extension',
+        lid,
+        facts: {
+          ...factsOf(input, lid),
+          graceEndsAt: last.until,
+          extension: { use: last.use, uses: ext.uses, days: last.days, actor: last.actor, at: last.at, until: last.until },
+        },
       });
     }
   }

@@ -43,7 +43,8 @@ export function smtpOptionsFromUrl(url: string): Record<string, unknown> {
 }
 
 /** The pool on, unless the host's options say otherwise. */
-const pooled = (options: Record<string, unknown>) => ('pool' in options ? options : { ...options, pool: true, maxConnections: options.maxConnections ?? POOL_CONNECTIONS });
+const pooled = (options: Record<string, unknown>) =>
+  'pool' in options ? options : { ...options, pool: true, maxConnections: options.maxConnections ?? POOL_CONNECTIONS };
 
 interface SocketOptions {
   host?: string;
@@ -65,7 +66,10 @@ export function noDelaySocket(options: SocketOptions, callback: SocketCallback):
   const port = Number(options.port) || (secure ? 465 : 587);
   const host = options.host || 'localhost';
   const socket = net.connect({ host, port, noDelay: true, ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
-  const timer = setTimeout(() => socket.destroy(Object.assign(new Error(`Connection timeout to ${host}:${port}`), { code: 'ETIMEDOUT' })), options.connectionTimeout ?? 120_000);
+  const timer = setTimeout(
+    () => socket.destroy(Object.assign(new Error(`Connection timeout to ${host}:${port}`), { code: 'ETIMEDOUT' })),
+    options.connectionTimeout ?? 120_000,
+  );
   const onError = (err: Error): void => {
     clearTimeout(timer);
     callback(err);

@@ -44,7 +44,15 @@ const num = (v: unknown): number => Number(v ?? 0);
 const iso = (ms: unknown): string => new Date(num(ms)).toISOString();
 
 function toOutboxRow(r: DbRow): OutboxRow {
-  return { id: num(r.id), dedupKey: r.dedup_key, kind: r.kind as NotificationKind, lid: r.lid, facts: JSON.parse(r.data), attempts: num(r.attempts), target: r.target ?? null };
+  return {
+    id: num(r.id),
+    dedupKey: r.dedup_key,
+    kind: r.kind as NotificationKind,
+    lid: r.lid,
+    facts: JSON.parse(r.data),
+    attempts: num(r.attempts),
+    target: r.target ?? null,
+  };
 }
 
 function toNotificationRow(r: DbRow): NotificationRow {
@@ -108,17 +116,19 @@ export function createOutbox(knex: Knex): Outbox {
   return {
     async enqueue(items, now, targets = []) {
       if (items.length === 0) return;
-      const rows = items.flatMap((n) => [{ ...n, target: null as string | null }, ...targets.map((target) => ({ ...n, dedupKey: `${n.dedupKey}>${target}`, target }))]).map((n) => ({
-        dedup_key: n.dedupKey,
-        kind: n.kind,
-        lid: n.lid,
-        status: 'pending',
-        data: JSON.stringify(n.facts),
-        recipients: 0,
-        attempts: 0,
-        created_at: now.getTime(),
-        target: n.target,
-      }));
+      const rows = items
+        .flatMap((n) => [{ ...n, target: null as string | null }, ...targets.map((target) => ({ ...n, dedupKey: `${n.dedupKey}>${target}`, target }))])
+        .map((n) => ({
+          dedup_key: n.dedupKey,
+          kind: n.kind,
+          lid: n.lid,
+          status: 'pending',
+          data: JSON.stringify(n.facts),
+          recipients: 0,
+          attempts: 0,
+          created_at: now.getTime(),
+          target: n.target,
+        }));
       await knex(T).insert(rows).onConflict('dedup_key').ignore();
     },
 

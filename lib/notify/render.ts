@@ -53,9 +53,10 @@ const subjects: Record<NotificationKind, (f: NotificationFacts, product: string)
   'expiry-1m': (f, p) => `${p}: the license is valid until ${lastDay(f.expiresAt)}, ${formatDays(f.daysLeft)} left`,
   'loc-threshold': (f, p) => `${p}: ${f.loc.percent ?? 0}% of the licensed lines of code are used`,
   grace: (f, p) => `${p}: the license has expired; commercial features stay on through ${lastDay(f.graceEndsAt)}`,
-  expired: (f, p) => `${p}: the license has expired`,
+  expired: (_f, p) => `${p}: the license has expired`,
   test: (_f, p) => `${p}: test email from the License Manager`,
-  extension: (f, p) => `${p}: the license was extended by ${formatDays(f.extension?.days ?? null)} by ${f.extension?.actor ?? 'an administrator'}; commercial features stay on through ${lastDay(f.extension?.until ?? f.graceEndsAt)}`,
+  extension: (f, p) =>
+    `${p}: the license was extended by ${formatDays(f.extension?.days ?? null)} by ${f.extension?.actor ?? 'an administrator'}; commercial features stay on through ${lastDay(f.extension?.until ?? f.graceEndsAt)}`,
 };
 
 /** template file per kind (the two reminders share one) */

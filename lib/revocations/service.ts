@@ -42,9 +42,11 @@ export async function installConfiguredRevocations(deps: RevocationDeps, text: s
       // NOTE: a broken chain never stops start() nor keeps a revocation out (SPEC 21): the list
       // from configuration is stored without its entry, and the snapshot says AUDIT_CHAIN_BROKEN
       const list = await verifyRevocationList(text, deps.trusted);
-      await deps.knex.transaction((trx) => storeRevocations(trx, list, 'configuration', at)).catch((again: unknown) => {
-        if (!(isLicenseError(again) && again.code === 'REVOCATIONS_STALE')) throw again;
-      });
+      await deps.knex
+        .transaction((trx) => storeRevocations(trx, list, 'configuration', at))
+        .catch((again: unknown) => {
+          if (!(isLicenseError(again) && again.code === 'REVOCATIONS_STALE')) throw again;
+        });
       return;
     }
     if (isLicenseError(err)) throw new TypeError(`Option "revocations" is not a usable revocation list: ${err.message}`, { cause: err });

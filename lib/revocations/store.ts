@@ -42,7 +42,11 @@ export async function readRevocations(knex: Knex | Knex.Transaction): Promise<St
   if (cached?.tag === tagOf(head)) return cached.stored;
   const rows = (await knex(TABLE).select('lid', 'at')) as Array<{ lid: string; at: number | string }>;
   const stored: StoredRevocations = {
-    number: head.number, issuedAt: head.issuedAt, kid: head.kid, setBy: head.setBy, setAt: head.setAt,
+    number: head.number,
+    issuedAt: head.issuedAt,
+    kid: head.kid,
+    setBy: head.setBy,
+    setAt: head.setAt,
     revoked: rows.map((r) => ({ lid: r.lid, at: Number(r.at) })),
   };
   cache.set(knex, { tag: tagOf(head), stored });
@@ -85,16 +89,28 @@ export async function storeRevocations(trx: Knex.Transaction, list: VerifiedRevo
   const gone = existing.filter((r) => wanted.get(r.lid) !== Number(r.at)).map((r) => r.lid);
   const kept = new Set(existing.filter((r) => wanted.get(r.lid) === Number(r.at)).map((r) => r.lid));
   const added = [...wanted].filter(([lid]) => !kept.has(lid)).map(([lid, revoked]) => ({ lid, at: revoked }));
-  for (let i = 0; i < gone.length; i += BATCH) await trx(TABLE).whereIn('lid', gone.slice(i, i + BATCH)).delete();
+  for (let i = 0; i < gone.length; i += BATCH)
+    await trx(TABLE)
+      .whereIn('lid', gone.slice(i, i + BATCH))
+      .delete();
   for (let i = 0; i < added.length; i += BATCH) await trx(TABLE).insert(added.slice(i, i + BATCH));
   const head = { number, issuedAt: list.payload.issuedAt, kid: list.kid, setBy: actor.slice(0, 255), setAt: at.getTime() };
-  await trx('license_settings').insert({ name: SETTING, value: JSON.stringify({ ...head, count: wanted.size }), num: number }).onConflict('name').merge();
+  await trx('license_settings')
+    .insert({ name: SETTING, value: JSON.stringify({ ...head, count: wanted.size }), num: number })
+    .onConflict('name')
+    .merge();
   return { ...head, revoked: [...wanted].map(([lid, revoked]) => ({ lid, at: revoked })) };
 }
 
 /** The summary the page shows (no list text). Pure. */
 export function revocationsInForce(stored: StoredRevocations | undefined) {
   return stored
-    ? { number: stored.number, issuedAt: new Date(stored.issuedAt * 1000).toISOString(), revoked: stored.revoked.length, setBy: stored.setBy, setAt: new Date(stored.setAt).toISOString() }
+    ? {
+        number: stored.number,
+        issuedAt: new Date(stored.issuedAt * 1000).toISOString(),
+        revoked: stored.revoked.length,
+        setBy: stored.setBy,
+        setAt: new Date(stored.setAt).toISOString(),
+      }
     : null;
 }

@@ -45,7 +45,8 @@ function checkPayload(p: Record<string, unknown>): RevocationListPayload {
   if (!whole(p.number) || p.number < 1) throw notAList('its number is not a whole number of 1 or more');
   if (!whole(p.issuedAt)) throw notAList('its issuedAt is not a time in seconds');
   if (!Array.isArray(p.revoked)) throw notAList('its revoked entry is not a list');
-  if (p.revoked.length > MAX_REVOKED) throw notAList(`it lists ${p.revoked.length} keys, more than the ${MAX_REVOKED.toLocaleString('en-US')} an instance takes`);
+  if (p.revoked.length > MAX_REVOKED)
+    throw notAList(`it lists ${p.revoked.length} keys, more than the ${MAX_REVOKED.toLocaleString('en-US')} an instance takes`);
   const revoked = p.revoked.map((r: unknown) => {
     const e = r as { lid?: unknown; at?: unknown } | null;
     if (!e || typeof e.lid !== 'string' || e.lid.length === 0 || e.lid.length > 64 || !whole(e.at)) throw notAList('an entry is not { lid, at }');

@@ -141,7 +141,10 @@ export class ConfigKeys {
     this.refused.delete(origin);
     this.keys.set(origin, candidate);
     if (REFUSED.has(judged.state)) {
-      this.deps.logger.warn('The license key from configuration is refused', { source: source.label, reason: refusalReason(candidate, judged.state, judged.serverId) });
+      this.deps.logger.warn('The license key from configuration is refused', {
+        source: source.label,
+        reason: refusalReason(candidate, judged.state, judged.serverId),
+      });
     } else if (previous?.lid !== candidate.lid) {
       this.deps.logger.info('License key read from configuration', { source: source.label, lid: candidate.lid });
     }
@@ -160,9 +163,11 @@ export class ConfigKeys {
     if (this.stopped || this.pending) return;
     this.pending = setTimeout(() => {
       this.pending = undefined;
-      this.checking = this.checking.then(() => this.check()).catch((err) => {
-        this.deps.logger.error('The license key file could not be checked', { error: String(err) });
-      });
+      this.checking = this.checking
+        .then(() => this.check())
+        .catch((err) => {
+          this.deps.logger.error('The license key file could not be checked', { error: String(err) });
+        });
     }, delayMs);
     this.pending.unref();
   }
@@ -191,23 +196,28 @@ export class ConfigKeys {
   /** Watches the folder of the path and the folder it resolves to (re-armed when that moves). */
   private rewatch(path: string | undefined): void {
     if (this.stopped) return;
-    if (!path) return this.unwatch();
-    void realpath(path).catch(() => null).then((real) => {
-      if (this.stopped) return;
-      if (this.watched && this.watched.path === path && this.watched.real === real) return;
+    if (!path) {
       this.unwatch();
-      const watchers: FSWatcher[] = [];
-      for (const dir of new Set([dirname(path), ...(real ? [dirname(real)] : [])])) {
-        try {
-          const w = watch(dir, { persistent: false }, () => this.soon());
-          w.on('error', () => this.soon());
-          watchers.push(w);
-        } catch {
-          // a folder that cannot be watched (gone, or no inotify): the poll still reads the file
+      return;
+    }
+    void realpath(path)
+      .catch(() => null)
+      .then((real) => {
+        if (this.stopped) return;
+        if (this.watched && this.watched.path === path && this.watched.real === real) return;
+        this.unwatch();
+        const watchers: FSWatcher[] = [];
+        for (const dir of new Set([dirname(path), ...(real ? [dirname(real)] : [])])) {
+          try {
+            const w = watch(dir, { persistent: false }, () => this.soon());
+            w.on('error', () => this.soon());
+            watchers.push(w);
+          } catch {
+            // a folder that cannot be watched (gone, or no inotify): the poll still reads the file
+          }
         }
-      }
-      this.watched = { path, real, watchers };
-    });
+        this.watched = { path, real, watchers };
+      });
   }
 
   private unwatch(): void {

@@ -19,7 +19,19 @@ export const DEFAULT_THRESHOLD = 90;
  * the last facts it read and evaluates them again against the clock.
  */
 export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
-  const [bridges, { used: locUsed, projects }, threshold, clockReset, users, notificationsPending, jobLastSuccessAt, keyChoices, revocations, extensions, audit] = await Promise.all([
+  const [
+    bridges,
+    { used: locUsed, projects },
+    threshold,
+    clockReset,
+    users,
+    notificationsPending,
+    jobLastSuccessAt,
+    keyChoices,
+    revocations,
+    extensions,
+    audit,
+  ] = await Promise.all([
     readBridges(knex),
     loc.totals(knex),
     readSetting<number>(knex, 'loc_threshold'),
@@ -33,8 +45,16 @@ export async function readFacts(knex: Knex): Promise<SnapshotFacts> {
     readAuditHead(knex),
   ]);
   return {
-    bridges, locUsed, projects, threshold: threshold ?? DEFAULT_THRESHOLD, clockReset, users, operations: { notificationsPending, jobLastSuccessAt }, keyChoices,
-    revoked: revokedIndex(revocations), extensions,
+    bridges,
+    locUsed,
+    projects,
+    threshold: threshold ?? DEFAULT_THRESHOLD,
+    clockReset,
+    users,
+    operations: { notificationsPending, jobLastSuccessAt },
+    keyChoices,
+    revoked: revokedIndex(revocations),
+    extensions,
     ...(audit.problem ? { auditProblem: audit.problem } : {}),
   };
 }

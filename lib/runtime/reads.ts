@@ -54,10 +54,19 @@ export async function keyHistory(rt: Runtime): Promise<StoredKey[]> {
   const current = rt.snapshot?.current?.key;
   const bridges = rt.facts?.bridges ?? [];
   return rt.ring.newestFirst().map((k) => ({
-    id: k.id, lid: k.lid, licensee: k.payload?.licensee ?? '(unreadable key)', type: k.payload?.type ?? 'unknown',
-    edition: k.payload?.edition ?? '', serverId: k.payload?.serverId ?? '', exp: k.payload?.exp ?? 0, nbf: k.payload?.nbf ?? 0,
-    setBy: k.setBy, setAt: k.setAt.toISOString(), source: k.source,
-    state: stateOf(k, rt.serverId, now, bridges, rt.facts?.revoked).state, current: k === current,
+    id: k.id,
+    lid: k.lid,
+    licensee: k.payload?.licensee ?? '(unreadable key)',
+    type: k.payload?.type ?? 'unknown',
+    edition: k.payload?.edition ?? '',
+    serverId: k.payload?.serverId ?? '',
+    exp: k.payload?.exp ?? 0,
+    nbf: k.payload?.nbf ?? 0,
+    setBy: k.setBy,
+    setAt: k.setAt.toISOString(),
+    source: k.source,
+    state: stateOf(k, rt.serverId, now, bridges, rt.facts?.revoked).state,
+    current: k === current,
     retired: k.source === 'database' && (rt.facts?.keyChoices?.retired.has(k.lid) ?? false),
   }));
 }

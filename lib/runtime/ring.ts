@@ -12,7 +12,10 @@ export class LoadedRing {
   private readonly stored = new Map<number, RingKey>();
 
   /** `config` gives the configuration keys in force now: they change when the file or a reload does */
-  constructor(private readonly trusted: TrustedKeys, private readonly configKeys: () => readonly RingKey[]) {}
+  constructor(
+    private readonly trusted: TrustedKeys,
+    private readonly configKeys: () => readonly RingKey[],
+  ) {}
 
   get config(): readonly RingKey[] {
     return this.configKeys();

@@ -117,7 +117,7 @@ export class Runtime {
   }
 
   hasFeature(name: string): boolean {
-    return this.snap !== undefined && this.snap.features.has(name);
+    return this.snap?.features.has(name) ?? false;
   }
 
   /** The current key with when it was set here, or null (what the job's reminders need). */

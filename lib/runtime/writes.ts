@@ -105,7 +105,10 @@ export async function checkUsers(rt: Runtime, count: number): Promise<LimitDecis
 function storedKey(rt: Runtime, lid: unknown) {
   const key = typeof lid === 'string' ? rt.ring.newestFirst().find((k) => k.source === 'database' && k.lid === lid) : undefined;
   if (!key) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: `No stored key has the license ID ${typeof lid === 'string' ? lid.slice(0, 64) : '(missing)'}.`, data: { field: 'lid' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `No stored key has the license ID ${typeof lid === 'string' ? lid.slice(0, 64) : '(missing)'}.`,
+      data: { field: 'lid' },
+    });
   }
   return key;
 }
@@ -119,9 +122,18 @@ export async function activateKey(rt: Runtime, lid: unknown, options: Actor = {}
   return rt.write(async ({ knex, serverId, now }) => {
     const { state } = stateOf(key, serverId, now, rt.facts?.bridges ?? [], rt.facts?.revoked);
     if (!isUsable(state)) {
-      throw new LicenseError('VALIDATION_FAILED', { detail: `This key cannot be made current: it is ${state.replace('_', ' ')} on this server.`, data: { field: 'lid', state } });
+      throw new LicenseError('VALIDATION_FAILED', {
+        detail: `This key cannot be made current: it is ${state.replace('_', ' ')} on this server.`,
+        data: { field: 'lid', state },
+      });
     }
-    const newestId = Math.max(0, ...rt.ring.newestFirst().filter((k) => k.source === 'database').map((k) => k.id));
+    const newestId = Math.max(
+      0,
+      ...rt.ring
+        .newestFirst()
+        .filter((k) => k.source === 'database')
+        .map((k) => k.id),
+    );
     await auditedTransaction(knex, async (trx) => {
       await chooseKey(trx, key.lid, newestId);
       return { at: now, actor: actorOf(options), action: 'license_activated', detail: { lid: key.lid } };
@@ -174,7 +186,10 @@ export async function extendLicense(rt: Runtime, options: Actor & { use?: number
   const expected = options.use ?? seen + 1;
   // NOTE: only a `use` the caller gave is checked here; one past the last (all spent) is refused below with why
   if (options.use !== undefined && (!Number.isSafeInteger(expected) || expected < EXTENSION_USES.min || expected > EXTENSION_USES.max)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: `"use" must be the number of the extension, from ${EXTENSION_USES.min} to ${EXTENSION_USES.max}.`, data: { field: 'use' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `"use" must be the number of the extension, from ${EXTENSION_USES.min} to ${EXTENSION_USES.max}.`,
+      data: { field: 'use' },
+    });
   }
   let recorded: ExtensionUse | undefined;
   let agreed = false;
@@ -189,7 +204,10 @@ export async function extendLicense(rt: Runtime, options: Actor & { use?: number
           const current = selectCurrent(keys, serverId, now, facts.bridges, facts.keyChoices, facts.revoked);
           const target = extensionTarget(keys, serverId, now, facts, current);
           if (!target?.payload) {
-            throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: 'No license is installed, so there is nothing to extend.', data: { reason: 'no_license' } });
+            throw new LicenseError('EXTENSION_NOT_AVAILABLE', {
+              detail: 'No license is installed, so there is nothing to extend.',
+              data: { reason: 'no_license' },
+            });
           }
           const own = usesOf(uses, target.lid, serverId);
           const already = own[expected - 1];
@@ -199,10 +217,21 @@ export async function extendLicense(rt: Runtime, options: Actor & { use?: number
             throw new LicenseError('EXTENSION_NOT_AVAILABLE', { detail: offer.reason ?? undefined, data: { reason: offer.refusal } });
           }
           const ext = target.payload.ext!;
-          recorded = { lid: target.lid, serverId, use: own.length + 1, days: ext.days, at: now.getTime(), actor, graceEndBefore: offer.end, graceEndAfter: offer.newEnd };
+          recorded = {
+            lid: target.lid,
+            serverId,
+            use: own.length + 1,
+            days: ext.days,
+            at: now.getTime(),
+            actor,
+            graceEndBefore: offer.end,
+            graceEndAfter: offer.newEnd,
+          };
           await insertExtension(trx, recorded);
           return {
-            at: now, actor, action: 'license_extended',
+            at: now,
+            actor,
+            action: 'license_extended',
             detail: { lid: target.lid, use: recorded.use, uses: ext.uses, days: ext.days, until: new Date(offer.newEnd * 1000).toISOString() },
           };
         });
@@ -222,15 +251,29 @@ export async function extendLicense(rt: Runtime, options: Actor & { use?: number
       }
     });
   } catch (err) {
-    if (isLicenseError(err) && err.code === 'EXTENSION_NOT_AVAILABLE') rt.logger.info('Self-service extension refused', { reason: String(err.data.reason), actor });
+    if (isLicenseError(err) && err.code === 'EXTENSION_NOT_AVAILABLE')
+      rt.logger.info('Self-service extension refused', { reason: String(err.data.reason), actor });
     throw err;
   }
   const use = recorded!;
-  rt.logger.info(agreed ? 'Self-service extension already recorded: agreed on it' : 'License extended (self-service)', { lid: use.lid, use: use.use, days: use.days, actor: use.actor });
+  rt.logger.info(agreed ? 'Self-service extension already recorded: agreed on it' : 'License extended (self-service)', {
+    lid: use.lid,
+    use: use.use,
+    days: use.days,
+    actor: use.actor,
+  });
   const uses = rt.ring.all().find((k) => k.lid === use.lid)?.payload?.ext?.uses ?? use.use;
   return {
     status,
     agreed,
-    extension: { lid: use.lid, use: use.use, uses, days: use.days, actor: use.actor, at: new Date(use.at).toISOString(), until: new Date(use.graceEndAfter * 1000).toISOString() },
+    extension: {
+      lid: use.lid,
+      use: use.use,
+      uses,
+      days: use.days,
+      actor: use.actor,
+      at: new Date(use.at).toISOString(),
+      until: new Date(use.graceEndAfter * 1000).toISOString(),
+    },
   };
 }

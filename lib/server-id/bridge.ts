@@ -24,7 +24,7 @@ export interface BridgeInput {
 /** The bridge to grant after a move, or null. Pure. */
 export function decideBridge({ change, movedAt, keys, bridges, now }: BridgeInput): Bridge | null {
   const before = selectCurrent(keys, change.oldId, now, bridges);
-  if (!before || before.key.payload?.type !== 'production' || !isUsable(before.state)) return null;
+  if (before?.key.payload?.type !== 'production' || !isUsable(before.state)) return null;
   const usableForNew = keys.some((k) => k.payload && boundToServer(k.payload, change.newId) && isUsable(stateOf(k, change.newId, now).state));
   if (usableForNew) return null;
   if (bridges.some((b) => b.lid === before.key.lid)) return null; // once per key

@@ -44,8 +44,12 @@ export async function ensureServerId(knex: Knex, dialect: Dialect, identity: str
       const serverId = serverIdOf(identity, dataset);
       try {
         await knex('license_identity').insert({
-          id: 1, server_id: serverId, dataset, identity,
-          checksum: checksumOf(serverId, identity), updated_at: now.getTime(),
+          id: 1,
+          server_id: serverId,
+          dataset,
+          identity,
+          checksum: checksumOf(serverId, identity),
+          updated_at: now.getTime(),
         });
         return { serverId };
       } catch (err) {
@@ -63,9 +67,11 @@ export async function ensureServerId(knex: Knex, dialect: Dialect, identity: str
     await recordEvent(knex, 'server_id_changed', now, { ...changed });
     // NOTE: a broken chain never stops start() (SPEC 21): the event is stored above, and the
     // snapshot says AUDIT_CHAIN_BROKEN
-    await appendAudit(knex, { at: now, actor: 'system', action: 'server_id_changed', detail: { oldId: changed.oldId, newId: changed.newId } }).catch((err: unknown) => {
-      if (!(isLicenseError(err) && err.code === 'AUDIT_CHAIN_BROKEN')) throw err;
-    });
+    await appendAudit(knex, { at: now, actor: 'system', action: 'server_id_changed', detail: { oldId: changed.oldId, newId: changed.newId } }).catch(
+      (err: unknown) => {
+        if (!(isLicenseError(err) && err.code === 'AUDIT_CHAIN_BROKEN')) throw err;
+      },
+    );
     return { serverId, changed };
   }
   throw new Error('The server ID could not be settled after 5 attempts: the identity row keeps changing.');

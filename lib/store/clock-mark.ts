@@ -8,7 +8,6 @@ import { raiseSetting, readSetting, writeSetting } from './settings.js';
 const MARK = 'clock_high_water';
 const RESET = 'clock_reset';
 
-
 export const readMark = (knex: Knex): Promise<number | undefined> => readSetting<number>(knex, MARK);
 
 /** Raises the mark, never lowers it, even when nodes with skewed clocks race. */
@@ -29,7 +28,9 @@ export async function resetMark(knex: Knex, now: Date, actor: string): Promise<C
     await writeSetting(trx, RESET, reset);
     await recordEvent(trx, 'clock_reset', now, { ...reset });
     await appendAudit(trx, {
-      at: now, actor: reset.actor, action: 'clock_reset',
+      at: now,
+      actor: reset.actor,
+      action: 'clock_reset',
       detail: { from: from === null ? null : new Date(from).toISOString(), to: now.toISOString() },
     });
     return reset;

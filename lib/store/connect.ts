@@ -8,7 +8,7 @@ export type DbKind = 'sqlite' | 'postgres' | 'mysql';
 
 /** The dialect behind a knex instance, chosen once from its client name. */
 export function dbKind(db: Knex | Knex.Config): DbKind {
-  const config = 'client' in db && typeof db !== 'function' ? (db as Knex.Config) : (db as Knex).client.config as Knex.Config;
+  const config = 'client' in db && typeof db !== 'function' ? (db as Knex.Config) : ((db as Knex).client.config as Knex.Config);
   const client = typeof config.client === 'string' ? config.client : String((config.client as { prototype?: { dialect?: string } })?.prototype?.dialect ?? '');
   if (['better-sqlite3', 'sqlite3', 'sqlite'].includes(client)) return 'sqlite';
   if (['pg', 'postgres', 'postgresql', 'pgnative'].includes(client)) return 'postgres';
@@ -54,7 +54,12 @@ function postgresConfig(url: string): Knex.Config {
   const parsed = withoutBlanks(parse.parseIntoClientConfig ? parse.parseIntoClientConfig(url) : parse(url));
   const { schema, ...connection } = parsed;
   if (typeof connection.port === 'string') connection.port = Number(connection.port);
-  return { client: 'pg', connection: connection as Knex.PgConnectionConfig, compileSqlOnError: false, ...(typeof schema === 'string' && schema ? { searchPath: [schema] } : {}) };
+  return {
+    client: 'pg',
+    connection: connection as Knex.PgConnectionConfig,
+    compileSqlOnError: false,
+    ...(typeof schema === 'string' && schema ? { searchPath: [schema] } : {}),
+  };
 }
 
 /**
@@ -77,7 +82,11 @@ export function knexConfigFromUrl(url: string, cwd = process.cwd()): Knex.Config
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length).replace(/^\/\//, '');
     if (!path) throw new TypeError('A SQLite URL needs a file path: sqlite:./data.db');
-    return withSqliteDefaults({ client: 'better-sqlite3', connection: { filename: path === ':memory:' ? path : resolve(cwd, path) }, compileSqlOnError: false });
+    return withSqliteDefaults({
+      client: 'better-sqlite3',
+      connection: { filename: path === ':memory:' ? path : resolve(cwd, path) },
+      compileSqlOnError: false,
+    });
   }
   const protocol = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (!protocol) throw new TypeError(`"${redactUrl(url)}" is not a database URL (sqlite:PATH, postgres://… or mysql://…).`);
@@ -124,7 +133,10 @@ export function withSqliteDefaults(config: Knex.Config): Knex.Config {
  * first line only, instead of the console.
  */
 function driverLog(logger: Logger): Knex.Config['log'] {
-  const line = (m: unknown) => String(m instanceof Error ? m.message : m).split('\n')[0]!.slice(0, 200);
+  const line = (m: unknown) =>
+    String(m instanceof Error ? m.message : m)
+      .split('\n')[0]!
+      .slice(0, 200);
   return {
     warn: (m: unknown) => logger.warn('database driver warning', { message: line(m) }),
     error: (m: unknown) => logger.warn('database driver error', { message: line(m) }),
@@ -159,8 +171,15 @@ export function openDb(db: Knex | Knex.Config | string, logger?: Logger): { knex
 }
 
 const UNTRUSTED_CERT = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
 ]);
 
 /**

@@ -112,7 +112,9 @@ function timed<T>(fence: Fence, ms: number, conn: Connection, deadlineAt: number
 /** The allowance of a fenced COMMIT the client gives up on at `deadlineAt` (see the file's comment). */
 const allowance = (deadlineAt: number, started: number): number => Math.max(0, deadlineAt - started - FENCE_MARGIN_MS);
 
-type ClientClass = new (...args: never[]) => {
+type ClientClass = new (
+  ...args: never[]
+) => {
   acquireConnection(): Promise<Connection>;
   releaseConnection(conn: Connection): Promise<void>;
   _query(conn: Connection, obj: QueryObject): Promise<unknown>;
@@ -143,9 +145,12 @@ export function withDeadline(knex: Knex, ms: number): Knex {
         }, ms);
       });
       // a connection that comes after we gave up goes back to the pool
-      acquiring.then((conn) => {
-        if (late) void this.releaseConnection(conn);
-      }, () => undefined);
+      acquiring.then(
+        (conn) => {
+          if (late) void this.releaseConnection(conn);
+        },
+        () => undefined,
+      );
       return Promise.race([acquiring, deadline]).finally(() => clearTimeout(timer));
     }
 

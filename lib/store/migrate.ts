@@ -73,7 +73,7 @@ async function readMigratedBy(knex: Knex, set: MigrationSet): Promise<string | n
  */
 export async function migrateLatest(
   knex: Knex,
-  set: MigrationSet & { moduleVersion?: string; now?: () => Date; /** called once when another node holds the migration lock */ onWait?: () => void },
+  set: MigrationSet & { moduleVersion?: string; now?: () => Date /** called once when another node holds the migration lock */; onWait?: () => void },
 ): Promise<MigrationOutcome> {
   const before = await migrationState(knex, set);
   if (before.unknown.length > 0) return { ...before, ran: [] };

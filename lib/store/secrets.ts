@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 
-
 /**
  * A random secret shared by every node of a cluster, made once: each node proposes 32 random
  * bytes with an insert that does nothing when the name exists (compare-and-set), then reads back
@@ -11,7 +10,10 @@ import type { Knex } from 'knex';
  */
 export async function sharedSecret(knex: Knex, name: string, table = 'license_secrets'): Promise<Buffer> {
   const T = table;
-  await knex(T).insert({ name, value: randomBytes(32).toString('base64url') }).onConflict('name').ignore();
+  await knex(T)
+    .insert({ name, value: randomBytes(32).toString('base64url') })
+    .onConflict('name')
+    .ignore();
   const row = await knex(T).where({ name }).first('value');
   if (!row) throw new Error(`The shared secret "${name}" could not be read back after it was stored.`);
   return Buffer.from(row.value as string, 'base64url');

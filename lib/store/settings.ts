@@ -12,11 +12,20 @@ export async function readSettings(knex: Knex, prefix: string): Promise<Map<stri
 }
 
 export async function writeSetting(knex: Knex | Knex.Transaction, name: string, value: unknown): Promise<void> {
-  await knex('license_settings').insert({ name, value: JSON.stringify(value) }).onConflict('name').merge();
+  await knex('license_settings')
+    .insert({ name, value: JSON.stringify(value) })
+    .onConflict('name')
+    .merge();
 }
 
 /** Raises a numeric setting, never lowers it, even when nodes with skewed clocks race. */
 export async function raiseSetting(knex: Knex, name: string, value: number): Promise<void> {
-  await knex('license_settings').insert({ name, value: JSON.stringify(value), num: value }).onConflict('name').ignore();
-  await knex('license_settings').where({ name }).andWhere('num', '<', value).update({ value: JSON.stringify(value), num: value });
+  await knex('license_settings')
+    .insert({ name, value: JSON.stringify(value), num: value })
+    .onConflict('name')
+    .ignore();
+  await knex('license_settings')
+    .where({ name })
+    .andWhere('num', '<', value)
+    .update({ value: JSON.stringify(value), num: value });
 }

@@ -78,8 +78,12 @@ export function monthsBetween(from: string, to: string): string[] {
 
 /** A period asked for (`?from=YYYY-MM&to=YYYY-MM`), checked; VALIDATION_FAILED names the field. */
 export function checkPeriod(from: string, to: string): { from: string; to: string } {
-  for (const [field, value] of [['from', from], ['to', to]] as const) {
-    if (!MONTH.test(value)) throw new LicenseError('VALIDATION_FAILED', { detail: `"${field}" must be a month written YYYY-MM, not "${value}".`, data: { field } });
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (!MONTH.test(value))
+      throw new LicenseError('VALIDATION_FAILED', { detail: `"${field}" must be a month written YYYY-MM, not "${value}".`, data: { field } });
   }
   if (from > to) throw new LicenseError('VALIDATION_FAILED', { detail: `The period starts (${from}) after it ends (${to}).`, data: { field: 'from' } });
   if (monthsBetween(from, to).length > MAX_MONTHS) {

@@ -5,7 +5,16 @@ import { signDocument } from '../keys/document.js';
 import type { InstanceKey } from '../instance-key/derive.js';
 import type { Dialect } from '../store/dialects/index.js';
 import { readAuditHead } from '../audit/index.js';
-import { buildUsageReport, checkPeriod, monthOf, reportHash, USAGE_REPORT_TYP, type DaySnapshot, type ReportedExtension, type UsageReportPayload } from './build.js';
+import {
+  buildUsageReport,
+  checkPeriod,
+  monthOf,
+  reportHash,
+  USAGE_REPORT_TYP,
+  type DaySnapshot,
+  type ReportedExtension,
+  type UsageReportPayload,
+} from './build.js';
 import { readExtensions } from '../license/extension-store.js';
 
 export interface UsageReport {
@@ -36,7 +45,13 @@ async function snapshots(knex: Knex, from: string, to: string): Promise<DaySnaps
     .where('day', '>=', `${from}-01`)
     .andWhere('day', '<=', `${to}-31`)
     .orderBy('day', 'asc');
-  return rows.map((r) => ({ day: r.day as string, loc: num(r.used), users: num(r.users), limitLoc: numOrNull(r.limit_loc), limitUsers: numOrNull(r.limit_users) }));
+  return rows.map((r) => ({
+    day: r.day as string,
+    loc: num(r.used),
+    users: num(r.users),
+    limitLoc: numOrNull(r.limit_loc),
+    limitUsers: numOrNull(r.limit_users),
+  }));
 }
 
 /**
@@ -45,10 +60,12 @@ async function snapshots(knex: Knex, from: string, to: string): Promise<DaySnaps
  */
 async function defaultPeriod(knex: Knex, now: Date, last: { period_to: string } | undefined): Promise<{ from: string; to: string }> {
   const to = monthOf(now);
+  // biome-ignore lint/complexity/useMathMinMax: months are YYYY-MM strings, which Math.min would turn into NaN
   if (last) return { from: last.period_to <= to ? last.period_to : to, to };
   const first = await knex('license_loc_snapshots').min({ day: 'day' }).first();
   const earliest = (first?.day as string | null | undefined)?.slice(0, 7);
   const floor = monthsBack(to, DEFAULT_BACK_MONTHS - 1);
+  // biome-ignore lint/complexity/useMathMinMax: months are YYYY-MM strings, which Math.min would turn into NaN
   const from = earliest && earliest <= to ? (earliest > floor ? earliest : floor) : to;
   return { from, to };
 }
@@ -67,12 +84,17 @@ function monthsBack(month: string, n: number): string {
 export async function generateUsageReport(deps: UsageReportDeps, asked: { from?: string; to?: string } = {}): Promise<UsageReport> {
   const { knex, now } = deps;
   for (let attempt = 0; attempt < 10; attempt++) {
-    const last: LastReport | undefined = await knex('license_usage_reports').orderBy('seq', 'desc').first('seq', 'hash', 'period_from', 'period_to', 'generated_at');
+    const last: LastReport | undefined = await knex('license_usage_reports')
+      .orderBy('seq', 'desc')
+      .first('seq', 'hash', 'period_from', 'period_to', 'generated_at');
     const fallback = await defaultPeriod(knex, now, last);
     const period = checkPeriod(asked.from ?? (asked.to && asked.to < fallback.from ? asked.to : fallback.from), asked.to ?? fallback.to);
     if (period.to > monthOf(now)) {
       // a signed report would otherwise claim zero usage for months that have not happened
-      throw new LicenseError('VALIDATION_FAILED', { detail: `The period ends after this month (${monthOf(now)}): a usage report covers months that have begun.`, data: { field: 'to' } });
+      throw new LicenseError('VALIDATION_FAILED', {
+        detail: `The period ends after this month (${monthOf(now)}): a usage report covers months that have begun.`,
+        data: { field: 'to' },
+      });
     }
     const days = await snapshots(knex, period.from, period.to);
     const extensions = await reportedExtensions(knex);
@@ -80,10 +102,22 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
     if (again) return again;
     const seq = num(last?.seq) + 1;
     const anchors = await anchorsSince(knex, num(last?.generated_at), now);
-    const { text, payload } = await sign(deps, { period, generatedAt: now, seq, prev: (last?.hash as string | undefined) ?? null, days, extensions, ...anchors });
+    const { text, payload } = await sign(deps, {
+      period,
+      generatedAt: now,
+      seq,
+      prev: (last?.hash as string | undefined) ?? null,
+      days,
+      extensions,
+      ...anchors,
+    });
     try {
       await knex('license_usage_reports').insert({
-        seq, hash: reportHash(text), period_from: period.from, period_to: period.to, generated_at: now.getTime(),
+        seq,
+        hash: reportHash(text),
+        period_from: period.from,
+        period_to: period.to,
+        generated_at: now.getTime(),
       });
     } catch (err) {
       if (deps.dialect.isUniqueViolation(err)) continue; // another node took this number
@@ -106,7 +140,14 @@ const fileName = (serverId: string, seq: number): string => `usage-report-${serv
 
 async function sign(
   deps: UsageReportDeps,
-  at: { period: { from: string; to: string }; generatedAt: Date; seq: number; prev: string | null; days: DaySnapshot[]; extensions: ReportedExtension[] } & Anchors,
+  at: {
+    period: { from: string; to: string };
+    generatedAt: Date;
+    seq: number;
+    prev: string | null;
+    days: DaySnapshot[];
+    extensions: ReportedExtension[];
+  } & Anchors,
 ): Promise<{ text: string; payload: UsageReportPayload }> {
   const l = deps.license;
   const payload = buildUsageReport({ serverId: deps.serverId, license: l ? { lid: l.lid, sub: l.sub, licensee: l.licensee } : null, ...at });
@@ -120,10 +161,22 @@ async function sign(
  * it changed, the same report is given back: Ed25519 signatures are deterministic, so rebuilding
  * it with its own number, link and time gives the very same text, whose hash is the stored one.
  */
-async function sameAsLast(deps: UsageReportDeps, last: LastReport, period: { from: string; to: string }, days: DaySnapshot[], extensions: ReportedExtension[]): Promise<UsageReport | undefined> {
+async function sameAsLast(
+  deps: UsageReportDeps,
+  last: LastReport,
+  period: { from: string; to: string },
+  days: DaySnapshot[],
+  extensions: ReportedExtension[],
+): Promise<UsageReport | undefined> {
   if (last.period_from !== period.from || last.period_to !== period.to) return undefined;
   const seq = num(last.seq);
-  const before = seq > 1 ? await deps.knex('license_usage_reports').where({ seq: seq - 1 }).first('hash', 'generated_at') : undefined;
+  const before =
+    seq > 1
+      ? await deps
+          .knex('license_usage_reports')
+          .where({ seq: seq - 1 })
+          .first('hash', 'generated_at')
+      : undefined;
   const generatedAt = new Date(num(last.generated_at));
   // NOTE: an audit entry since then (a key set, a clock reset) moves the head: a new report then
   const anchors = await anchorsSince(deps.knex, num(before?.generated_at), generatedAt);
@@ -144,7 +197,12 @@ interface Anchors {
 async function anchorsSince(knex: Knex, since: number, until: Date): Promise<Anchors> {
   const [{ head, problem }, resets] = await Promise.all([
     readAuditHead(knex),
-    knex('license_events').where({ kind: 'clock_reset' }).andWhere('at', '>', since).andWhere('at', '<=', until.getTime()).orderBy('at').select('at', 'data') as Promise<Array<{ at: number | string; data: string }>>,
+    knex('license_events')
+      .where({ kind: 'clock_reset' })
+      .andWhere('at', '>', since)
+      .andWhere('at', '<=', until.getTime())
+      .orderBy('at')
+      .select('at', 'data') as Promise<Array<{ at: number | string; data: string }>>,
   ]);
   const seconds = (ms: number) => Math.floor(ms / 1000);
   return {
@@ -159,6 +217,12 @@ async function anchorsSince(knex: Knex, since: number, until: Date): Promise<Anc
 /** SPEC 22: every self-service extension used here, in every report from its use on (the vendor sees each). */
 async function reportedExtensions(knex: Knex): Promise<ReportedExtension[]> {
   return (await readExtensions(knex)).map((u) => ({
-    lid: u.lid, serverId: u.serverId, use: u.use, days: u.days, at: new Date(u.at).toISOString(), until: new Date(u.graceEndAfter * 1000).toISOString(), actor: u.actor,
+    lid: u.lid,
+    serverId: u.serverId,
+    use: u.use,
+    days: u.days,
+    at: new Date(u.at).toISOString(),
+    until: new Date(u.graceEndAfter * 1000).toISOString(),
+    actor: u.actor,
   }));
 }

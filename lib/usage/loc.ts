@@ -20,13 +20,17 @@ function checkName(value: unknown, what: string): string {
     throw new LicenseError('VALIDATION_FAILED', { detail: `The ${what} must be a name of 1 to ${NAME_MAX} characters.`, data: { field: what } });
   }
   if (CONTROL.test(value)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: `The ${what} name must not contain control characters (line breaks, tabs, NUL, escapes).`, data: { field: what } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `The ${what} name must not contain control characters (line breaks, tabs, NUL, escapes).`,
+      data: { field: what },
+    });
   }
   return value;
 }
 
 export function checkAnalysisInput(a: Analysis): Analysis {
-  if (a === null || typeof a !== 'object') throw new LicenseError('VALIDATION_FAILED', { detail: 'An analysis needs a project, a branch and its lines of code.' });
+  if (a === null || typeof a !== 'object')
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'An analysis needs a project, a branch and its lines of code.' });
   const loc = a.loc;
   if (typeof loc !== 'number' || !Number.isSafeInteger(loc) || loc < 0 || loc > MAX_BRANCH_LOC) {
     throw new LicenseError('VALIDATION_FAILED', { detail: 'The lines of code must be a whole number from 0 to 10^12.', data: { field: 'loc' } });
@@ -56,9 +60,7 @@ async function refreshProject(trx: Knex.Transaction, project: string): Promise<v
     await trx('license_loc_projects').where({ project }).delete();
     return;
   }
-  await trx('license_loc_projects')
-    .insert({ project, branch: top.branch, loc: top.loc, analyzed_at: top.analyzed_at })
-    .onConflict('project').merge();
+  await trx('license_loc_projects').insert({ project, branch: top.branch, loc: top.loc, analyzed_at: top.analyzed_at }).onConflict('project').merge();
 }
 
 /**
@@ -69,7 +71,12 @@ async function refreshProject(trx: Knex.Transaction, project: string): Promise<v
  */
 async function ensureProjectRow(knex: Knex, dialect: Dialect, project: string, now: Date): Promise<void> {
   await withRetry(dialect, () =>
-    knex('license_loc_projects').insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() }).onConflict('project').ignore().then(() => undefined));
+    knex('license_loc_projects')
+      .insert({ project, branch: '', loc: 0, analyzed_at: now.getTime() })
+      .onConflict('project')
+      .ignore()
+      .then(() => undefined),
+  );
 }
 
 /**
@@ -93,7 +100,8 @@ export async function recordAnalysis(knex: Knex, dialect: Dialect, analysis: Ana
       if (!(await lockProject(trx, dialect, a.project))) return ROW_GONE;
       await trx('license_loc_branches')
         .insert({ project: a.project, branch: a.branch, loc: a.loc, analyzed_at: now.getTime() })
-        .onConflict(['project', 'branch']).merge(['loc', 'analyzed_at']);
+        .onConflict(['project', 'branch'])
+        .merge(['loc', 'analyzed_at']);
       await refreshProject(trx, a.project);
       return true;
     });

@@ -50,7 +50,11 @@ function toUsage(r: Row, locLimit: number | null): ProjectUsage {
  */
 export async function projectPage(knex: Knex, options: { limit: number; after?: ProjectKey | null; locLimit: number | null }): Promise<ProjectPage> {
   const { limit, after, locLimit } = options;
-  const q = knex(T).select('project', 'branch', 'loc', 'analyzed_at').orderBy('loc', 'desc').orderBy('project', 'asc').limit(limit + 1);
+  const q = knex(T)
+    .select('project', 'branch', 'loc', 'analyzed_at')
+    .orderBy('loc', 'desc')
+    .orderBy('project', 'asc')
+    .limit(limit + 1);
   if (after) {
     q.where('loc', '<=', after.loc).andWhere((w) => w.where('loc', '<', after.loc).orWhere('project', '>', after.project));
   }

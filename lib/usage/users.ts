@@ -14,7 +14,10 @@ export interface UsersStatus {
 }
 
 const SETTING = 'users_in_use';
-interface Reported { count: number; at: number }
+interface Reported {
+  count: number;
+  at: number;
+}
 
 /** A host's user count: a whole number from 0 to 10^12, else VALIDATION_FAILED. */
 export function checkUserCount(count: unknown): number {
@@ -47,6 +50,9 @@ export function usersStatus(payload: LicensePayload | null, usable: boolean, rep
 export function usersWarning(users: UsersStatus, softCap: boolean): { code: string; message: string } | undefined {
   if (users.limit === null || users.used <= users.limit) return undefined;
   return softCap
-    ? { code: 'USERS_OVER_LIMIT_SOFT', message: `Users (${users.used}) are over the licensed limit (${users.limit}); the true-up terms allow it, and the overage will be billed.` }
+    ? {
+        code: 'USERS_OVER_LIMIT_SOFT',
+        message: `Users (${users.used}) are over the licensed limit (${users.limit}); the true-up terms allow it, and the overage will be billed.`,
+      }
     : { code: 'USERS_OVER_LIMIT', message: `Users (${users.used}) are over the licensed limit (${users.limit}).` };
 }

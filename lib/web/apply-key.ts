@@ -8,7 +8,11 @@ import type { WebPort } from './port.js';
  * changes are against the license before it), but a key the preview refuses still goes to
  * `setLicense`, which refuses it again and records the refusal in the audit log (SPEC 17.3).
  */
-export async function applyKey(port: WebPort, key: string, actor: string): Promise<{ status: LicenseStatus; changes: LicensePreview['changes'] | null; lid: string | undefined }> {
+export async function applyKey(
+  port: WebPort,
+  key: string,
+  actor: string,
+): Promise<{ status: LicenseStatus; changes: LicensePreview['changes'] | null; lid: string | undefined }> {
   const preview = await port.previewLicense(key).catch((err: unknown) => {
     if (isLicenseError(err)) return null;
     throw err;

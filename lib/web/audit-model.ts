@@ -35,7 +35,9 @@ function what(e: AuditEntry): string {
     case 'move_requested':
       return `${String(d.oldServerId ?? '')} → ${String(d.newServerId ?? '')}`;
     default:
-      return Object.entries(d).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
+      return Object.entries(d)
+        .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+        .join(', ');
   }
 }
 

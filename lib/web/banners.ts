@@ -61,39 +61,74 @@ export function bannersOf(s: LicenseStatus): Banner[] {
   }
   switch (s.state) {
     case 'none':
-      push({ tone: 'info', code: 'none', title: 'No license installed', text: 'Commercial features are off. Paste the license key you received from your vendor, or request one.', actions: ['paste', 'request'] });
+      push({
+        tone: 'info',
+        code: 'none',
+        title: 'No license installed',
+        text: 'Commercial features are off. Paste the license key you received from your vendor, or request one.',
+        actions: ['paste', 'request'],
+      });
       break;
     case 'invalid':
-      push({ tone: 'danger', code: 'invalid', title: 'The license key is not valid', text: `${warning('LICENSE_INVALID') ?? 'The installed key does not verify.'} Commercial features are off until a new license is set.`, actions: RENEW });
+      push({
+        tone: 'danger',
+        code: 'invalid',
+        title: 'The license key is not valid',
+        text: `${warning('LICENSE_INVALID') ?? 'The installed key does not verify.'} Commercial features are off until a new license is set.`,
+        actions: RENEW,
+      });
       break;
     case 'wrong_server':
       push({
-        tone: 'danger', code: 'wrong_server', title: 'License issued for another server',
+        tone: 'danger',
+        code: 'wrong_server',
+        title: 'License issued for another server',
         text: `The license was issued for server ID ${l?.serverId ?? 'unknown'}, but this server's ID is ${s.serverId}. Request a license for ${s.serverId}.`,
         actions: ['move', ...RENEW],
       });
       break;
     case 'not_yet_valid':
-      push({ tone: 'warning', code: 'not_yet_valid', title: 'License not valid yet', text: `The license starts on ${l ? formatDate(l.nbf) : '—'}. Commercial features are off until then.` });
+      push({
+        tone: 'warning',
+        code: 'not_yet_valid',
+        title: 'License not valid yet',
+        text: `The license starts on ${l ? formatDate(l.nbf) : '—'}. Commercial features are off until then.`,
+      });
       break;
     case 'expiring':
       // SPEC 22: a next license that starts by the end of this one: no expiring banner
       if (s.next?.covered) break;
-      push({ tone: 'warning', code: 'expiring', title: 'License expiring soon', text: `The license is valid until ${ends} (${daysText(dates!.daysLeft)}). Request a renewal to keep commercial features on.`, actions: RENEW });
+      push({
+        tone: 'warning',
+        code: 'expiring',
+        title: 'License expiring soon',
+        text: `The license is valid until ${ends} (${daysText(dates!.daysLeft)}). Request a renewal to keep commercial features on.`,
+        actions: RENEW,
+      });
       break;
     case 'grace':
       push({
-        tone: 'danger', code: 'grace', title: 'License expired — grace period',
+        tone: 'danger',
+        code: 'grace',
+        title: 'License expired — grace period',
         text: `The license was valid until ${ends}. Grace period: ${graceSentence(dates!)}. Set a renewed license before then.`,
         actions: RENEW,
       });
       break;
     case 'expired':
-      push({ tone: 'danger', code: 'expired', title: 'License expired', text: `The license was valid until ${ends} and its grace period is over. Commercial features are off until a new license is set.`, actions: RENEW });
+      push({
+        tone: 'danger',
+        code: 'expired',
+        title: 'License expired',
+        text: `The license was valid until ${ends} and its grace period is over. Commercial features are off until a new license is set.`,
+        actions: RENEW,
+      });
       break;
     case 'revoked':
       push({
-        tone: 'danger', code: 'revoked', title: 'License revoked',
+        tone: 'danger',
+        code: 'revoked',
+        title: 'License revoked',
         text: `The vendor revoked this license on ${formatDate(s.details.revokedAt)}. Commercial features are off until the key the vendor sent to replace it is set.`,
         actions: RENEW,
       });
@@ -104,24 +139,39 @@ export function bannersOf(s: LicenseStatus): Banner[] {
   const { used, limit, percent, threshold, softCap } = s.loc;
   if (limit !== null && used > limit && softCap) {
     push({
-      tone: 'warning', code: 'loc_soft_cap_overage', title: 'Over the licensed lines of code',
+      tone: 'warning',
+      code: 'loc_soft_cap_overage',
+      title: 'Over the licensed lines of code',
       text: `${formatNumber(used)} lines of code are in use, ${formatNumber(used - limit)} over the limit of ${formatNumber(limit)}. Your license allows this (true-up); the overage is settled at renewal.`,
     });
   } else if (limit !== null && used >= limit && !softCap) {
     push({
-      tone: 'danger', code: 'loc_limit_reached', title: 'Lines of code limit reached',
+      tone: 'danger',
+      code: 'loc_limit_reached',
+      title: 'Lines of code limit reached',
       text: `${formatNumber(used)} of ${formatNumber(limit)} licensed lines of code are in use: analyses that add code are refused.`,
       actions: ['request'],
     });
   } else if (percent !== null && percent >= threshold) {
-    push({ tone: 'warning', code: 'loc_threshold', title: 'Lines of code above your threshold', text: `${percent}% of the licensed lines of code are in use (threshold ${threshold}%).` });
+    push({
+      tone: 'warning',
+      code: 'loc_threshold',
+      title: 'Lines of code above your threshold',
+      text: `${percent}% of the licensed lines of code are in use (threshold ${threshold}%).`,
+    });
   }
   const said = new Set(banners.map((b) => COVERS[b.code]));
   for (const w of s.warnings) {
     if (said.has(w.code)) continue;
     if (INFO_WARNINGS[w.code]) push({ tone: 'info', code: w.code, title: INFO_WARNINGS[w.code]!, text: w.message, actions: ['request'] });
-    else push({ tone: 'warning', code: w.code, title: WARNING_TITLES[w.code] ?? 'Warning', text: w.message, actions: w.code === 'SERVER_ID_CHANGED' ? ['move', 'request'] : w.code === 'LICENSE_GAP' ? ['request'] : [] });
+    else
+      push({
+        tone: 'warning',
+        code: w.code,
+        title: WARNING_TITLES[w.code] ?? 'Warning',
+        text: w.message,
+        actions: w.code === 'SERVER_ID_CHANGED' ? ['move', 'request'] : w.code === 'LICENSE_GAP' ? ['request'] : [],
+      });
   }
   return banners;
 }
-

@@ -15,7 +15,8 @@ function mediaType(req: Request): string {
  */
 function requireJson(req: Request, _res: Response, next: NextFunction): void {
   if (mediaType(req) !== 'application/json') {
-    return next(new RequestRefused(415, 'VALIDATION_FAILED', 'This API accepts application/json only.'));
+    next(new RequestRefused(415, 'VALIDATION_FAILED', 'This API accepts application/json only.'));
+    return;
   }
   next();
 }

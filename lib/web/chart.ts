@@ -43,11 +43,7 @@ const dayIndex = (day: string, first: number) => Math.round((Date.parse(`${day}T
  * missing day leaves a gap in time, not a squeezed line. The y axis always shows the limit (and
  * the threshold under it) so the line reads against what the license allows.
  */
-export function historyChart(
-  points: readonly { day: string; used: number }[],
-  limit: number | null,
-  threshold: number,
-): HistoryChart | null {
+export function historyChart(points: readonly { day: string; used: number }[], limit: number | null, threshold: number): HistoryChart | null {
   if (points.length === 0) return null;
   const lastDay = points.at(-1)!.day;
   const first = Date.parse(`${lastDay}T00:00:00Z`) - (HISTORY_DAYS - 1) * DAY_MS;

@@ -21,8 +21,9 @@ export function continuityModel(s: LicenseStatus, form: ExtendForm | undefined) 
     available: e.available,
     use: e.used + 1,
     left: e.uses - e.used,
-    summary: `This license allows ${e.uses === 1 ? 'one self-service extension' : `${e.uses} self-service extensions`} of ${days(e.days)} on this server, `
-      + `from the start of its grace period until 3 days after it ends; ${e.used === 0 ? 'none used yet' : `${e.used} used`}.`,
+    summary:
+      `This license allows ${e.uses === 1 ? 'one self-service extension' : `${e.uses} self-service extensions`} of ${days(e.days)} on this server, ` +
+      `from the start of its grace period until 3 days after it ends; ${e.used === 0 ? 'none used yet' : `${e.used} used`}.`,
     reason: e.available ? null : e.reason,
     until: e.wouldExtendTo ? formatDate(lastValidDay(Date.parse(e.wouldExtendTo) / 1000)) : null,
     last: e.last && {

@@ -34,13 +34,18 @@ export interface Csrf {
 export function createCsrf(secret: () => Promise<Buffer>): Csrf {
   let loaded: Promise<Buffer> | undefined;
   const key = (): Promise<Buffer> => {
-    loaded ??= Promise.resolve().then(secret).catch((err: unknown) => {
-      loaded = undefined;
-      throw err;
-    });
+    loaded ??= Promise.resolve()
+      .then(secret)
+      .catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      });
     return loaded;
   };
-  const sign = async (nonce: string) => createHmac('sha256', await key()).update(nonce).digest('base64url');
+  const sign = async (nonce: string) =>
+    createHmac('sha256', await key())
+      .update(nonce)
+      .digest('base64url');
   return {
     async issue(req, res) {
       let nonce = readCookie(req, CSRF_COOKIE);

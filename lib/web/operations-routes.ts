@@ -6,7 +6,10 @@ import { limitFrom } from './validate.js';
 /** `GET metrics` (SPEC 17.1): the snapshot in the Prometheus text format; no query. */
 export function metricsHandler(metrics: MetricsEndpoint): RequestHandler {
   return async (_req, res) => {
-    res.set('Cache-Control', 'no-store').type(metrics.contentType).send(await metrics.text());
+    res
+      .set('Cache-Control', 'no-store')
+      .type(metrics.contentType)
+      .send(await metrics.text());
   };
 }
 

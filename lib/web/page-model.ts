@@ -60,7 +60,6 @@ export interface PageContext {
   };
 }
 
-
 const NOTIFICATION_KINDS: Record<string, string> = {
   'expiry-2m': 'Expiry reminder, 2 months',
   'expiry-1m': 'Expiry reminder, 1 month',
@@ -70,7 +69,6 @@ const NOTIFICATION_KINDS: Record<string, string> = {
   test: 'Test email',
   extension: 'Self-service extension used',
 };
-
 
 /** Where the license in force comes from (SPEC 22), as the page says it. */
 const SOURCE_LABELS: Record<LicenseSource, string> = {
@@ -101,28 +99,30 @@ export function pageModel(data: PageData, ctx: PageContext) {
     staging: s.details.staging,
     banners: bannersOf(s),
     requestText: requestText(ctx, s, ctx.offline?.instanceKeyId),
-    license: l && dates && {
-      licensee: l.licensee,
-      edition: l.edition,
-      type: l.type,
-      lid: l.lid,
-      sub: l.sub,
-      serverId: l.serverId,
-      validFrom: formatDate(l.nbf),
-      notStarted: s.state === 'not_yet_valid',
-      lastDay: lastValidDay(l.exp),
-      daysLeft: dates.daysLeft > 0 ? daysText(dates.daysLeft) : '',
-      grace: dates.graceDays === 0
-        ? 'None: commercial features stop after the last valid day'
-        : s.state === 'grace'
-          ? `Now: ${graceSentence(dates)}`
-          : `${dates.graceDays} day${dates.graceDays === 1 ? '' : 's'} after the last valid day, through ${formatDate(dates.graceUntil)}`,
-      bridgeUntil: s.details.bridgeUntil ? formatDate(s.details.bridgeUntil) : null,
-      features: l.features,
-      users: l.limits.users === undefined ? 'Unlimited' : formatNumber(l.limits.users),
-      tags: l.tags,
-      source: SOURCE_LABELS[l.source ?? 'page'],
-    },
+    license: l &&
+      dates && {
+        licensee: l.licensee,
+        edition: l.edition,
+        type: l.type,
+        lid: l.lid,
+        sub: l.sub,
+        serverId: l.serverId,
+        validFrom: formatDate(l.nbf),
+        notStarted: s.state === 'not_yet_valid',
+        lastDay: lastValidDay(l.exp),
+        daysLeft: dates.daysLeft > 0 ? daysText(dates.daysLeft) : '',
+        grace:
+          dates.graceDays === 0
+            ? 'None: commercial features stop after the last valid day'
+            : s.state === 'grace'
+              ? `Now: ${graceSentence(dates)}`
+              : `${dates.graceDays} day${dates.graceDays === 1 ? '' : 's'} after the last valid day, through ${formatDate(dates.graceUntil)}`,
+        bridgeUntil: s.details.bridgeUntil ? formatDate(s.details.bridgeUntil) : null,
+        features: l.features,
+        users: l.limits.users === undefined ? 'Unlimited' : formatNumber(l.limits.users),
+        tags: l.tags,
+        source: SOURCE_LABELS[l.source ?? 'page'],
+      },
     gauge: {
       used: formatNumber(used),
       limit: limit !== null ? formatNumber(limit) : l && isUsable(s.state) ? 'Unlimited' : '—',
@@ -144,40 +144,42 @@ export function pageModel(data: PageData, ctx: PageContext) {
     chart: data.history && historyChart(endingNow(data.history, s), limit, threshold),
     historyDays: HISTORY_DAYS,
     historyAvailable: data.history !== null,
-    keys: data.keys?.map((k) => ({
-      lid: k.lid,
-      licensee: k.licensee,
-      type: k.type,
-      edition: k.edition,
-      serverId: k.serverId,
-      lastDay: lastValidDay(k.exp),
-      setBy: k.setBy,
-      setAt: formatDateTime(k.setAt),
-      // NOTE: the ring does not know whether a database key came from the page, the API or the
-      // CLI, so only a configuration key says where it came from.
-      source: k.source === 'config' ? 'from the configuration' : null,
-      // a staging key for this database's staging copy waits here until the next copy
-      dormant: k.type === 'staging' && k.state === 'wrong_server',
-      state: k.type === 'staging' && k.state === 'wrong_server' ? 'Dormant (for the staging copy)' : STATE_LABELS[k.state]?.label ?? k.state,
-      tone: k.type === 'staging' && k.state === 'wrong_server' ? 'info' : STATE_LABELS[k.state]?.tone ?? 'info',
-      current: k.current,
-      retired: k.retired,
-      starts: k.state === 'not_yet_valid' ? `Starts on ${formatDate(k.nbf)}; the current license stays in force until then.` : null,
-      // SPEC 16: a usable stored key can be made current; any stored key not current retired
-      canActivate: k.source === 'database' && !k.current && isUsable(k.state),
-      canRetire: k.source === 'database' && !k.current && !k.retired,
-    })) ?? null,
+    keys:
+      data.keys?.map((k) => ({
+        lid: k.lid,
+        licensee: k.licensee,
+        type: k.type,
+        edition: k.edition,
+        serverId: k.serverId,
+        lastDay: lastValidDay(k.exp),
+        setBy: k.setBy,
+        setAt: formatDateTime(k.setAt),
+        // NOTE: the ring does not know whether a database key came from the page, the API or the
+        // CLI, so only a configuration key says where it came from.
+        source: k.source === 'config' ? 'from the configuration' : null,
+        // a staging key for this database's staging copy waits here until the next copy
+        dormant: k.type === 'staging' && k.state === 'wrong_server',
+        state: k.type === 'staging' && k.state === 'wrong_server' ? 'Dormant (for the staging copy)' : (STATE_LABELS[k.state]?.label ?? k.state),
+        tone: k.type === 'staging' && k.state === 'wrong_server' ? 'info' : (STATE_LABELS[k.state]?.tone ?? 'info'),
+        current: k.current,
+        retired: k.retired,
+        starts: k.state === 'not_yet_valid' ? `Starts on ${formatDate(k.nbf)}; the current license stays in force until then.` : null,
+        // SPEC 16: a usable stored key can be made current; any stored key not current retired
+        canActivate: k.source === 'database' && !k.current && isUsable(k.state),
+        canRetire: k.source === 'database' && !k.current && !k.retired,
+      })) ?? null,
     events: data.events?.map((e) => ({ at: formatDateTime(e.at), oldId: e.oldId ?? '—', newId: e.newId, reason: e.reason })) ?? null,
-    notifications: data.notifications?.map((n) => ({
-      kind: NOTIFICATION_KINDS[n.kind] ?? n.kind.replace(/[_-]+/g, ' '),
-      status: n.status,
-      recipients: n.recipients,
-      created: formatDateTime(n.createdAt),
-      sent: n.sentAt ? formatDateTime(n.sentAt) : '—',
-      attempts: n.attempts,
-      failed: n.status !== 'sent' && n.lastError !== null,
-      webhook: n.target ?? null,
-    })) ?? null,
+    notifications:
+      data.notifications?.map((n) => ({
+        kind: NOTIFICATION_KINDS[n.kind] ?? n.kind.replace(/[_-]+/g, ' '),
+        status: n.status,
+        recipients: n.recipients,
+        created: formatDateTime(n.createdAt),
+        sent: n.sentAt ? formatDateTime(n.sentAt) : '—',
+        attempts: n.attempts,
+        failed: n.status !== 'sent' && n.lastError !== null,
+        webhook: n.target ?? null,
+      })) ?? null,
     health: health && {
       mailConfigured: health.mailConfigured,
       adminsWithoutEmail: health.adminsWithoutEmail,
@@ -242,7 +244,11 @@ function moveModel(events: readonly ServerIdEvent[] | null, s: LicenseStatus) {
   const latest = events?.[0];
   if (!latest || latest.newId !== s.serverId || !latest.oldId) return null;
   if (s.license && (s.license.serverId === s.serverId || s.license.serverId === '*')) return null;
-  return { oldId: s.license && s.license.serverId !== s.serverId && events!.some((e) => e.oldId === s.license!.serverId) ? s.license.serverId : latest.oldId, newId: latest.newId, at: formatDate(latest.at) };
+  return {
+    oldId: s.license && s.license.serverId !== s.serverId && events!.some((e) => e.oldId === s.license!.serverId) ? s.license.serverId : latest.oldId,
+    newId: latest.newId,
+    at: formatDate(latest.at),
+  };
 }
 
 /**

@@ -25,7 +25,17 @@ const MAX_REVOCATIONS_FORM_BYTES = MAX_REVOCATIONS_BYTES + 64 * 1024;
 type Forms = PageContext['forms'] & { flash?: PageContext['flash'] };
 
 /** The addresses forms post to; a GET of one redirects to the page. */
-const FORM_PATHS = ['/license', '/license/preview', '/license/extend', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations', '/move-request'];
+const FORM_PATHS = [
+  '/license',
+  '/license/preview',
+  '/license/extend',
+  '/keys/activate',
+  '/keys/retire',
+  '/loc-threshold',
+  '/test-email',
+  '/revocations',
+  '/move-request',
+];
 
 /** The key of the Set new license form: an uploaded `.key`/`.txt` file, else the pasted text. */
 function submittedKey(body: Record<string, unknown> | undefined): { key: string; pasted: string } {
@@ -47,7 +57,7 @@ async function settle<T>(what: string, load: () => Promise<T>, logger: Logger): 
   try {
     return await load();
   } catch (err) {
-    logger.error(`license-manager: could not load ${what} for the page`, { error: err instanceof Error ? err.stack ?? err.message : String(err) });
+    logger.error(`license-manager: could not load ${what} for the page`, { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
     return null;
   }
 }
@@ -81,7 +91,10 @@ function flashOf(req: Request, status: LicenseStatus, keys: StoredKey[] | null):
         return { tone: 'info', text: `The key is stored: ${name}. It starts on ${formatDay(key.nbf)}; the current license stays in force until then.` };
       }
       if (key.type === 'staging' && key.state === 'wrong_server') {
-        return { tone: 'info', text: `The staging key is stored: ${name}. It stays dormant here and becomes current by itself on the staging copy of this database.` };
+        return {
+          tone: 'info',
+          text: `The staging key is stored: ${name}. It stays dormant here and becomes current by itself on the staging copy of this database.`,
+        };
       }
       return { tone: 'info', text: `The key is stored: ${name}. The current license stays in force.` };
     case 'activated':
@@ -97,8 +110,13 @@ function flashOf(req: Request, status: LicenseStatus, keys: StoredKey[] | null):
       if (!ext) return ok('The license is extended.');
       const until = formatDay(lastValidDay(Date.parse(ext.until) / 1000));
       return req.query.agreed === '1'
-        ? { tone: 'info', text: `This extension was already used by ${ext.actor} at the same moment: commercial features stay on through ${until}. No further extension was used.` }
-        : ok(`The license is extended by ${ext.days} day${ext.days === 1 ? '' : 's'}: commercial features stay on through ${until}. Your vendor sees this in your next usage report.`);
+        ? {
+            tone: 'info',
+            text: `This extension was already used by ${ext.actor} at the same moment: commercial features stay on through ${until}. No further extension was used.`,
+          }
+        : ok(
+            `The license is extended by ${ext.days} day${ext.days === 1 ? '' : 's'}: commercial features stay on through ${until}. Your vendor sees this in your next usage report.`,
+          );
     }
     case 'threshold':
       return ok('The threshold is saved.');
@@ -129,13 +147,24 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
     const keysAfter = cursorOf(req, 'keys');
     const notificationsBefore = cursorOf(req, 'notifications');
     // NOTE: every read at once, so a database that stops answering costs the page one deadline (SPEC 21)
-    const offlineRead = port.offline && settle('the revocation list', async () => ({
-      instanceKeyId: port.offline!.instanceKeyId(), revocations: await port.offline!.revocations(),
-    }), logger);
+    const offlineRead =
+      port.offline &&
+      settle(
+        'the revocation list',
+        async () => ({
+          instanceKeyId: port.offline!.instanceKeyId(),
+          revocations: await port.offline!.revocations(),
+        }),
+        logger,
+      );
     const [allKeys, usage, notifications, health, history, events, audit] = await Promise.all([
       settle('the stored keys', () => port.keyHistory(), logger),
       settle('the per-project usage', () => port.locUsage({ limit: PAGE_SIZES.projects, after: null }), logger),
-      settle('the notifications', async () => trimPage(await port.jobs.notifications(PAGE_SIZES.notifications + 1, notificationsBefore), PAGE_SIZES.notifications), logger),
+      settle(
+        'the notifications',
+        async () => trimPage(await port.jobs.notifications(PAGE_SIZES.notifications + 1, notificationsBefore), PAGE_SIZES.notifications),
+        logger,
+      ),
       settle('the job health', () => port.jobs.health(), logger),
       settle('the LOC history', () => port.jobs.locHistory(90), logger),
       settle('the server ID events', () => port.serverIdEvents(), logger),
@@ -179,7 +208,8 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
   const back = (req: Request, res: Response, query: string) => res.redirect(303, `${req.baseUrl}/?${query}#outcome`);
 
   /** Form posts: parse the form, then refuse anything without a valid token. */
-  const csrfChecked = async (req: Request, _res: Response, next: (err?: unknown) => void) => next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED'));
+  const csrfChecked = async (req: Request, _res: Response, next: (err?: unknown) => void) =>
+    next((await csrf.verify(req)) ? undefined : new LicenseError('CSRF_REJECTED'));
   const checked = [formBody, csrfChecked];
 
   // SPEC 22: `?confirm=extend` is the confirmation step of Extend by N days (a view: nothing changes)
@@ -193,7 +223,10 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       sendMoveRequest(res, await port.offline.moveRequest({ reason: reasonFrom(req.body), actor: port.actorOf(req) }));
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { move: { value: reason, error: err.message, code: err.code }, flash: refused('The move request was not made', err.message) });
+      return show(req, res, err.status, {
+        move: { value: reason, error: err.message, code: err.code },
+        flash: refused('The move request was not made', err.message),
+      });
     }
   });
 
@@ -217,7 +250,10 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       return show(req, res, 200, { preview: previewModel(preview, submitted.key.trim(), new Date(port.status().details.evaluatedAt)) });
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { license: { value: submitted.pasted, error: err.message, code: err.code }, flash: refused('The key cannot be used', err.message) });
+      return show(req, res, err.status, {
+        license: { value: submitted.pasted, error: err.message, code: err.code },
+        flash: refused('The key cannot be used', err.message),
+      });
     }
   });
 
@@ -228,7 +264,10 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       lid = (await applyKey(port, keyFrom(req.body), port.actorOf(req))).lid ?? '';
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { license: { value: pasted, error: err.message, code: err.code }, flash: refused('The license was not set', err.message) });
+      return show(req, res, err.status, {
+        license: { value: pasted, error: err.message, code: err.code },
+        flash: refused('The license was not set', err.message),
+      });
     }
     back(req, res, `done=license&lid=${encodeURIComponent(lid)}`);
   });
@@ -283,7 +322,10 @@ export function pageRoutes(port: WebPort, csrf: Csrf, logger: Logger): Router {
       await port.offline.setRevocations(listFrom(fromFile !== undefined ? { list: fromFile } : body), { actor: port.actorOf(req) });
     } catch (err) {
       if (!isLicenseError(err)) throw err;
-      return show(req, res, err.status, { revocations: { value: pasted, error: err.message, code: err.code }, flash: refused('The revocation list was not installed', err.message) });
+      return show(req, res, err.status, {
+        revocations: { value: pasted, error: err.message, code: err.code },
+        flash: refused('The revocation list was not installed', err.message),
+      });
     }
     back(req, res, 'done=revocations');
   });

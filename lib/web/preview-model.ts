@@ -41,8 +41,13 @@ export function previewModel(p: LicensePreview, key: string, now: Date) {
     loc: limitText(l.limits.loc),
     users: limitText(l.limits.users),
     features: l.features,
-    future: future ? `This key starts on ${formatDay(dates.validFrom)}. The current license stays in force until then; after that this key takes over by itself.` : null,
-    dormant: p.state === 'wrong_server' ? `This staging key is for server ID ${l.serverId}: it is kept here, dormant, and becomes current by itself on the staging copy of this database.` : null,
+    future: future
+      ? `This key starts on ${formatDay(dates.validFrom)}. The current license stays in force until then; after that this key takes over by itself.`
+      : null,
+    dormant:
+      p.state === 'wrong_server'
+        ? `This staging key is for server ID ${l.serverId}: it is kept here, dormant, and becomes current by itself on the staging copy of this database.`
+        : null,
     changes: changeLines(p.changes),
     warnings: p.changes.warnings,
   };

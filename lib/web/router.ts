@@ -12,7 +12,6 @@ import { renderRefusal } from './render.js';
 import { statusHandler } from './status-route.js';
 import { metricsHandler } from './operations-routes.js';
 
-
 /**
  * The License Manager page, its assets and the JSON API of SPEC 8, as one Express router for the
  * host to mount. Every request first goes through the host's `authorize(req)`.
@@ -28,13 +27,24 @@ export function createRouter(port: WebPort): Router {
   const router = Router();
   const authorize = authorizeFirst(port.authorize);
   // NOTE: the hot path first, so it crosses as few layers as possible (SPEC 13 benchmark).
-  router.get('/api/status', baseHeaders, authorize, statusHandler(() => port.status()));
+  router.get(
+    '/api/status',
+    baseHeaders,
+    authorize,
+    statusHandler(() => port.status()),
+  );
   router.use(baseHeaders, authorize);
   router.get('/metrics', metricsHandler(port.metrics));
   router.use('/api', apiRoutes(port, now, logger));
   if (port.offline) router.use('/api', offlineApiRoutes(port.offline, port.actorOf));
   router.use('/assets', assetRoutes());
-  router.use(pageRoutes(port, createCsrf(() => port.csrfSecret()), logger));
+  router.use(
+    pageRoutes(
+      port,
+      createCsrf(() => port.csrfSecret()),
+      logger,
+    ),
+  );
   router.use(errorHandler(logger, renderRefusal));
   return router;
 }

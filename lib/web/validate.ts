@@ -13,7 +13,10 @@ export function keyFrom(body: unknown): string {
 export function lidFrom(body: unknown): string {
   const lid = body && typeof body === 'object' ? (body as Record<string, unknown>).lid : undefined;
   if (typeof lid !== 'string' || !/^[A-Za-z0-9-]{1,64}$/.test(lid)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'Give the license ID of a stored key: the "lid" field is missing or not a license ID.', data: { field: 'lid' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: 'Give the license ID of a stored key: the "lid" field is missing or not a license ID.',
+      data: { field: 'lid' },
+    });
   }
   return lid;
 }

@@ -27,7 +27,10 @@ export async function up(knex: Knex): Promise<void> {
   }
   // NOTE: the row exists from the start, so appending is always lock-then-update, never an
   // INSERT race between nodes.
-  await knex('license_audit_head').insert({ id: 1, last_id: 0, hash: '0'.repeat(64) }).onConflict('id').ignore();
+  await knex('license_audit_head')
+    .insert({ id: 1, last_id: 0, hash: '0'.repeat(64) })
+    .onConflict('id')
+    .ignore();
 }
 
 export async function down(knex: Knex): Promise<void> {

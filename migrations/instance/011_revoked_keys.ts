@@ -27,7 +27,10 @@ export async function up(knex: Knex): Promise<void> {
   if (!Array.isArray(revoked)) return;
   await knex.transaction(async (trx) => {
     for (let i = 0; i < revoked.length; i += BATCH) {
-      await trx('license_revoked').insert(revoked.slice(i, i + BATCH).map(({ lid, at }) => ({ lid, at }))).onConflict('lid').ignore();
+      await trx('license_revoked')
+        .insert(revoked.slice(i, i + BATCH).map(({ lid, at }) => ({ lid, at })))
+        .onConflict('lid')
+        .ignore();
     }
   });
 }

@@ -11,7 +11,7 @@ import { startWeb, type WebFixture } from '../integration/web/fixture.js';
 
 const DAY = 86_400_000;
 
-describe('browser: accessibility and layout of the page', function () {
+describe('browser: accessibility and layout of the page', () => {
   let browser: Browser;
   let web: WebFixture;
 

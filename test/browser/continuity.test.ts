@@ -9,7 +9,7 @@ import { launchChromium, requireChromium } from '../helpers/browser.js';
 import { seriousViolations } from '../helpers/axe.js';
 import { api, startWeb, type WebFixture } from '../integration/web/fixture.js';
 
-describe('browser: self-service extension and the next license (SPEC 22)', function () {
+describe('browser: self-service extension and the next license (SPEC 22)', () => {
   let browser: Browser;
   let web: WebFixture;
 
@@ -63,7 +63,9 @@ describe('browser: self-service extension and the next license (SPEC 22)', funct
       await confirm.waitFor();
       await page.waitForFunction(() => document.activeElement?.id === 'outcome');
       expect(await confirm.isVisible()).to.equal(true);
-      expect(await confirm.textContent()).to.include(`extension ${before + 1} of 3`).and.include('your vendor sees it in your next usage report');
+      expect(await confirm.textContent())
+        .to.include(`extension ${before + 1} of 3`)
+        .and.include('your vendor sees it in your next usage report');
       expect(web.status().extension!.used, 'nothing changes before Confirm').to.equal(before);
       await check(page, `confirmation ${width} px`);
 

@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium, requireChromium } from '../helpers/browser.js';
 import { startWeb, type WebFixture } from '../integration/web/fixture.js';
 
-describe('browser: the License Manager page', function () {
+describe('browser: the License Manager page', () => {
   let browser: Browser;
   let web: WebFixture;
   let context: BrowserContext;
@@ -59,7 +59,9 @@ describe('browser: the License Manager page', function () {
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
     const warning = page.locator('[data-testid="preview-warning"]');
     expect(await warning.isVisible()).to.equal(true);
-    expect(await warning.textContent()).to.contain('Features turned off: security-reports').and.contain('Lower limit of lines of code: 100,000 instead of 200,000');
+    expect(await warning.textContent())
+      .to.contain('Features turned off: security-reports')
+      .and.contain('Lower limit of lines of code: 100,000 instead of 200,000');
     await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Cancel' }).click()]);
     expect(await page.locator('[data-testid="preview"]').count()).to.equal(0);
     expect(web.status().license?.features).to.deep.equal(['sso', 'security-reports']);
@@ -69,7 +71,11 @@ describe('browser: the License Manager page', function () {
   it('upload a .key file: it is previewed like a pasted key, then applied', async () => {
     await open();
     const key = await web.issue({ licensee: 'File Upload Inc' });
-    await page.getByLabel('Or upload the key file (.key or .txt)').setInputFiles({ name: 'file-upload.key', mimeType: 'application/octet-stream', buffer: Buffer.from(`-----BEGIN LICENSE KEY-----\n${key}\n-----END LICENSE KEY-----\n`) });
+    await page.getByLabel('Or upload the key file (.key or .txt)').setInputFiles({
+      name: 'file-upload.key',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from(`-----BEGIN LICENSE KEY-----\n${key}\n-----END LICENSE KEY-----\n`),
+    });
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Preview license' }).click()]);
     expect(await text('[data-testid="preview-licensee"]')).to.equal('File Upload Inc');
     await Promise.all([page.waitForURL(/done=license/), page.getByRole('button', { name: 'Apply license' }).click()]);
@@ -106,7 +112,7 @@ describe('browser: the License Manager page', function () {
     expect((await web.lm.keyHistory()).every((k) => !k.retired)).to.equal(true);
   });
 
-  it('copy a stored key\'s text', async () => {
+  it("copy a stored key's text", async () => {
     const key = await web.issue({ licensee: 'Copy Me Ltd' });
     await web.setLicense(key);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: web.origin });

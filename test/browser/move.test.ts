@@ -16,7 +16,7 @@ import { Managers, testClock } from '../helpers/managers.js';
 import { serve } from '../integration/web/fixture.js';
 import { readMoveRequest } from '../../lib/move/format.js';
 
-describe('browser: Request a move after the server ID changed (SPEC 22)', function () {
+describe('browser: Request a move after the server ID changed (SPEC 22)', () => {
   let browser: Browser;
   const dbs = new DbFactory('sqlite');
   const managers = new Managers();

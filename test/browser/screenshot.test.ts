@@ -17,7 +17,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT === '1' ? join(ROOT, 'docs', 'screenshot.png') : join(ROOT, 'test-output', 'screenshot.png');
 const DAY = 86_400_000;
 
-describe('browser: screenshot of the page for the README', function () {
+describe('browser: screenshot of the page for the README', () => {
   let browser: Browser;
   let web: WebFixture;
 
@@ -32,10 +32,17 @@ describe('browser: screenshot of the page for the README', function () {
   });
 
   it('saves a screenshot of a licensed instance with 90 days of history', async () => {
-    await web.setLicense(await web.issue({
-      licensee: 'Northwind Traders', edition: 'enterprise', expires: '2027-06-30',
-      features: ['sso', 'audit-log', 'portfolio-reports', 'branch-analysis'], loc: 500_000, users: 250, tags: ['true-up'],
-    }));
+    await web.setLicense(
+      await web.issue({
+        licensee: 'Northwind Traders',
+        edition: 'enterprise',
+        expires: '2027-06-30',
+        features: ['sso', 'audit-log', 'portfolio-reports', 'branch-analysis'],
+        loc: 500_000,
+        users: 250,
+        tags: ['true-up'],
+      }),
+    );
     const projects = ['payments-api', 'web-storefront', 'mobile-app', 'data-pipeline', 'identity-service', 'docs-site'];
     const start = web.clock.now.getTime();
     for (let day = 0; day < 90; day++) {

@@ -28,7 +28,8 @@ export function nonAdditive(before: SchemaShape, after: SchemaShape): string[] {
       else if (!same(now.columns[c], shape)) out.push(`changes column ${t}.${c} from ${JSON.stringify(shape)} to ${JSON.stringify(now.columns[c])}`);
     }
     for (const [c, shape] of Object.entries(now.columns)) {
-      if (!old.columns[c] && !shape.nullable && shape.default === null) out.push(`adds column ${t}.${c} NOT NULL without a default (an older node's insert fails)`);
+      if (!old.columns[c] && !shape.nullable && shape.default === null)
+        out.push(`adds column ${t}.${c} NOT NULL without a default (an older node's insert fails)`);
     }
     if (!same(old.primaryKey, now.primaryKey)) out.push(`changes the primary key of ${t}`);
     for (const [i, shape] of Object.entries(old.indexes)) {
@@ -39,7 +40,8 @@ export function nonAdditive(before: SchemaShape, after: SchemaShape): string[] {
       if (!old.indexes[i] && shape.unique) out.push(`adds unique index ${t}.${i} to an existing table (an older node's rows may violate it)`);
     }
     for (const fk of old.foreignKeys) if (!now.foreignKeys.some((f) => same(f, fk))) out.push(`drops a foreign key of ${t}`);
-    for (const fk of now.foreignKeys) if (!old.foreignKeys.some((f) => same(f, fk))) out.push(`adds a foreign key to existing table ${t} (${fk.columns} → ${fk.table})`);
+    for (const fk of now.foreignKeys)
+      if (!old.foreignKeys.some((f) => same(f, fk))) out.push(`adds a foreign key to existing table ${t} (${fk.columns} → ${fk.table})`);
   }
   return out;
 }

@@ -22,7 +22,10 @@ import type { PublicJwk } from '../../lib/keys/jwk.js';
 const env = process.env;
 let offset = Number(env.LM_CLOCK_OFFSET_MS ?? 0);
 let monoOffset = 0;
-const admins = (env.LM_ADMINS ?? '').split(',').filter(Boolean).map((email, i) => ({ name: `Admin ${i}`, email }));
+const admins = (env.LM_ADMINS ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((email, i) => ({ name: `Admin ${i}`, email }));
 
 const lm = createLicenseManager({
   db: env.LM_DB_URL!,

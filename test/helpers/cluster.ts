@@ -100,11 +100,13 @@ export class Browser {
   }
 
   async post(url: string, fields: Record<string, string>): Promise<Reply> {
-    return this.keep(await request(url, {
-      method: 'POST',
-      headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    }));
+    return this.keep(
+      await request(url, {
+        method: 'POST',
+        headers: { cookie: this.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      }),
+    );
   }
 }
 

@@ -113,7 +113,7 @@ export class DbFactory {
  */
 export function withDbs(title: string, body: (dbs: DbFactory) => void, kinds: readonly DbKind[] = ALL_KINDS): void {
   for (const kind of kinds) {
-    describe(`${title} [${kind}]`, function () {
+    describe(`${title} [${kind}]`, () => {
       const dbs = new DbFactory(kind);
       before(async function () {
         await requireDb(this, kind);

@@ -12,7 +12,12 @@ export interface TestClock {
 
 export function testClock(iso: string): TestClock {
   let t = new Date(iso);
-  return { now: () => t, set: (v) => { t = new Date(v); } };
+  return {
+    now: () => t,
+    set: (v) => {
+      t = new Date(v);
+    },
+  };
 }
 
 /** Starts real managers and stops them all after each test. */

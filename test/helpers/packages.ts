@@ -33,7 +33,10 @@ export async function packBoth(): Promise<Tarballs> {
 /** The file names inside a tarball (without npm's `package/` prefix). */
 export async function tarballFiles(tarball: string): Promise<string[]> {
   const { stdout } = await exec('tar', ['tzf', tarball], { maxBuffer: 64 << 20 });
-  return stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
 }
 
 /** An empty folder with a package.json, then `npm install --omit=dev` of what is given. */
@@ -41,7 +44,10 @@ export async function scratchInstall(name: string, specs: string[]): Promise<str
   const dir = mkdtempSync(join(tmpdir(), `lm-${name}-`));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${name}`, private: true, type: 'module' }));
   if (specs.length > 0) {
-    await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], { cwd: dir, maxBuffer: 64 << 20 });
+    await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
+      cwd: dir,
+      maxBuffer: 64 << 20,
+    });
   }
   return dir;
 }

@@ -71,27 +71,38 @@ export async function poll<T>(check: () => Promise<T | undefined>, tries: number
 /** Starts Prometheus in a temp dir scraping one target every second. */
 export async function startPrometheus(options: { target: string; metricsPath: string }): Promise<PrometheusServer> {
   const dir = mkdtempSync(join(tmpdir(), 'lm-prom-'));
-  writeFileSync(join(dir, 'prometheus.yml'), [
-    'global:',
-    '  scrape_interval: 1s',
-    'scrape_configs:',
-    '  - job_name: license-manager',
-    `    metrics_path: ${options.metricsPath}`,
-    '    static_configs:',
-    `      - targets: ['${options.target}']`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    [
+      'global:',
+      '  scrape_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: license-manager',
+      `    metrics_path: ${options.metricsPath}`,
+      '    static_configs:',
+      `      - targets: ['${options.target}']`,
+      '',
+    ].join('\n'),
+  );
   let child: ChildProcess | undefined;
   let url = '';
   let log = '';
   // NOTE: the free port may be taken between the probe and Prometheus binding it: try again.
   for (let attempt = 0; attempt < 3 && !url; attempt++) {
     const port = await freePort();
-    child = spawn(PROMETHEUS, [
-      `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
+    child = spawn(
+      PROMETHEUS,
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    child.stderr!.on('data', (c: Buffer) => {
+      log += c.toString();
+    });
     const exited = new Promise<void>((r) => child!.once('exit', () => r()));
     const ready = await Promise.race([
       poll(async () => ((await fetch(`http://127.0.0.1:${port}/-/ready`)).ok ? true : undefined), 100, 100),

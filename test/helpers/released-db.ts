@@ -43,7 +43,12 @@ export interface ReleasedExpectations {
   vendorPublicJwk: { kty: 'OKP'; crv: 'Ed25519'; x: string; kid?: string };
   serverId: string;
   instanceKeyId: string;
-  status: { state: LicenseState; license: { lid: string; features: string[] } | null; loc: { used: number; limit: number | null; threshold: number }; users?: { used: number; limit: number | null } };
+  status: {
+    state: LicenseState;
+    license: { lid: string; features: string[] } | null;
+    loc: { used: number; limit: number | null; threshold: number };
+    users?: { used: number; limit: number | null };
+  };
   keys: Array<{ lid: string; state: LicenseState; current: boolean; retired: boolean }>;
   issuedLid: string;
   revokedLid: string;
@@ -132,7 +137,7 @@ async function resetSequences(knex: Knex, dump: ReleasedDump): Promise<void> {
   if ((knex.client.config as Knex.Config).client !== 'pg') return;
   for (const [table, shape] of Object.entries(dump.schema)) {
     for (const [column, c] of Object.entries(shape.columns)) {
-      if (c.default !== 'autoincrement' || !(dump.rows[table]?.length)) continue;
+      if (c.default !== 'autoincrement' || !dump.rows[table]?.length) continue;
       await knex.raw(`select setval(pg_get_serial_sequence(?, ?), (select max(??) from ??))`, [table, column, column, table]);
     }
   }

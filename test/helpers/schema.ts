@@ -78,13 +78,19 @@ const sqlite: Reader = {
     const columns: Record<string, ColumnShape> = {};
     const pk: Array<[number, string]> = [];
     for (const c of await q('table_info')) {
-      columns[str(c.name)] = { type: str(c.type).toLowerCase(), nullable: Number(c.notnull) === 0 && Number(c.pk) === 0, default: c.dflt_value === null ? null : str(c.dflt_value) };
+      columns[str(c.name)] = {
+        type: str(c.type).toLowerCase(),
+        nullable: Number(c.notnull) === 0 && Number(c.pk) === 0,
+        default: c.dflt_value === null ? null : str(c.dflt_value),
+      };
       if (Number(c.pk) > 0) pk.push([Number(c.pk), str(c.name)]);
     }
     const indexes: Record<string, IndexShape> = {};
     for (const i of await q('index_list')) {
       if (i.origin === 'pk') continue;
-      const cols = (await rows(knex, `pragma index_info(${JSON.stringify(str(i.name))})`)).sort((a, b) => Number(a.seqno) - Number(b.seqno)).map((c) => str(c.name));
+      const cols = (await rows(knex, `pragma index_info(${JSON.stringify(str(i.name))})`))
+        .sort((a, b) => Number(a.seqno) - Number(b.seqno))
+        .map((c) => str(c.name));
       indexes[str(i.name)] = { columns: cols, unique: Number(i.unique) === 1 };
     }
     const fks = new Map<number, ForeignKeyShape>();
@@ -94,7 +100,12 @@ const sqlite: Reader = {
       fk.references.push(str(f.to));
       fks.set(Number(f.id), fk);
     }
-    return { columns: sorted(columns), primaryKey: pk.sort((a, b) => a[0] - b[0]).map(([, c]) => c), indexes: sorted(indexes), foreignKeys: byKey([...fks.values()]) };
+    return {
+      columns: sorted(columns),
+      primaryKey: pk.sort((a, b) => a[0] - b[0]).map(([, c]) => c),
+      indexes: sorted(indexes),
+      foreignKeys: byKey([...fks.values()]),
+    };
   },
 };
 
@@ -107,7 +118,9 @@ function pgDefault(d: unknown): string | null {
 
 const postgres: Reader = {
   tables: async (knex) =>
-    (await rows(knex, "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).map((r) => str(r.table_name)),
+    (await rows(knex, "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'")).map((r) =>
+      str(r.table_name),
+    ),
   async table(knex, name) {
     const columns: Record<string, ColumnShape> = {};
     for (const c of await rows(
@@ -155,7 +168,9 @@ const postgres: Reader = {
 
 const mysql: Reader = {
   tables: async (knex) =>
-    (await rows(knex, "select table_name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'")).map((r) => str(lower(r).table_name)),
+    (await rows(knex, "select table_name from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'")).map((r) =>
+      str(lower(r).table_name),
+    ),
   async table(knex, name) {
     const columns: Record<string, ColumnShape> = {};
     for (const raw of await rows(
@@ -215,7 +230,9 @@ export async function readRows(knex: Knex, schema: SchemaShape, skip: (table: st
   for (const [table, shape] of Object.entries(schema)) {
     if (skip(table)) continue;
     const order = shape.primaryKey.length > 0 ? shape.primaryKey : Object.keys(shape.columns);
-    const list = (await knex(table).select('*').orderBy(order.map((column) => ({ column })))) as Row[];
+    const list = (await knex(table)
+      .select('*')
+      .orderBy(order.map((column) => ({ column })))) as Row[];
     out[table] = list.map((r) => sorted(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, plain(v)]))));
   }
   return out;
@@ -241,16 +258,19 @@ export function diffSchemas(expected: SchemaShape, actual: SchemaShape): string[
     if (!a) continue;
     for (const c of keys(e.columns)) {
       if (!a.columns[c]) out.push(`${t}.${c} is missing`);
-      else if (JSON.stringify(a.columns[c]) !== JSON.stringify(e.columns[c])) out.push(`${t}.${c} is ${JSON.stringify(a.columns[c])}, expected ${JSON.stringify(e.columns[c])}`);
+      else if (JSON.stringify(a.columns[c]) !== JSON.stringify(e.columns[c]))
+        out.push(`${t}.${c} is ${JSON.stringify(a.columns[c])}, expected ${JSON.stringify(e.columns[c])}`);
     }
     for (const c of keys(a.columns)) if (!e.columns[c]) out.push(`${t}.${c} is extra`);
     if (JSON.stringify(a.primaryKey) !== JSON.stringify(e.primaryKey)) out.push(`${t} primary key is (${a.primaryKey}), expected (${e.primaryKey})`);
     for (const i of keys(e.indexes)) {
       if (!a.indexes[i]) out.push(`index ${t}.${i} is missing`);
-      else if (JSON.stringify(a.indexes[i]) !== JSON.stringify(e.indexes[i])) out.push(`index ${t}.${i} is ${JSON.stringify(a.indexes[i])}, expected ${JSON.stringify(e.indexes[i])}`);
+      else if (JSON.stringify(a.indexes[i]) !== JSON.stringify(e.indexes[i]))
+        out.push(`index ${t}.${i} is ${JSON.stringify(a.indexes[i])}, expected ${JSON.stringify(e.indexes[i])}`);
     }
     for (const i of keys(a.indexes)) if (!e.indexes[i]) out.push(`index ${t}.${i} is extra`);
-    if (JSON.stringify(a.foreignKeys) !== JSON.stringify(e.foreignKeys)) out.push(`${t} foreign keys are ${JSON.stringify(a.foreignKeys)}, expected ${JSON.stringify(e.foreignKeys)}`);
+    if (JSON.stringify(a.foreignKeys) !== JSON.stringify(e.foreignKeys))
+      out.push(`${t} foreign keys are ${JSON.stringify(a.foreignKeys)}, expected ${JSON.stringify(e.foreignKeys)}`);
   }
   return out;
 }

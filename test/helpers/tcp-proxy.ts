@@ -73,7 +73,10 @@ export async function startTcpProxy(targets: Target | Target[]): Promise<TcpProx
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     const pair: Pair = {
-      client, upstream, toUpstream: [], toClient: [],
+      client,
+      upstream,
+      toUpstream: [],
+      toClient: [],
       upstreamClosed: new Promise((resolve) => upstream.once('close', () => resolve())),
     };
     pairs.add(pair);
@@ -85,7 +88,10 @@ export async function startTcpProxy(targets: Target | Target[]): Promise<TcpProx
     // a side that goes away while stalled is told to the other side at flush, after the bytes
     const gone = (from: 'client' | 'upstream') => (): void => {
       if (!pairs.has(pair)) return;
-      if (!stalled) return drop();
+      if (!stalled) {
+        drop();
+        return;
+      }
       const queue = from === 'client' ? pair.toUpstream : pair.toClient;
       if (queue[queue.length - 1] !== END) queue.push(END);
     };

@@ -28,5 +28,8 @@ const server = app.listen(0, '127.0.0.1', () => process.stdout.write(`READY ${(s
 process.once('SIGTERM', () => {
   server.close();
   server.closeAllConnections();
-  lm.stop().then(() => process.exit(0), () => process.exit(1));
+  lm.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 });

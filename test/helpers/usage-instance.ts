@@ -24,4 +24,3 @@ export async function usageInstance(dbs: DbFactory) {
     generateUsageReport({ knex, dialect: dialectOf(knex), serverId, instanceKey, license: license as never, now: new Date(at) }, period);
   return { knex, serverId, instanceKey, snapshot, report };
 }
-

@@ -74,7 +74,8 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
     },
     async retireKey(lid) {
       const key = stored(lid);
-      if (snap().current?.key === key) throw new LicenseError('VALIDATION_FAILED', { detail: 'The current license cannot be retired.', data: { field: 'lid' } });
+      if (snap().current?.key === key)
+        throw new LicenseError('VALIDATION_FAILED', { detail: 'The current license cannot be retired.', data: { field: 'lid' } });
       choices.retired.add(key.lid);
       return snapshot();
     },
@@ -90,9 +91,20 @@ export function memoryPort(o: MemoryPortOptions): MemoryPort {
     async keyHistory(): Promise<StoredKey[]> {
       const current = selectCurrent(ring, o.serverId, o.now(), [], choices);
       return [...ring].reverse().map((k) => ({
-        id: k.id, lid: k.lid, licensee: k.payload!.licensee, type: k.payload!.type, edition: k.payload!.edition,
-        serverId: k.payload!.serverId, exp: k.payload!.exp, nbf: k.payload!.nbf, setBy: k.setBy, setAt: k.setAt.toISOString(),
-        source: k.source, state: stateOf(k, o.serverId, o.now()).state, current: current?.key === k, retired: choices.retired.has(k.lid),
+        id: k.id,
+        lid: k.lid,
+        licensee: k.payload!.licensee,
+        type: k.payload!.type,
+        edition: k.payload!.edition,
+        serverId: k.payload!.serverId,
+        exp: k.payload!.exp,
+        nbf: k.payload!.nbf,
+        setBy: k.setBy,
+        setAt: k.setAt.toISOString(),
+        source: k.source,
+        state: stateOf(k, o.serverId, o.now()).state,
+        current: current?.key === k,
+        retired: choices.retired.has(k.lid),
       }));
     },
     async locUsage({ limit, after }) {

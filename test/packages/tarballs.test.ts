@@ -75,15 +75,40 @@ describe('the packages as hosts and vendors install them (npm pack)', function (
     const host = await scratchInstall('host', [tarballs.embed, 'pg']);
     const vendor = await scratchInstall('vendor', [tarballs.issuer, tarballs.embed]);
     expect(nativeBuilds(host), 'native builds in the host').to.deep.equal([]);
-    expect(installedPackages(host).map((p) => p.split('node_modules/').pop())).to.not.include.members(['better-sqlite3', 'mysql2', 'express-session', 'helmet', 'license-manager-issuer']);
+    expect(installedPackages(host).map((p) => p.split('node_modules/').pop())).to.not.include.members([
+      'better-sqlite3',
+      'mysql2',
+      'express-session',
+      'helmet',
+      'license-manager-issuer',
+    ]);
 
     const db = await new DbFactory('postgres').fresh('lm_pack');
     const { stdout: serverId } = await exec('npx', ['--no-install', 'license-manager', 'server-id', '--db', db.url], { cwd: host });
     expect(serverId.trim()).to.match(/^[0-9A-F]{8}-[A-Z2-7]{20}$/);
 
     await exec('npx', ['--no-install', 'license-manager', 'keygen', '--out', 'keys'], { cwd: vendor });
-    const { stdout: key } = await exec('npx', ['--no-install', 'license-manager', 'issue', '--private-key', 'keys/private.jwk.json', '--server-id', serverId.trim(),
-      '--licensee', 'Scratch Co', '--type', 'production', '--expires', '2030-12-31', '--features', 'sso,audit'], { cwd: vendor });
+    const { stdout: key } = await exec(
+      'npx',
+      [
+        '--no-install',
+        'license-manager',
+        'issue',
+        '--private-key',
+        'keys/private.jwk.json',
+        '--server-id',
+        serverId.trim(),
+        '--licensee',
+        'Scratch Co',
+        '--type',
+        'production',
+        '--expires',
+        '2030-12-31',
+        '--features',
+        'sso,audit',
+      ],
+      { cwd: vendor },
+    );
 
     writeFileSync(join(host, 'host.mjs'), HOST);
     const { line, stop } = await startHost(host, { DATABASE_URL: db.url, PUBLIC_KEY_FILE: join(vendor, 'keys/public.jwk.json'), HOST_LICENSE_KEY: key.trim() });

@@ -1,29 +1,35 @@
 // License Manager page: what needs script — copy buttons, the outcome brought into view and
 // focused, the threshold marker, the values of the history chart on hover and keyboard focus,
 // and the preview of a key before it is applied. Everything else works as plain HTML.
-(function () {
-  'use strict';
-
+(() => {
   function copyButtons() {
-    document.querySelectorAll('[data-copy]').forEach(function (button) {
+    document.querySelectorAll('[data-copy]').forEach((button) => {
       var source = document.getElementById(button.getAttribute('data-copy'));
       var done = button.parentElement.querySelector('.copy-done');
       if (!source) return;
       button.hidden = false;
-      button.addEventListener('click', function () {
+      button.addEventListener('click', () => {
         var text = 'value' in source ? source.value : source.textContent.trim();
-        var say = function (t) { if (done) done.textContent = t; };
-        var fallback = function () {
+        var say = (t) => {
+          if (done) done.textContent = t;
+        };
+        var fallback = () => {
           var range = document.createRange();
           range.selectNodeContents(source);
           var sel = window.getSelection();
           sel.removeAllRanges();
           sel.addRange(range);
           if (source.select) source.select();
-          try { say(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy'); } catch (e) { say('Press Ctrl+C to copy'); }
+          try {
+            say(document.execCommand('copy') ? 'Copied' : 'Press Ctrl+C to copy');
+          } catch {
+            say('Press Ctrl+C to copy');
+          }
         };
-        if (navigator.clipboard && navigator.clipboard.writeText) {
-          navigator.clipboard.writeText(text).then(function () { say('Copied'); }, fallback);
+        if (navigator.clipboard?.writeText) {
+          navigator.clipboard.writeText(text).then(() => {
+            say('Copied');
+          }, fallback);
         } else {
           fallback();
         }
@@ -33,15 +39,27 @@
 
   /** Copy a stored key's text: fetched from the API (the page does not carry every key). */
   function copyKeyButtons() {
-    document.querySelectorAll('[data-copy-url]').forEach(function (button) {
+    document.querySelectorAll('[data-copy-url]').forEach((button) => {
       var done = button.parentElement.querySelector('.copy-done');
       button.hidden = false;
-      button.addEventListener('click', function () {
-        var say = function (t) { if (done) done.textContent = t; };
+      button.addEventListener('click', () => {
+        var say = (t) => {
+          if (done) done.textContent = t;
+        };
         fetch(button.getAttribute('data-copy-url'), { credentials: 'same-origin' })
-          .then(function (res) { if (!res.ok) throw new Error(); return res.text(); })
-          .then(function (text) { return navigator.clipboard.writeText(text.trim()); })
-          .then(function () { say('Key copied'); }, function () { say('Use Download instead'); });
+          .then((res) => {
+            if (!res.ok) throw new Error();
+            return res.text();
+          })
+          .then((text) => navigator.clipboard.writeText(text.trim()))
+          .then(
+            () => {
+              say('Key copied');
+            },
+            () => {
+              say('Use Download instead');
+            },
+          );
       });
     });
   }
@@ -66,7 +84,10 @@
     var y = plotBottom - ((plotBottom - plotTop) * limit * percent) / 100 / top;
     var line = chart.querySelector('.chart-threshold');
     var tag = chart.querySelector('.chart-tag-threshold');
-    if (line) { line.setAttribute('y1', String(y)); line.setAttribute('y2', String(y)); }
+    if (line) {
+      line.setAttribute('y1', String(y));
+      line.setAttribute('y2', String(y));
+    }
     if (tag) tag.setAttribute('y', String(y + 15));
   }
 
@@ -87,11 +108,11 @@
 
     function show(p) {
       current = p;
-      marker.setAttribute('x1', p + '%');
-      marker.setAttribute('x2', p + '%');
-      handle.setAttribute('cx', p + '%');
+      marker.setAttribute('x1', `${p}%`);
+      marker.setAttribute('x2', `${p}%`);
+      handle.setAttribute('cx', `${p}%`);
       handle.setAttribute('aria-valuenow', String(p));
-      handle.setAttribute('aria-valuetext', p + '%');
+      handle.setAttribute('aria-valuetext', `${p}%`);
       if (field) field.value = String(p);
       chartThreshold(p);
     }
@@ -101,66 +122,82 @@
       return Math.min(100, Math.max(1, p));
     }
     function commit() {
-      if (current === saved) { status.textContent = 'Threshold unchanged: ' + saved + '%'; return; }
+      if (current === saved) {
+        status.textContent = `Threshold unchanged: ${saved}%`;
+        return;
+      }
       var wanted = current;
-      status.textContent = 'Saving ' + wanted + '%…';
+      status.textContent = `Saving ${wanted}%…`;
       fetch(url, {
         method: 'PUT',
         credentials: 'same-origin',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ percent: wanted }),
-      }).then(function (res) {
-        return res.json().then(function (body) {
-          if (!res.ok) throw new Error(body && body.error ? body.error.message : 'The threshold was not saved.');
-          saved = body.loc ? body.loc.threshold : wanted;
+      })
+        .then((res) =>
+          res.json().then((body) => {
+            if (!res.ok) throw new Error(body?.error ? body.error.message : 'The threshold was not saved.');
+            saved = body.loc ? body.loc.threshold : wanted;
+            show(saved);
+            status.textContent = `Threshold saved: ${saved}%`;
+          }),
+        )
+        .catch((err) => {
           show(saved);
-          status.textContent = 'Threshold saved: ' + saved + '%';
+          status.textContent = err.message || 'The threshold was not saved.';
         });
-      }).catch(function (err) {
-        show(saved);
-        status.textContent = err.message || 'The threshold was not saved.';
-      });
     }
 
     // NOTE: only the handle starts a drag: a stray click on the bar moves and saves nothing.
     var dragging = false;
-    handle.addEventListener('pointerdown', function (e) {
+    handle.addEventListener('pointerdown', (e) => {
       dragging = true;
       gauge.classList.add('is-dragging');
       svg.setPointerCapture(e.pointerId);
       e.preventDefault();
     });
-    svg.addEventListener('pointermove', function (e) {
+    svg.addEventListener('pointermove', (e) => {
       if (!dragging) return;
       show(percentAt(e.clientX));
-      status.textContent = 'Threshold: ' + current + '% (release to save)';
+      status.textContent = `Threshold: ${current}% (release to save)`;
     });
-    svg.addEventListener('pointerup', function () {
+    svg.addEventListener('pointerup', () => {
       if (!dragging) return;
       dragging = false;
       gauge.classList.remove('is-dragging');
       commit();
     });
-    svg.addEventListener('pointercancel', function () {
+    svg.addEventListener('pointercancel', () => {
       if (!dragging) return;
       dragging = false;
       gauge.classList.remove('is-dragging');
       show(saved);
-      status.textContent = 'Threshold unchanged: ' + saved + '%';
+      status.textContent = `Threshold unchanged: ${saved}%`;
     });
 
-    handle.addEventListener('keydown', function (e) {
-      if (e.key === 'Enter') { e.preventDefault(); commit(); return; }
-      if (e.key === 'Escape') { show(saved); status.textContent = 'Threshold unchanged: ' + saved + '%'; return; }
+    handle.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') {
+        e.preventDefault();
+        commit();
+        return;
+      }
+      if (e.key === 'Escape') {
+        show(saved);
+        status.textContent = `Threshold unchanged: ${saved}%`;
+        return;
+      }
       var steps = { ArrowLeft: -1, ArrowDown: -1, ArrowRight: 1, ArrowUp: 1, PageDown: -10, PageUp: 10 };
       var next = e.key === 'Home' ? 1 : e.key === 'End' ? 100 : steps[e.key] ? current + steps[e.key] : null;
       if (next === null) return;
       e.preventDefault();
       show(Math.min(100, Math.max(1, next)));
-      status.textContent = 'Threshold: ' + current + '% (press Enter to save, Escape to cancel)';
+      status.textContent = `Threshold: ${current}% (press Enter to save, Escape to cancel)`;
     });
-    handle.addEventListener('blur', function () {
-      if (current !== saved && !dragging) { show(saved); status.textContent = 'Threshold unchanged: ' + saved + '%'; }
+    handle.addEventListener('blur', () => {
+      if (current !== saved && !dragging) {
+        show(saved);
+        status.textContent = `Threshold unchanged: ${saved}%`;
+      }
     });
   }
 
@@ -173,9 +210,12 @@
     var cursor = svg.querySelector('.chart-cursor');
     var dot = svg.querySelector('.chart-cursor-dot');
     var readout = figure.querySelector('.chart-readout');
-    var days = Array.prototype.map.call(table.querySelectorAll('tbody tr'), function (tr) {
-      return { x: Number(tr.getAttribute('data-x')), y: Number(tr.getAttribute('data-y')), day: tr.cells[0].textContent, value: tr.cells[1].textContent };
-    });
+    var days = Array.prototype.map.call(table.querySelectorAll('tbody tr'), (tr) => ({
+      x: Number(tr.getAttribute('data-x')),
+      y: Number(tr.getAttribute('data-y')),
+      day: tr.cells[0].textContent,
+      value: tr.cells[1].textContent,
+    }));
     if (!days.length) return;
     var at = days.length - 1;
     svg.setAttribute('tabindex', '0');
@@ -189,29 +229,33 @@
     function select(i) {
       at = Math.max(0, Math.min(days.length - 1, i));
       var d = days[at];
-      cursor.setAttribute('x1', d.x + '%');
-      cursor.setAttribute('x2', d.x + '%');
-      dot.setAttribute('cx', d.x + '%');
+      cursor.setAttribute('x1', `${d.x}%`);
+      cursor.setAttribute('x2', `${d.x}%`);
+      dot.setAttribute('cx', `${d.x}%`);
       dot.setAttribute('cy', String(d.y));
       cursor.setAttribute('visibility', 'visible');
       dot.setAttribute('visibility', 'visible');
-      readout.textContent = d.day + ': ' + d.value + ' lines of code';
+      readout.textContent = `${d.day}: ${d.value} lines of code`;
     }
     function hide() {
       cursor.setAttribute('visibility', 'hidden');
       dot.setAttribute('visibility', 'hidden');
     }
-    svg.addEventListener('pointermove', function (e) {
+    svg.addEventListener('pointermove', (e) => {
       var box = svg.getBoundingClientRect();
       var pct = ((e.clientX - box.left) / box.width) * 100;
       var best = 0;
-      for (var i = 1; i < days.length; i++) if (Math.abs(days[i].x - pct) < Math.abs(days[best].x - pct)) best = i;
+      for (let i = 1; i < days.length; i++) if (Math.abs(days[i].x - pct) < Math.abs(days[best].x - pct)) best = i;
       select(best);
     });
-    svg.addEventListener('pointerleave', function () { if (document.activeElement !== svg) hide(); });
-    svg.addEventListener('focus', function () { select(at); });
+    svg.addEventListener('pointerleave', () => {
+      if (document.activeElement !== svg) hide();
+    });
+    svg.addEventListener('focus', () => {
+      select(at);
+    });
     svg.addEventListener('blur', hide);
-    svg.addEventListener('keydown', function (e) {
+    svg.addEventListener('keydown', (e) => {
       var moves = { ArrowLeft: -1, ArrowRight: 1, PageUp: -7, PageDown: 7 };
       if (e.key === 'Home') select(0);
       else if (e.key === 'End') select(days.length - 1);
@@ -221,7 +265,7 @@
     });
   }
 
-  document.addEventListener('DOMContentLoaded', function () {
+  document.addEventListener('DOMContentLoaded', () => {
     copyButtons();
     copyKeyButtons();
     thresholdGauge();

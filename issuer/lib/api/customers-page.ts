@@ -6,7 +6,13 @@
 import type { Knex } from 'knex';
 import { LicenseError } from 'license-manager/formats';
 
-interface Row { name: string; company: string; account_id: string; prospect: number | boolean; created_at: number | string }
+interface Row {
+  name: string;
+  company: string;
+  account_id: string;
+  prospect: number | boolean;
+  created_at: number | string;
+}
 
 const LIKE_SPECIAL = /[!%_]/g;
 
@@ -19,12 +25,17 @@ function decodeCursor(after: string): [string, string] {
   } catch {
     // falls through to the refusal
   }
-  throw new LicenseError('VALIDATION_FAILED', { detail: 'The query parameter after is not a cursor this API gave out: pass the `next` of the previous page.', data: { field: 'after' } });
+  throw new LicenseError('VALIDATION_FAILED', {
+    detail: 'The query parameter after is not a cursor this API gave out: pass the `next` of the previous page.',
+    data: { field: 'after' },
+  });
 }
 
 export async function customersPage(db: Knex, o: { query: string; after?: string; limit: number }) {
-  const q = db<Row>('vendor_accounts').select('name', 'company', 'account_id', 'prospect', 'created_at')
-    .orderBy([{ column: 'company' }, { column: 'name' }]).limit(o.limit + 1);
+  const q = db<Row>('vendor_accounts')
+    .select('name', 'company', 'account_id', 'prospect', 'created_at')
+    .orderBy([{ column: 'company' }, { column: 'name' }])
+    .limit(o.limit + 1);
   const needle = o.query.trim().toLowerCase();
   if (needle) {
     const pattern = `%${needle.replace(LIKE_SPECIAL, (c) => `!${c}`)}%`;
@@ -39,7 +50,13 @@ export async function customersPage(db: Knex, o: { query: string; after?: string
   const rows = await q;
   const page = rows.slice(0, o.limit);
   return {
-    items: page.map((r) => ({ name: r.name, company: r.company, accountId: r.account_id, prospect: Boolean(r.prospect), createdAt: new Date(Number(r.created_at)) })),
+    items: page.map((r) => ({
+      name: r.name,
+      company: r.company,
+      accountId: r.account_id,
+      prospect: Boolean(r.prospect),
+      createdAt: new Date(Number(r.created_at)),
+    })),
     next: rows.length > o.limit ? encodeCursor(page[page.length - 1]!) : null,
   };
 }

@@ -44,15 +44,17 @@ export function createApiRouter(deps: PortalDeps, tokens: ApiTokens, logger: { e
   router.use((req, res, next) => {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    (m ? tokens.authenticate(m[1]!, deps.now()) : Promise.resolve(undefined)).then((token) => {
-      if (!token) {
-        res.set('WWW-Authenticate', 'Bearer realm="license-manager"');
-        const e = new VendorError('API_TOKEN_INVALID');
-        return sendError(res, e.status, e.code, e.message);
-      }
-      res.locals.token = token;
-      next();
-    }).catch(next);
+    (m ? tokens.authenticate(m[1]!, deps.now()) : Promise.resolve(undefined))
+      .then((token) => {
+        if (!token) {
+          res.set('WWW-Authenticate', 'Bearer realm="license-manager"');
+          const e = new VendorError('API_TOKEN_INVALID');
+          return sendError(res, e.status, e.code, e.message);
+        }
+        res.locals.token = token;
+        next();
+      })
+      .catch(next);
   });
   router.use(express.json({ limit: '2mb' }));
 
@@ -71,13 +73,16 @@ export function createApiRouter(deps: PortalDeps, tokens: ApiTokens, logger: { e
         Object.defineProperty(req, 'query', { value: query, configurable: true, enumerable: true, writable: true });
       }
       if (validators.body && !validators.body(req.body)) return next(describeInvalid('body', validators.body.errors));
-      route.handle(req, { deps, token, actor: tokenActor(token.name) }).then((answer) => {
-        res.status(answer.status ?? 200).json(answer.body);
-      }).catch((err: unknown) => {
-        const missing = notFoundMessage(err, req);
-        if (missing) return sendError(res, 404, 'NOT_FOUND', missing);
-        next(err);
-      });
+      route
+        .handle(req, { deps, token, actor: tokenActor(token.name) })
+        .then((answer) => {
+          res.status(answer.status ?? 200).json(answer.body);
+        })
+        .catch((err: unknown) => {
+          const missing = notFoundMessage(err, req);
+          if (missing) return sendError(res, 404, 'NOT_FOUND', missing);
+          next(err);
+        });
     });
   }
 

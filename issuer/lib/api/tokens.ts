@@ -21,16 +21,30 @@ export interface ApiToken {
 }
 
 interface TokenRow {
-  id: number; name: string; role: string; token_hash: string; hint: string; created_by: string; created_at: number | string;
-  last_used_at: number | string | null; revoked_at: number | string | null; revoked_by: string | null;
+  id: number;
+  name: string;
+  role: string;
+  token_hash: string;
+  hint: string;
+  created_by: string;
+  created_at: number | string;
+  last_used_at: number | string | null;
+  revoked_at: number | string | null;
+  revoked_by: string | null;
 }
 
 const PREFIX = 'lmv_';
 const NAME = /^[\p{L}\p{N}._-]{1,64}$/u;
 const date = (v: number | string | null) => (v === null ? null : new Date(Number(v)));
 const toToken = (r: TokenRow): ApiToken => ({
-  name: r.name, role: r.role as Role, hint: r.hint, createdBy: r.created_by, createdAt: new Date(Number(r.created_at)),
-  lastUsedAt: date(r.last_used_at), revokedAt: date(r.revoked_at), revokedBy: r.revoked_by,
+  name: r.name,
+  role: r.role as Role,
+  hint: r.hint,
+  createdBy: r.created_by,
+  createdAt: new Date(Number(r.created_at)),
+  lastUsedAt: date(r.last_used_at),
+  revokedAt: date(r.revoked_at),
+  revokedBy: r.revoked_by,
 });
 const sha256 = (secret: string) => createHash('sha256').update(secret, 'utf8').digest('hex');
 const fail = (detail: string) => new LicenseError('VALIDATION_FAILED', { detail });
@@ -69,8 +83,15 @@ export function apiTokens(db: Knex): ApiTokens {
       const secret = PREFIX + randomBytes(32).toString('base64url');
       try {
         await db('vendor_api_tokens').insert({
-          name, role: o.role, token_hash: sha256(secret), hint: secret.slice(0, PREFIX.length + 4), created_by: o.createdBy, created_at: now.getTime(),
-          last_used_at: null, revoked_at: null, revoked_by: null,
+          name,
+          role: o.role,
+          token_hash: sha256(secret),
+          hint: secret.slice(0, PREFIX.length + 4),
+          created_by: o.createdBy,
+          created_at: now.getTime(),
+          last_used_at: null,
+          revoked_at: null,
+          revoked_by: null,
         });
       } catch (err) {
         if (await byName(name)) throw fail(tokenMessages.nameTaken(name));

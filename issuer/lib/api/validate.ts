@@ -30,7 +30,9 @@ export interface OperationValidators {
 
 /** Validators for the operation at `path` (the document's form) and `method`. */
 export function operationValidators(path: string, method: string): OperationValidators {
-  const operation = (openApiDocument.paths as Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string; schema: unknown }[] }>>)[path]?.[method];
+  const operation = (
+    openApiDocument.paths as Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string; schema: unknown }[] }>>
+  )[path]?.[method];
   if (!operation) throw new TypeError(`The OpenAPI document has no ${method.toUpperCase()} ${path}.`);
   const out: OperationValidators = {};
   if (operation.requestBody) {

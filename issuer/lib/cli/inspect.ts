@@ -62,7 +62,7 @@ export function registerInspect(program: Command, io: CliIo): void {
       const graceUntil = exp === undefined ? undefined : graceLastDay({ exp, grace: typeof p.grace === 'number' ? p.grace : undefined });
       const dates = { iat: iso(p?.iat), nbf: iso(p?.nbf), exp: iso(p?.exp), validUntil, graceUntil };
       if (opts.json) {
-        io.stdout(JSON.stringify({ header, payload, dates, signature: verified ? 'valid' : 'not checked' }, null, 2) + '\n');
+        io.stdout(`${JSON.stringify({ header, payload, dates, signature: verified ? 'valid' : 'not checked' }, null, 2)}\n`);
         return;
       }
       io.stdout(`header:  ${JSON.stringify(header)}\n`);

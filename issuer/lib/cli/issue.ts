@@ -89,9 +89,11 @@ export function checkIssueFlags(opts: Pick<IssueFlags, 'type' | 'serverId' | 'ex
     throw new UsageError(`--type must be production, staging or trial, not "${opts.type}".`);
   }
   if (opts.serverId === '*' ? opts.type !== 'trial' : !SERVER_ID_PATTERN.test(opts.serverId)) {
-    throw new UsageError(opts.serverId === '*'
-      ? '--server-id "*" is for trial keys only (--type trial); give the server ID of the instance.'
-      : `--server-id "${opts.serverId}" is not a server ID: it reads like 1A2B3C4D-ABCDEFGHIJKLMNOPQRST (8 hex digits, a dash, 20 base32 characters), as the License Manager page shows it.`);
+    throw new UsageError(
+      opts.serverId === '*'
+        ? '--server-id "*" is for trial keys only (--type trial); give the server ID of the instance.'
+        : `--server-id "${opts.serverId}" is not a server ID: it reads like 1A2B3C4D-ABCDEFGHIJKLMNOPQRST (8 hex digits, a dash, 20 base32 characters), as the License Manager page shows it.`,
+    );
   }
   if (opts.licensee.trim() === '') throw new UsageError('--licensee must name the company.');
   let exp: number;
@@ -152,6 +154,6 @@ export function registerIssue(program: Command, io: CliIo): void {
         extension: extensionOf(opts),
         now: io.now(),
       });
-      io.stdout((await signAsOptions(payload, jwk as unknown as PrivateJwk)) + '\n');
+      io.stdout(`${await signAsOptions(payload, jwk as unknown as PrivateJwk)}\n`);
     });
 }

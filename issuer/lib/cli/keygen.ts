@@ -50,7 +50,9 @@ async function makeFolder(dir: string): Promise<void> {
   const missing: string[] = [];
   let at = dir;
   for (;;) {
-    const info = await stat(at).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(at, err))));
+    const info = await stat(at).catch((err: NodeJS.ErrnoException) =>
+      err.code === 'ENOENT' || err.code === 'ENOTDIR' ? undefined : Promise.reject(refusal(at, err)),
+    );
     if (info?.isDirectory()) break;
     if (info) throw new UsageError(`${at} is a file, not a folder, so ${dir} cannot be made.`);
     missing.unshift(at);
@@ -85,9 +87,12 @@ export function registerKeygen(program: Command, io: CliIo): void {
       const pair = await generateKeyPair(opts.alg);
       await makeFolder(dir);
       const write = opts.force ? replaceFile : createFile;
-      for (const [path, jwk, mode] of [[privatePath, pair.privateJwk, 0o600], [publicPath, pair.publicJwk, 0o644]] as const) {
+      for (const [path, jwk, mode] of [
+        [privatePath, pair.privateJwk, 0o600],
+        [publicPath, pair.publicJwk, 0o644],
+      ] as const) {
         try {
-          await write(path, JSON.stringify(jwk, null, 2) + '\n', mode);
+          await write(path, `${JSON.stringify(jwk, null, 2)}\n`, mode);
         } catch (err) {
           // a private key without its public half is useless: take it back
           if (path === publicPath && !opts.force) await unlink(privatePath).catch(() => undefined);

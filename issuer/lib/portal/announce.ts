@@ -27,9 +27,10 @@ export function emergencyText(l: IssuedLicense, emailed: boolean, baseUrl: strin
 
 /** A move (SPEC 22) for the team channel: issued at once, approved, or waiting for an engineer. */
 export function moveText(m: Move, approved: boolean, baseUrl?: string): string {
-  const what = m.status === 'issued'
-    ? `${approved ? `Move approved by ${m.decidedBy}` : 'Move issued within the budget'} for ${m.account}: subscription ${m.subscription} moved from ${m.oldServerId} to ${m.newServerId}, new key ${m.lid}`
-    : `Move waiting for an engineer for ${m.account}: subscription ${m.subscription} asks to move from ${m.oldServerId} to ${m.newServerId}`;
+  const what =
+    m.status === 'issued'
+      ? `${approved ? `Move approved by ${m.decidedBy}` : 'Move issued within the budget'} for ${m.account}: subscription ${m.subscription} moved from ${m.oldServerId} to ${m.newServerId}, new key ${m.lid}`
+      : `Move waiting for an engineer for ${m.account}: subscription ${m.subscription} asks to move from ${m.oldServerId} to ${m.newServerId}`;
   return `${what}. Reason: ${m.reason}${m.whyWaiting && m.status === 'waiting' ? ` (${m.whyWaiting})` : ''}${baseUrl ? ` ${baseUrl}/moves` : ''}`;
 }
 

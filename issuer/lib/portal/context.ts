@@ -67,7 +67,9 @@ export function param(req: Request, name: string): string {
 
 /** "a, b c" → ['a', 'b', 'c']: lists typed in one field. */
 export function listField(req: Request, name: string): string[] {
-  return field(req, name).split(/[\s,]+/).filter(Boolean);
+  return field(req, name)
+    .split(/[\s,]+/)
+    .filter(Boolean);
 }
 
 /** An optional whole number field: '' is undefined; anything else must be digits. */

@@ -82,8 +82,15 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
 
   const deliver = () => deliverWebhooks(db, now);
   const deps: PortalDeps = {
-    registry, privateJwk: o.privateJwk, users: portalUsers(db), now, mail: o.mail, webhookUrl: o.webhookUrl, csrf: createCsrf(() => sharedSecret(db, 'csrf_secret', SETTINGS)),
-    oidc, passwordLogin: o.passwordLogin !== false,
+    registry,
+    privateJwk: o.privateJwk,
+    users: portalUsers(db),
+    now,
+    mail: o.mail,
+    webhookUrl: o.webhookUrl,
+    csrf: createCsrf(() => sharedSecret(db, 'csrf_secret', SETTINGS)),
+    oidc,
+    passwordLogin: o.passwordLogin !== false,
     publicUrl: (req) => o.baseUrl ?? `${req.protocol}://${req.get('host')}${req.baseUrl}`,
     async announce(m) {
       if (!o.webhookUrl) return;
@@ -100,8 +107,14 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
       contentSecurityPolicy: {
         useDefaults: false,
         directives: {
-          defaultSrc: ["'self'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], formAction: ["'self'"],
-          frameAncestors: ["'none'"], baseUri: ["'none'"], objectSrc: ["'none'"],
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
         },
       },
       strictTransportSecurity: false, // the TLS proxy in front decides
@@ -121,12 +134,20 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   app.use(API_BASE, createApiRouter(deps, apiTokens(db), logger));
   app.use(express.urlencoded({ extended: false, limit: '64kb' }));
   const store = new ConnectSessionKnexStore({
-    knex: db, tableName: 'vendor_sessions', createTable: false, cleanupInterval: 15 * 60_000,
+    knex: db,
+    tableName: 'vendor_sessions',
+    createTable: false,
+    cleanupInterval: 15 * 60_000,
     onDbCleanupError: (err) => logger.error('vendor portal: session cleanup failed', { error: (err as Error).name }),
   });
   app.use(
     session({
-      name: SESSION_COOKIE, secret: sessionSecret.toString('base64url'), store, resave: false, saveUninitialized: false, rolling: true,
+      name: SESSION_COOKIE,
+      secret: sessionSecret.toString('base64url'),
+      store,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: (o.sessionHours ?? 12) * 3_600_000, path: '/' },
     }),
   );
@@ -137,7 +158,12 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
     await refusal(req, res, deps, 403, 'CSRF_REJECTED', new LicenseError('CSRF_REJECTED').message);
   });
 
-  for (const r of authRoutes) app[r.method](r.path, checkCsrf, asyncHandler((req, res) => r.handle(req, res, deps)));
+  for (const r of authRoutes)
+    app[r.method](
+      r.path,
+      checkCsrf,
+      asyncHandler((req, res) => r.handle(req, res, deps)),
+    );
 
   // Every other page needs a signed-in user whose role holds the route's permission.
   for (const r of PORTAL_ROUTES) {
@@ -152,15 +178,21 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
       asyncHandler((req, res) => r.handle(req, res, deps)),
     );
   }
-  app.use(requireUser(deps), asyncHandler((req, res) => refusal(req, res, deps, 404, 'NOT_FOUND', 'There is no such page.')));
+  app.use(
+    requireUser(deps),
+    asyncHandler((req, res) => refusal(req, res, deps, 404, 'NOT_FOUND', 'There is no such page.')),
+  );
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     if (res.headersSent) return;
     const status = (err as { status?: number })?.status;
     const answer =
-      err instanceof LicenseError && err.code === 'VALIDATION_FAILED' ? refusal(req, res, deps, 404, 'NOT_FOUND', err.message)
-      : isCodedError(err) ? refusal(req, res, deps, err.status, err.code, err.message)
-      : status === 413 || status === 400 ? refusal(req, res, deps, status, 'VALIDATION_FAILED', 'The form could not be read.')
-      : undefined;
+      err instanceof LicenseError && err.code === 'VALIDATION_FAILED'
+        ? refusal(req, res, deps, 404, 'NOT_FOUND', err.message)
+        : isCodedError(err)
+          ? refusal(req, res, deps, err.status, err.code, err.message)
+          : status === 413 || status === 400
+            ? refusal(req, res, deps, status, 'VALIDATION_FAILED', 'The form could not be read.')
+            : undefined;
     if (!answer) logger.error('vendor portal: unexpected error', { error: err instanceof Error ? err.name : String(err), path: req.path });
     (answer ?? refusal(req, res, deps, 500, 'INTERNAL', 'Something went wrong on our side; the error is logged.')).catch(() => {
       // NOTE: even the refusal page failed (the database is gone): a plain answer, no detail.
@@ -169,9 +201,10 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
   });
 
   const retrySeconds = o.webhookRetrySeconds ?? 30;
-  const timer = retrySeconds > 0 && o.webhookUrl
-    ? setInterval(() => deliver().catch((err) => logger.error('vendor portal: webhook retry failed', { error: (err as Error).name })), retrySeconds * 1000)
-    : undefined;
+  const timer =
+    retrySeconds > 0 && o.webhookUrl
+      ? setInterval(() => deliver().catch((err) => logger.error('vendor portal: webhook retry failed', { error: (err as Error).name })), retrySeconds * 1000)
+      : undefined;
   timer?.unref();
   app.deliverWebhooks = deliver;
   app.close = async () => {
@@ -186,17 +219,19 @@ export async function createVendorPortal(o: VendorPortalOptions): Promise<Vendor
 function requireUser(deps: PortalDeps) {
   return (req: Request, res: Response, next: NextFunction) => {
     const name = req.session?.user;
-    (name ? deps.users.find(name) : Promise.resolve(undefined)).then((user) => {
-      if (user) {
-        res.locals.user = user;
-        return next();
-      }
-      if (req.method === 'GET') {
-        const back = req.originalUrl.slice(req.baseUrl.length) || '/';
-        return res.redirect(303, `${req.baseUrl}/login?next=${encodeURIComponent(back)}`);
-      }
-      return refusal(req, res, deps, 401, 'LOGIN_REQUIRED', 'Your session ended: sign in again.');
-    }).catch(next);
+    (name ? deps.users.find(name) : Promise.resolve(undefined))
+      .then((user) => {
+        if (user) {
+          res.locals.user = user;
+          return next();
+        }
+        if (req.method === 'GET') {
+          const back = req.originalUrl.slice(req.baseUrl.length) || '/';
+          return res.redirect(303, `${req.baseUrl}/login?next=${encodeURIComponent(back)}`);
+        }
+        return refusal(req, res, deps, 401, 'LOGIN_REQUIRED', 'Your session ended: sign in again.');
+      })
+      .catch(next);
   };
 }
 

@@ -51,7 +51,11 @@ export async function redirectWithFlash(req: Request, res: Response, to: string,
   res.redirect(303, `${req.baseUrl}${to}`);
 }
 
-export interface FormError { code: string; message: string; status: number }
+export interface FormError {
+  code: string;
+  message: string;
+  status: number;
+}
 
 /** A refused input as the form shows it; anything else is rethrown to the error middleware. */
 export function formError(err: unknown): FormError {
@@ -62,5 +66,12 @@ export function formError(err: unknown): FormError {
 
 /** A refusal page (403, 404, CSRF) with the code and the sentence. */
 export function refusal(req: Request, res: Response, deps: PortalDeps, status: number, code: string, message: string): Promise<void> {
-  return page(req, res, deps, 'refusal', { title: status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Not allowed', code, message }, status);
+  return page(
+    req,
+    res,
+    deps,
+    'refusal',
+    { title: status === 404 ? 'Not found' : status >= 500 ? 'Something went wrong' : 'Not allowed', code, message },
+    status,
+  );
 }

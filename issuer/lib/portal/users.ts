@@ -14,7 +14,13 @@ export interface PortalUser {
 }
 
 interface UserRow {
-  id: number; name: string; role: string; password_hash: string; failed_logins: number; locked_until: number | string | null; created_at: number | string;
+  id: number;
+  name: string;
+  role: string;
+  password_hash: string;
+  failed_logins: number;
+  locked_until: number | string | null;
+  created_at: number | string;
   sso_subject?: string | null;
 }
 
@@ -29,7 +35,8 @@ export const userMessages = {
   roleInvalid: (role: string) => `The role "${role}" is not one of ${ROLES.join(', ')}.`,
   passwordShort: () => `A password has at least ${MIN_PASSWORD_LENGTH} characters.`,
   nameTaken: (name: string) => `There is already a user named ${name}.`,
-  ssoNameTaken: (name: string) => `A portal user named ${name} already signs in with a password, so single sign-on cannot take that name: ask an admin to remove or rename that user.`,
+  ssoNameTaken: (name: string) =>
+    `A portal user named ${name} already signs in with a password, so single sign-on cannot take that name: ask an admin to remove or rename that user.`,
   locked: (minutes: number) => `Too many failed sign-ins: this name is locked; try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
 };
 
@@ -83,7 +90,15 @@ export function portalUsers(db: Knex): Users {
       const name = [...o.name.normalize('NFC').replace(/[^\p{L}\p{N}._@-]/gu, '_')].slice(0, 64).join('') || 'user';
       if (await row(name)) throw new VendorError('SSO_FAILED', { detail: userMessages.ssoNameTaken(name) });
       // NOTE: no password: '!sso' is no scrypt hash, so the password form never signs this user in.
-      await db('vendor_users').insert({ name, role: o.role, password_hash: '!sso', failed_logins: 0, locked_until: null, created_at: now.getTime(), sso_subject: o.subject });
+      await db('vendor_users').insert({
+        name,
+        role: o.role,
+        password_hash: '!sso',
+        failed_logins: 0,
+        locked_until: null,
+        created_at: now.getTime(),
+        sso_subject: o.subject,
+      });
       return toUser((await row(name))!);
     },
 
@@ -91,7 +106,8 @@ export function portalUsers(db: Knex): Users {
       const r = typeof name === 'string' && name.length <= 64 ? await row(name.trim()) : undefined;
       if (!r) {
         // NOTE: an unknown name costs the same scrypt as a known one, so timing does not tell names apart.
-        await verifyPassword(String(password), await (dummy ??= DUMMY_HASH_PROMISE()));
+        dummy ??= DUMMY_HASH_PROMISE();
+        await verifyPassword(String(password), await dummy);
         throw new VendorError('LOGIN_FAILED');
       }
       // NOTE: the attempt is counted before the password is checked, in a transaction that locks
@@ -107,7 +123,9 @@ export function portalUsers(db: Knex): Users {
         return toUser(r);
       }
       if (attempt.number >= MAX_FAILED_LOGINS) {
-        await db('vendor_users').where({ id: r.id }).update({ failed_logins: 0, locked_until: now.getTime() + LOCK_MS });
+        await db('vendor_users')
+          .where({ id: r.id })
+          .update({ failed_logins: 0, locked_until: now.getTime() + LOCK_MS });
         throw new VendorError('LOGIN_LOCKED', { detail: userMessages.locked(LOCK_MS / 60_000), data: { lockMinutes: LOCK_MS / 60_000 } });
       }
       throw new VendorError('LOGIN_FAILED');
@@ -123,13 +141,17 @@ export function portalUsers(db: Knex): Users {
  */
 async function reserveAttempt(db: Knex, id: number, now: Date): Promise<{ number: number; locked: Date | null }> {
   return db.transaction(async (trx) => {
-    const [row] = (await dialectOf(trx).forUpdate(trx('vendor_users').where({ id }).select('failed_logins', 'locked_until'))) as Array<Pick<UserRow, 'failed_logins' | 'locked_until'>>;
+    const [row] = (await dialectOf(trx).forUpdate(trx('vendor_users').where({ id }).select('failed_logins', 'locked_until'))) as Array<
+      Pick<UserRow, 'failed_logins' | 'locked_until'>
+    >;
     const counters = { failedLogins: Number(row!.failed_logins), lockedUntil: row!.locked_until === null ? null : new Date(Number(row!.locked_until)) };
     if (isLocked(counters, now)) return { number: 0, locked: counters.lockedUntil };
     // a lock that is over starts the count again
     const number = (counters.lockedUntil === null ? counters.failedLogins : 0) + 1;
     const locked = number > MAX_FAILED_LOGINS ? new Date(now.getTime() + LOCK_MS) : null;
-    await trx('vendor_users').where({ id }).update({ failed_logins: locked ? 0 : number, locked_until: locked?.getTime() ?? null });
+    await trx('vendor_users')
+      .where({ id })
+      .update({ failed_logins: locked ? 0 : number, locked_until: locked?.getTime() ?? null });
     return { number, locked };
   });
 }

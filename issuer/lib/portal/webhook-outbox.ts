@@ -9,9 +9,22 @@ import type { Knex } from 'knex';
 const CLAIM_STALE_MS = 60_000;
 const TIMEOUT_MS = 10_000;
 
-interface OutboxRow { id: number; dedupe_key: string; url: string; body: string; status: string; attempts: number; claimed_at: number | string | null }
+interface OutboxRow {
+  id: number;
+  dedupe_key: string;
+  url: string;
+  body: string;
+  status: string;
+  attempts: number;
+  claimed_at: number | string | null;
+}
 
-export interface OutboxEntry { dedupeKey: string; status: 'pending' | 'sent'; attempts: number; lastError: string | null }
+export interface OutboxEntry {
+  dedupeKey: string;
+  status: 'pending' | 'sent';
+  attempts: number;
+  lastError: string | null;
+}
 
 /** Queues one post; the same key again is ignored (once per license). */
 export async function enqueueWebhook(db: Knex, o: { dedupeKey: string; url: string; text: string; now: Date }): Promise<void> {
@@ -19,7 +32,12 @@ export async function enqueueWebhook(db: Knex, o: { dedupeKey: string; url: stri
   if (exists) return;
   try {
     await db('vendor_outbox').insert({
-      dedupe_key: o.dedupeKey, url: o.url, body: JSON.stringify({ text: o.text }), status: 'pending', attempts: 0, created_at: o.now.getTime(),
+      dedupe_key: o.dedupeKey,
+      url: o.url,
+      body: JSON.stringify({ text: o.text }),
+      status: 'pending',
+      attempts: 0,
+      created_at: o.now.getTime(),
     });
   } catch (err) {
     if (!(await db('vendor_outbox').where({ dedupe_key: o.dedupeKey }).first('id'))) throw err;
@@ -47,7 +65,11 @@ export async function deliverWebhooks(db: Knex, now: () => Date, timeoutMs = TIM
     let error: string | null = null;
     try {
       const res = await fetch(row.url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: row.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'error',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: row.body,
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
       });
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) error = failureCode(undefined, res.status);
@@ -55,10 +77,14 @@ export async function deliverWebhooks(db: Knex, now: () => Date, timeoutMs = TIM
       error = failureCode(err);
     }
     if (error === null) {
-      await db('vendor_outbox').where({ id: row.id }).update({ status: 'sent', sent_at: now().getTime(), attempts: row.attempts + 1, last_error: null });
+      await db('vendor_outbox')
+        .where({ id: row.id })
+        .update({ status: 'sent', sent_at: now().getTime(), attempts: row.attempts + 1, last_error: null });
       delivered++;
     } else {
-      await db('vendor_outbox').where({ id: row.id }).update({ claimed_at: null, attempts: row.attempts + 1, last_error: error });
+      await db('vendor_outbox')
+        .where({ id: row.id })
+        .update({ claimed_at: null, attempts: row.attempts + 1, last_error: error });
     }
   }
   return delivered;

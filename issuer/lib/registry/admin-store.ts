@@ -12,7 +12,9 @@ const LIKE_SPECIAL = /[!%_]/g;
 
 /** Accounts whose company, name or account ID contains `query` (any case), by company; at most `limit`. */
 export async function searchAccounts(db: Knex, query: string, limit: number): Promise<Account[]> {
-  const q = db<store.AccountRow>('vendor_accounts').orderBy([{ column: 'company' }, { column: 'id' }]).limit(limit);
+  const q = db<store.AccountRow>('vendor_accounts')
+    .orderBy([{ column: 'company' }, { column: 'id' }])
+    .limit(limit);
   const needle = query.trim().toLowerCase();
   if (needle) {
     const pattern = `%${needle.replace(LIKE_SPECIAL, (c) => `!${c}`)}%`;
@@ -58,13 +60,25 @@ export async function revokeLicenses(db: Knex, where: { subscription: string }, 
 
 /** Licenses of a subscription, newest first. */
 export async function licensesOfSubscription(db: Knex, subscription: string): Promise<IssuedLicense[]> {
-  const rows = await store.licenseQuery(db).where('l.subscription', subscription).orderBy([{ column: 'l.issued_at', order: 'desc' }, { column: 'l.id', order: 'desc' }]);
+  const rows = await store
+    .licenseQuery(db)
+    .where('l.subscription', subscription)
+    .orderBy([
+      { column: 'l.issued_at', order: 'desc' },
+      { column: 'l.id', order: 'desc' },
+    ]);
   return (rows as (store.LicenseRow & { account_name: string })[]).map(store.toLicense);
 }
 
 /** The latest licenses, newest first, at most `limit`. */
 export async function latestLicenses(db: Knex, limit: number, account?: number): Promise<IssuedLicense[]> {
-  const q = store.licenseQuery(db).orderBy([{ column: 'l.issued_at', order: 'desc' }, { column: 'l.id', order: 'desc' }]).limit(limit);
+  const q = store
+    .licenseQuery(db)
+    .orderBy([
+      { column: 'l.issued_at', order: 'desc' },
+      { column: 'l.id', order: 'desc' },
+    ])
+    .limit(limit);
   if (account !== undefined) q.where('l.account', account);
   return ((await q) as (store.LicenseRow & { account_name: string })[]).map(store.toLicense);
 }
@@ -84,16 +98,34 @@ export interface RegistryEvent {
   detail: Record<string, unknown>;
 }
 
-interface EventRow { id: number; at: number | string; actor: string; action: string; account: string | null; subscription: string | null; detail: string }
+interface EventRow {
+  id: number;
+  at: number | string;
+  actor: string;
+  action: string;
+  account: string | null;
+  subscription: string | null;
+  detail: string;
+}
 
 const toEvent = (r: EventRow): RegistryEvent => ({
-  id: Number(r.id), at: new Date(Number(r.at)), actor: r.actor, action: r.action, account: r.account, subscription: r.subscription,
+  id: Number(r.id),
+  at: new Date(Number(r.at)),
+  actor: r.actor,
+  action: r.action,
+  account: r.account,
+  subscription: r.subscription,
   detail: JSON.parse(r.detail) as Record<string, unknown>,
 });
 
 export async function insertEvent(db: Knex, e: Omit<RegistryEvent, 'id'>): Promise<void> {
   await db('vendor_events').insert({
-    at: e.at.getTime(), actor: e.actor, action: e.action, account: e.account, subscription: e.subscription, detail: JSON.stringify(e.detail),
+    at: e.at.getTime(),
+    actor: e.actor,
+    action: e.action,
+    account: e.account,
+    subscription: e.subscription,
+    detail: JSON.stringify(e.detail),
   });
 }
 
@@ -121,20 +153,39 @@ export interface LicenseRequest {
 }
 
 interface RequestRow {
-  id: string; subscription: string; request: string; status: string; requested_by: string; requested_at: number | string;
-  decided_by: string | null; decided_at: number | string | null; lid: string | null; account_name?: string; company?: string;
+  id: string;
+  subscription: string;
+  request: string;
+  status: string;
+  requested_by: string;
+  requested_at: number | string;
+  decided_by: string | null;
+  decided_at: number | string | null;
+  lid: string | null;
+  account_name?: string;
+  company?: string;
 }
 
 const toRequest = (r: RequestRow): LicenseRequest => ({
-  id: r.id, subscription: r.subscription, request: JSON.parse(r.request) as LicenseRequest['request'], status: r.status as LicenseRequest['status'],
-  requestedBy: r.requested_by, requestedAt: new Date(Number(r.requested_at)), decidedBy: r.decided_by,
-  decidedAt: r.decided_at === null ? null : new Date(Number(r.decided_at)), lid: r.lid,
+  id: r.id,
+  subscription: r.subscription,
+  request: JSON.parse(r.request) as LicenseRequest['request'],
+  status: r.status as LicenseRequest['status'],
+  requestedBy: r.requested_by,
+  requestedAt: new Date(Number(r.requested_at)),
+  decidedBy: r.decided_by,
+  decidedAt: r.decided_at === null ? null : new Date(Number(r.decided_at)),
+  lid: r.lid,
   ...(r.account_name !== undefined ? { account: r.account_name, company: r.company } : {}),
 });
 
 export async function insertRequest(db: Knex, r: Pick<LicenseRequest, 'id' | 'subscription' | 'request' | 'requestedBy' | 'requestedAt'>): Promise<void> {
   await db('vendor_license_requests').insert({
-    id: r.id, subscription: r.subscription, request: JSON.stringify(r.request), status: 'pending', requested_by: r.requestedBy,
+    id: r.id,
+    subscription: r.subscription,
+    request: JSON.stringify(r.request),
+    status: 'pending',
+    requested_by: r.requestedBy,
     requested_at: r.requestedAt.getTime(),
   });
 }
@@ -158,12 +209,19 @@ export async function listRequests(db: Knex, o: { status?: LicenseRequest['statu
 
 /** Claims a pending request for issuing (compare-and-set): false when someone else decided it first. */
 export async function decideRequest(db: Knex, id: string, d: { by: string; at: Date; lid: string }): Promise<boolean> {
-  const n = await db('vendor_license_requests').where({ id, status: 'pending' }).update({ status: 'issued', decided_by: d.by, decided_at: d.at.getTime(), lid: d.lid });
+  const n = await db('vendor_license_requests')
+    .where({ id, status: 'pending' })
+    .update({ status: 'issued', decided_by: d.by, decided_at: d.at.getTime(), lid: d.lid });
   return Number(n) === 1;
 }
 
 /** Subscriptions with at least one imported usage report (SPEC 18.1), newest import first. */
 export async function subscriptionsWithUsage(db: Knex, limit: number): Promise<string[]> {
-  const rows = await db('vendor_usage_reports').select('subscription').max({ last: 'imported_at' }).groupBy('subscription').orderBy('last', 'desc').limit(limit);
+  const rows = await db('vendor_usage_reports')
+    .select('subscription')
+    .max({ last: 'imported_at' })
+    .groupBy('subscription')
+    .orderBy('last', 'desc')
+    .limit(limit);
   return (rows as unknown as { subscription: string }[]).map((r) => r.subscription);
 }

@@ -71,7 +71,14 @@ const limitOf = (n: number | undefined, fallback: number) => (Number.isSafeInteg
 
 export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
   const record: RegistryAdmin['recordEvent'] = (e) =>
-    admin.insertEvent(db, { at: now(), actor: e.actor, action: e.action, account: e.account ?? null, subscription: e.subscription ?? null, detail: e.detail ?? {} });
+    admin.insertEvent(db, {
+      at: now(),
+      actor: e.actor,
+      action: e.action,
+      account: e.account ?? null,
+      subscription: e.subscription ?? null,
+      detail: e.detail ?? {},
+    });
   const findLicense = async (lid: string) => {
     const found = await store.findLicense(db, text(lid, 'The license ID'));
     if (!found) throw new LicenseError('VALIDATION_FAILED', { detail: m.licenseUnknown(lid), data: { lid } });
@@ -104,7 +111,12 @@ export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
       const sub = await requireSubscription(db, o.subscription);
       if (sub.hostedServices !== o.enabled) {
         await admin.updateSubscriptionFields(db, sub.id, { hostedServices: o.enabled });
-        await record({ actor: o.actor, action: o.enabled ? 'hosted_services_enabled' : 'hosted_services_disabled', account: sub.account, subscription: sub.id });
+        await record({
+          actor: o.actor,
+          action: o.enabled ? 'hosted_services_enabled' : 'hosted_services_disabled',
+          account: sub.account,
+          subscription: sub.id,
+        });
       }
       return subscriptionOut(sub.id);
     },
@@ -113,7 +125,12 @@ export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
       const sub = await requireSubscription(db, subscription);
       const active = sub.archivedAt === null && contractExp(sub.ends) * 1000 > now().getTime();
       return {
-        subscription: sub.id, account: sub.account, plan: sub.plan, edition: sub.edition, ends: sub.ends, active,
+        subscription: sub.id,
+        account: sub.account,
+        plan: sub.plan,
+        edition: sub.edition,
+        ends: sub.ends,
+        active,
         hostedServices: active && sub.hostedServices,
       };
     },
@@ -144,9 +161,21 @@ export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
       const requestedBy = text(o.requestedBy, 'Who asks for it');
       const { subscription, opportunityId } = await planSubscriptionKey(db, now(), o);
       const { requestedBy: _r, ...request } = o;
-      const row = { id: randomUUID(), subscription: subscription.id, request: { ...request, opportunityId: opportunityId ?? undefined }, requestedBy, requestedAt: now() };
+      const row = {
+        id: randomUUID(),
+        subscription: subscription.id,
+        request: { ...request, opportunityId: opportunityId ?? undefined },
+        requestedBy,
+        requestedAt: now(),
+      };
       await admin.insertRequest(db, row);
-      await record({ actor: requestedBy, action: 'license_requested', account: subscription.account, subscription: subscription.id, detail: { request: row.id } });
+      await record({
+        actor: requestedBy,
+        action: 'license_requested',
+        account: subscription.account,
+        subscription: subscription.id,
+        detail: { request: row.id },
+      });
       return (await admin.findRequest(db, row.id))!;
     },
 
@@ -164,7 +193,10 @@ export function registryAdmin(db: Knex, now: () => Date): RegistryAdmin {
         return license;
       });
       await record({
-        actor: approvedBy, action: 'license_approved', account: issued.account, subscription: issued.subscription,
+        actor: approvedBy,
+        action: 'license_approved',
+        account: issued.account,
+        subscription: issued.subscription,
         detail: { request: request.id, lid: issued.lid, requestedBy: request.requestedBy },
       });
       return issued;

@@ -11,7 +11,14 @@ export const EMERGENCY_LICENSEE = 'Emergency license';
  * 10 days after `iat`, `grace: 0`. Edition, features and the lines-of-code limit come from the
  * account's last production license of a paid subscription (issue 23.1), so service comes back as it was; the tag `emergency` lets instances and support tell it apart.
  */
-export function buildEmergencyPayload(o: { users: number; sub: string; edition: string; features: readonly string[]; loc?: number; now: Date }): LicensePayload {
+export function buildEmergencyPayload(o: {
+  users: number;
+  sub: string;
+  edition: string;
+  features: readonly string[];
+  loc?: number;
+  now: Date;
+}): LicensePayload {
   const iat = Math.floor(o.now.getTime() / 1000);
   return {
     v: 1,

@@ -27,11 +27,18 @@ export async function previewEmergency(db: Knex, at: Date, o: { account: string;
   const owner = await requireAccount(db, o.account);
   const subs = await store.subscriptionsOf(db, owner.pk);
   const paid = subs.filter((s) => isPaidPlan(s.plan));
-  const restorable = await store.lastRestorableLicense(db, owner.pk, paid.map((s) => s.id));
+  const restorable = await store.lastRestorableLicense(
+    db,
+    owner.pk,
+    paid.map((s) => s.id),
+  );
   const anyLicense = restorable !== undefined || (await store.lastRegularLicense(db, owner.pk)) !== undefined;
   checkEmergencyEligible(
     {
-      account: owner.name, prospect: owner.prospect, plans: subs.map((s) => s.plan), anyLicense,
+      account: owner.name,
+      prospect: owner.prospect,
+      plans: subs.map((s) => s.plan),
+      anyLicense,
       lastLicense: restorable ? { lid: restorable.lid, exp: restorable.claims.exp, grace: restorable.grace } : null,
     },
     at,
@@ -78,8 +85,17 @@ export async function issueEmergency(db: Knex, at: Date, mailer: Mailer | undefi
   const key = await signLicenseKey(payload, o.privateJwk);
   // NOTE: recorded before mailing: the key exists from now on, whatever the mail does.
   await store.insertLicense(db, {
-    claims: payload, key, subscription: preview.restoredFrom.subscription, accountPk: owner.pk, emergency: true, grace: 0,
-    issuedBy, issuedAt: at, ticket, emailTo: to, emailOutcome: m.emailPending(to),
+    claims: payload,
+    key,
+    subscription: preview.restoredFrom.subscription,
+    accountPk: owner.pk,
+    emergency: true,
+    grace: 0,
+    issuedBy,
+    issuedAt: at,
+    ticket,
+    emailTo: to,
+    emailOutcome: m.emailPending(to),
   });
   let outcome: string;
   let emailed = false;

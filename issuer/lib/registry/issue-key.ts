@@ -6,7 +6,13 @@ import { buildPayload } from 'license-manager/formats';
 import { requireSubscription } from './lookup.js';
 import { registryMessages as m } from './messages.js';
 import {
-  checkContractRunning, checkExpiry, checkInstanceFree, checkNotArchived, checkProductionInstance, checkStagingServerId, normaliseServerId,
+  checkContractRunning,
+  checkExpiry,
+  checkInstanceFree,
+  checkNotArchived,
+  checkProductionInstance,
+  checkStagingServerId,
+  normaliseServerId,
 } from './rules.js';
 import * as store from './store.js';
 import type { IssuedLicense, IssueRequest } from './types.js';
@@ -17,10 +23,16 @@ function checkExtension(ext: IssueRequest['extension']): { days: number; uses: n
   if (ext === undefined || ext === null) return undefined;
   const whole = (n: unknown, min: number, max: number) => typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max;
   if (!whole(ext.days, EXTENSION_DAYS.min, EXTENSION_DAYS.max)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: `A self-service extension gives ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days per use.`, data: { field: 'extensionDays' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `A self-service extension gives ${EXTENSION_DAYS.min} to ${EXTENSION_DAYS.max} days per use.`,
+      data: { field: 'extensionDays' },
+    });
   }
   if (!whole(ext.uses, EXTENSION_USES.min, EXTENSION_USES.max)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: `A key allows ${EXTENSION_USES.min} to ${EXTENSION_USES.max} self-service extensions.`, data: { field: 'extensionUses' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `A key allows ${EXTENSION_USES.min} to ${EXTENSION_USES.max} self-service extensions.`,
+      data: { field: 'extensionUses' },
+    });
   }
   return { days: ext.days, uses: ext.uses };
 }
@@ -89,8 +101,18 @@ export async function issueSubscriptionKey(db: Knex, at: Date, o: IssueRequest):
       checkProductionInstance({ id: sub.id, productionServerId: bound }, payload.serverId); // lost a race: refused, rolled back
     }
     await store.insertLicense(trx, {
-      claims: payload, key, subscription: sub.id, accountPk: owner.pk, emergency: false, grace: graceDays(payload),
-      issuedBy, issuedAt: at, ticket: null, emailTo: null, emailOutcome: null, opportunityId,
+      claims: payload,
+      key,
+      subscription: sub.id,
+      accountPk: owner.pk,
+      emergency: false,
+      grace: graceDays(payload),
+      issuedBy,
+      issuedAt: at,
+      ticket: null,
+      emailTo: null,
+      emailOutcome: null,
+      opportunityId,
     });
   });
   return (await store.findLicense(db, payload.lid))!;

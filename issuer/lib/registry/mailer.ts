@@ -28,7 +28,12 @@ export function smtpMailer(url: string, options: { from?: string; timeoutMs?: nu
   return {
     async send(message) {
       // NOTE: `{ url, connectionTimeout }` would lose the timeouts: createTransport keeps only the URL's options
-      const transport = nodemailer.createTransport({ ...smtpOptionsFromUrl(url), connectionTimeout: timeout, greetingTimeout: timeout, socketTimeout: timeout } as never);
+      const transport = nodemailer.createTransport({
+        ...smtpOptionsFromUrl(url),
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      } as never);
       try {
         await transport.sendMail({ from: options.from ?? DEFAULT_FROM, to: message.to, subject: message.subject, text: message.text });
       } finally {
@@ -38,7 +43,11 @@ export function smtpMailer(url: string, options: { from?: string; timeoutMs?: nu
   };
 }
 
-const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, ' UTC');
+const utc = (seconds: number) =>
+  new Date(seconds * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, ' UTC');
 
 /** The mail that carries an emergency key to the person who asked for it. */
 export function emergencyMail(o: { to: string; key: string; payload: LicensePayload; ticket: string }): MailMessage {

@@ -10,7 +10,16 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { graceDays, isLicenseError, LicenseError, readMoveRequest, signLicenseKey, type LicensePayload, type MoveRequestPayload, type PrivateJwk } from 'license-manager/formats';
+import {
+  graceDays,
+  isLicenseError,
+  LicenseError,
+  readMoveRequest,
+  signLicenseKey,
+  type LicensePayload,
+  type MoveRequestPayload,
+  type PrivateJwk,
+} from 'license-manager/formats';
 import { dialectOf } from 'license-manager/shared';
 import { VendorError } from '../errors.js';
 import { requireSubscription } from './lookup.js';
@@ -56,9 +65,26 @@ export interface MoveImport {
 }
 
 interface MoveRow {
-  id: string; subscription: string; hash: string; request: string; old_server_id: string; new_server_id: string; old_kid: string; new_kid: string;
-  new_jwk: string; lid_in_force: string | null; reason: string; moved_at: number | string; requested_at: number | string; imported_at: number | string;
-  imported_by: string; status: string; why_waiting: string | null; decided_by: string | null; decided_at: number | string | null; lid: string | null;
+  id: string;
+  subscription: string;
+  hash: string;
+  request: string;
+  old_server_id: string;
+  new_server_id: string;
+  old_kid: string;
+  new_kid: string;
+  new_jwk: string;
+  lid_in_force: string | null;
+  reason: string;
+  moved_at: number | string;
+  requested_at: number | string;
+  imported_at: number | string;
+  imported_by: string;
+  status: string;
+  why_waiting: string | null;
+  decided_by: string | null;
+  decided_at: number | string | null;
+  lid: string | null;
   account_name?: string;
 }
 
@@ -67,10 +93,24 @@ const date = (v: number | string) => new Date(Number(v));
 
 function toMove(r: MoveRow & { account_name: string }): Move {
   return {
-    id: r.id, subscription: r.subscription, account: r.account_name, oldServerId: r.old_server_id, newServerId: r.new_server_id,
-    oldInstanceKeyId: r.old_kid, newInstanceKeyId: r.new_kid, lidInForce: r.lid_in_force, reason: r.reason, movedAt: date(r.moved_at),
-    requestedAt: date(r.requested_at), importedAt: date(r.imported_at), importedBy: r.imported_by, status: r.status as MoveStatus,
-    whyWaiting: r.why_waiting, decidedBy: r.decided_by, decidedAt: r.decided_at === null ? null : date(r.decided_at), lid: r.lid,
+    id: r.id,
+    subscription: r.subscription,
+    account: r.account_name,
+    oldServerId: r.old_server_id,
+    newServerId: r.new_server_id,
+    oldInstanceKeyId: r.old_kid,
+    newInstanceKeyId: r.new_kid,
+    lidInForce: r.lid_in_force,
+    reason: r.reason,
+    movedAt: date(r.moved_at),
+    requestedAt: date(r.requested_at),
+    importedAt: date(r.imported_at),
+    importedBy: r.imported_by,
+    status: r.status as MoveStatus,
+    whyWaiting: r.why_waiting,
+    decidedBy: r.decided_by,
+    decidedAt: r.decided_at === null ? null : date(r.decided_at),
+    lid: r.lid,
   };
 }
 
@@ -81,13 +121,20 @@ const moveQuery = (db: Knex) =>
     .select('m.*', 'a.name as account_name');
 
 async function findMove(db: Knex, where: { id: string } | { hash: string }): Promise<Move | undefined> {
-  const row = await moveQuery(db).where('id' in where ? { 'm.id': where.id } : { 'm.hash': where.hash }).first();
+  const row = await moveQuery(db)
+    .where('id' in where ? { 'm.id': where.id } : { 'm.hash': where.hash })
+    .first();
   return row ? toMove(row as MoveRow & { account_name: string }) : undefined;
 }
 
 /** Moves newest first: of one subscription, waiting ones, or all; at most `limit`. */
 export async function listMoves(db: Knex, o: { subscription?: string; status?: MoveStatus; limit?: number } = {}): Promise<Move[]> {
-  const q = moveQuery(db).orderBy([{ column: 'm.imported_at', order: 'desc' }, { column: 'm.id', order: 'desc' }]).limit(Math.min(o.limit ?? 200, 1000));
+  const q = moveQuery(db)
+    .orderBy([
+      { column: 'm.imported_at', order: 'desc' },
+      { column: 'm.id', order: 'desc' },
+    ])
+    .limit(Math.min(o.limit ?? 200, 1000));
   if (o.subscription) q.where('m.subscription', o.subscription);
   if (o.status) q.where('m.status', o.status);
   return ((await q) as (MoveRow & { account_name: string })[]).map(toMove);
@@ -101,14 +148,23 @@ export async function moveBudget(db: Knex, subscription: string): Promise<number
 
 export async function setMoveBudget(db: Knex, subscription: string, perYear: number): Promise<void> {
   if (!Number.isSafeInteger(perYear) || perYear < 0 || perYear > 100) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: 'The move budget is a whole number of moves a year, from 0 (every move is reviewed) to 100.', data: { field: 'perYear' } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: 'The move budget is a whole number of moves a year, from 0 (every move is reviewed) to 100.',
+      data: { field: 'perYear' },
+    });
   }
-  await db('vendor_subscriptions').where({ id: (await requireSubscription(db, subscription)).id }).update({ move_budget: perYear });
+  await db('vendor_subscriptions')
+    .where({ id: (await requireSubscription(db, subscription)).id })
+    .update({ move_budget: perYear });
 }
 
 /** Moves of the subscription issued in the year before `at` (at once or approved). */
 async function movesInYear(db: Knex, subscription: string, at: Date): Promise<number> {
-  const row = await db('vendor_moves').where({ subscription, status: 'issued' }).andWhere('decided_at', '>', at.getTime() - YEAR_MS).count({ n: '*' }).first();
+  const row = await db('vendor_moves')
+    .where({ subscription, status: 'issued' })
+    .andWhere('decided_at', '>', at.getTime() - YEAR_MS)
+    .count({ n: '*' })
+    .first();
   return Number(row?.n ?? 0);
 }
 
@@ -131,12 +187,18 @@ async function matchSubscription(db: Knex, p: MoveRequestPayload, signerKid: str
   const [sub] = await store.subscriptionsBoundTo(db, p.oldServerId);
   if (!sub) {
     const moved = await db('vendor_moves').where({ old_server_id: p.oldServerId, status: 'issued' }).first('new_server_id');
-    throw reject(moved
-      ? `the server ID ${p.oldServerId} was already moved to ${moved.new_server_id as string}; a request from that server ID is not accepted again.`
-      : `no subscription has the server ID ${p.oldServerId} as its production instance.`, { oldServerId: p.oldServerId });
+    throw reject(
+      moved
+        ? `the server ID ${p.oldServerId} was already moved to ${moved.new_server_id as string}; a request from that server ID is not accepted again.`
+        : `no subscription has the server ID ${p.oldServerId} as its production instance.`,
+      { oldServerId: p.oldServerId },
+    );
   }
   if (p.sub !== null && p.sub !== sub.id) {
-    throw reject(`it names subscription ${p.sub}, but the server ID ${p.oldServerId} is the production instance of subscription ${sub.id}.`, { subscription: sub.id, named: p.sub });
+    throw reject(`it names subscription ${p.sub}, but the server ID ${p.oldServerId} is the production instance of subscription ${sub.id}.`, {
+      subscription: sub.id,
+      named: p.sub,
+    });
   }
   if (sub.archivedAt) throw reject(`subscription ${sub.id} is archived.`, { subscription: sub.id });
   const taken = (await store.subscriptionsBoundTo(db, p.newServerId)).find((s) => s.id !== sub.id);
@@ -164,9 +226,19 @@ async function newClaims(db: Knex, sub: store.StoredSubscription, p: MoveRequest
   if (!base && sub.loc !== null) limits.loc = sub.loc;
   return {
     ...(base ?? {}),
-    v: 1, lid: randomUUID(), sub: sub.id, licensee: base?.licensee ?? owner.company, serverId: p.newServerId, type: 'production',
-    edition: base?.edition ?? sub.edition, features: base ? [...base.features] : [], limits, tags: base ? [...base.tags] : [],
-    iat: now, nbf: now, exp,
+    v: 1,
+    lid: randomUUID(),
+    sub: sub.id,
+    licensee: base?.licensee ?? owner.company,
+    serverId: p.newServerId,
+    type: 'production',
+    edition: base?.edition ?? sub.edition,
+    features: base ? [...base.features] : [],
+    limits,
+    tags: base ? [...base.tags] : [],
+    iat: now,
+    nbf: now,
+    exp,
   };
 }
 
@@ -174,7 +246,10 @@ async function newClaims(db: Knex, sub: store.StoredSubscription, p: MoveRequest
  * Issues the key for the new server ID in one transaction: the subscription moves to the new server
  * ID (a compare-and-set from the old one), the new instance key is pinned, the move is decided.
  */
-async function issueFor(trx: Knex.Transaction, o: { moveId: string; sub: store.StoredSubscription; p: MoveRequestPayload; privateJwk: PrivateJwk; by: string; at: Date }): Promise<string> {
+async function issueFor(
+  trx: Knex.Transaction,
+  o: { moveId: string; sub: store.StoredSubscription; p: MoveRequestPayload; privateJwk: PrivateJwk; by: string; at: Date },
+): Promise<string> {
   const { sub, p, at } = o;
   const claims = await newClaims(trx, sub, p, at);
   const key = await signLicenseKey(claims, o.privateJwk);
@@ -182,13 +257,25 @@ async function issueFor(trx: Knex.Transaction, o: { moveId: string; sub: store.S
   if (Number(moved) !== 1) throw reject(`subscription ${sub.id} is no longer bound to ${p.oldServerId}: it was moved meanwhile.`, { subscription: sub.id });
   const owner = (await store.findAccount(trx, { name: sub.account }))!;
   await store.insertLicense(trx, {
-    claims, key, subscription: sub.id, accountPk: owner.pk, emergency: false, grace: graceDays(claims),
-    issuedBy: o.by, issuedAt: at, ticket: null, emailTo: null, emailOutcome: null, opportunityId: null,
+    claims,
+    key,
+    subscription: sub.id,
+    accountPk: owner.pk,
+    emergency: false,
+    grace: graceDays(claims),
+    issuedBy: o.by,
+    issuedAt: at,
+    ticket: null,
+    emailTo: null,
+    emailOutcome: null,
+    opportunityId: null,
   });
   const pin = { server_id: p.newServerId, kid: p.newInstanceKeyId, jwk: JSON.stringify(p.newInstanceKey), pinned_at: at.getTime() };
   const repinned = await trx('vendor_instance_keys').where({ subscription: sub.id }).update(pin);
   if (Number(repinned) === 0) await trx('vendor_instance_keys').insert({ subscription: sub.id, ...pin });
-  const decided = await trx('vendor_moves').where({ id: o.moveId, status: 'waiting' }).update({ status: 'issued', decided_by: o.by, decided_at: at.getTime(), lid: claims.lid });
+  const decided = await trx('vendor_moves')
+    .where({ id: o.moveId, status: 'waiting' })
+    .update({ status: 'issued', decided_by: o.by, decided_at: at.getTime(), lid: claims.lid });
   if (Number(decided) !== 1) throw reject('it was decided meanwhile.', { move: o.moveId });
   return claims.lid;
 }
@@ -201,7 +288,7 @@ export async function importMove(db: Knex, at: Date, o: { text: unknown; private
   const { payload: p, signer, compact } = await readRequest(o.text);
   const hash = hashOf(compact);
   const known = await findMove(db, { hash });
-  if (known) return { move: known, license: known.lid ? (await store.findLicense(db, known.lid)) ?? null : null, duplicate: true };
+  if (known) return { move: known, license: known.lid ? ((await store.findLicense(db, known.lid)) ?? null) : null, duplicate: true };
   const { sub, unpinned } = await matchSubscription(db, p, signer.kid);
   const budget = await moveBudget(db, sub.id);
   const used = await movesInYear(db, sub.id, at);
@@ -212,9 +299,23 @@ export async function importMove(db: Knex, at: Date, o: { text: unknown; private
       : null;
   const id = randomUUID();
   const row = {
-    id, subscription: sub.id, hash, request: compact, old_server_id: p.oldServerId, new_server_id: p.newServerId, old_kid: signer.kid,
-    new_kid: p.newInstanceKeyId, new_jwk: JSON.stringify(p.newInstanceKey), lid_in_force: p.lid, reason: p.reason, moved_at: p.movedAt * 1000,
-    requested_at: p.requestedAt * 1000, imported_at: at.getTime(), imported_by: importedBy, status: 'waiting', why_waiting: whyWaiting,
+    id,
+    subscription: sub.id,
+    hash,
+    request: compact,
+    old_server_id: p.oldServerId,
+    new_server_id: p.newServerId,
+    old_kid: signer.kid,
+    new_kid: p.newInstanceKeyId,
+    new_jwk: JSON.stringify(p.newInstanceKey),
+    lid_in_force: p.lid,
+    reason: p.reason,
+    moved_at: p.movedAt * 1000,
+    requested_at: p.requestedAt * 1000,
+    imported_at: at.getTime(),
+    imported_by: importedBy,
+    status: 'waiting',
+    why_waiting: whyWaiting,
   };
   try {
     await db.transaction(async (trx) => {
@@ -225,7 +326,7 @@ export async function importMove(db: Knex, at: Date, o: { text: unknown; private
     // the same request imported at the same moment elsewhere: that import is the move
     if (dialectOf(db).isUniqueViolation(err)) {
       const move = (await findMove(db, { hash }))!;
-      return { move, license: move.lid ? (await store.findLicense(db, move.lid)) ?? null : null, duplicate: true };
+      return { move, license: move.lid ? ((await store.findLicense(db, move.lid)) ?? null) : null, duplicate: true };
     }
     throw err;
   }
@@ -238,7 +339,11 @@ export async function approveMove(db: Knex, at: Date, o: { id: string; approvedB
   const approvedBy = text(o.approvedBy, 'Who approves it');
   const move = await findMove(db, { id: text(o.id, 'The move ID') });
   if (!move) throw new LicenseError('VALIDATION_FAILED', { detail: `No move has the ID ${o.id.slice(0, 64)}.`, data: { move: o.id } });
-  if (move.status !== 'waiting') throw new LicenseError('VALIDATION_FAILED', { detail: `This move was already decided by ${move.decidedBy ?? 'someone'}: the key ${move.lid} is issued.`, data: { move: move.id } });
+  if (move.status !== 'waiting')
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: `This move was already decided by ${move.decidedBy ?? 'someone'}: the key ${move.lid} is issued.`,
+      data: { move: move.id },
+    });
   const row = await db('vendor_moves').where({ id: move.id }).first('request');
   const { payload: p } = await readRequest(row.request as string);
   const sub = await requireSubscription(db, move.subscription);

@@ -41,7 +41,14 @@ export interface VendorRegistry extends RegistryAdmin {
   /** Adds `Company_Name-UniqueAccountID`; the same company and ID again returns the existing account. */
   addCustomer(o: { company: string; accountId: string; prospect?: boolean; actor?: string }): Promise<Account>;
   addSubscription(o: {
-    account: string; plan: string; ends: string; users?: number; loc?: number; edition?: string; crmSubscriptionId?: string; actor?: string;
+    account: string;
+    plan: string;
+    ends: string;
+    users?: number;
+    loc?: number;
+    edition?: string;
+    crmSubscriptionId?: string;
+    actor?: string;
   }): Promise<Subscription>;
   /** A new contract end (and limits) for the same subscription and instance: later keys follow it. */
   renewSubscription(o: { subscription: string; ends: string; users?: number; loc?: number; actor?: string }): Promise<Subscription>;
@@ -95,7 +102,8 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
   try {
     // SPEC 24: tools older than the registry (it ran a migration they do not know) change nothing in it
     const outcome = await migrateLatest(db, { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations, moduleVersion: issuerVersion, now });
-    if (outcome.unknown.length > 0) throw schemaNewerError({ moduleVersion: issuerVersion, state: outcome, what: 'vendor registry', product: 'license-manager-issuer' });
+    if (outcome.unknown.length > 0)
+      throw schemaNewerError({ moduleVersion: issuerVersion, state: outcome, what: 'vendor registry', product: 'license-manager-issuer' });
   } catch (err) {
     if (owned) await db.destroy();
     throw err;
@@ -137,7 +145,13 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
         createdAt: now(),
       };
       await store.insertSubscription(db, row);
-      await event({ actor: o.actor ?? 'vendor', action: 'subscription_added', account: owner.name, subscription: row.id, detail: { plan: row.plan, ends: row.ends } });
+      await event({
+        actor: o.actor ?? 'vendor',
+        action: 'subscription_added',
+        account: owner.name,
+        subscription: row.id,
+        detail: { plan: row.plan, ends: row.ends },
+      });
       return publicRecord((await store.findSubscription(db, row.id))!);
     },
 
@@ -149,7 +163,13 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
         users: o.users === undefined ? undefined : optionalLimit(o.users, 'users'),
         loc: o.loc === undefined ? undefined : optionalLimit(o.loc, 'loc'),
       });
-      await event({ actor: o.actor ?? 'vendor', action: 'subscription_renewed', account: sub.account, subscription: sub.id, detail: { from: sub.ends, ends: o.ends } });
+      await event({
+        actor: o.actor ?? 'vendor',
+        action: 'subscription_renewed',
+        account: sub.account,
+        subscription: sub.id,
+        detail: { from: sub.ends, ends: o.ends },
+      });
       return publicRecord((await store.findSubscription(db, sub.id))!);
     },
 
@@ -159,14 +179,26 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
 
     async issue(o) {
       const issued = await issueSubscriptionKey(db, now(), o);
-      await event({ actor: issued.issuedBy, action: 'license_issued', account: issued.account, subscription: issued.subscription, detail: { lid: issued.lid, type: issued.type } });
+      await event({
+        actor: issued.issuedBy,
+        action: 'license_issued',
+        account: issued.account,
+        subscription: issued.subscription,
+        detail: { lid: issued.lid, type: issued.type },
+      });
       return issued;
     },
 
     async emergency(o) {
       const result = await issueEmergency(db, now(), options.mailer, o);
       const l = result.license;
-      await event({ actor: l.issuedBy, action: 'emergency_issued', account: l.account, subscription: l.subscription, detail: { lid: l.lid, ticket: l.ticket, emailed: result.emailed } });
+      await event({
+        actor: l.issuedBy,
+        action: 'emergency_issued',
+        account: l.account,
+        subscription: l.subscription,
+        detail: { lid: l.lid, ticket: l.ticket, emailed: result.emailed },
+      });
       return result;
     },
 
@@ -183,7 +215,13 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
       const revocation = await revoke(db, now(), o);
       const license = (await store.findLicense(db, revocation.lid))!;
       if (!existed) {
-        await event({ actor: revocation.issuedBy, action: 'license_revoked', account: license.account, subscription: license.subscription, detail: { lid: license.lid, reason: revocation.reason } });
+        await event({
+          actor: revocation.issuedBy,
+          action: 'license_revoked',
+          account: license.account,
+          subscription: license.subscription,
+          detail: { lid: license.lid, reason: revocation.reason },
+        });
       }
       return revocation;
     },
@@ -201,8 +239,18 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
       if (!result.duplicate) {
         const { move } = result;
         await event({
-          actor: move.importedBy, action: move.status === 'issued' ? 'move_issued' : 'move_waiting', account: move.account, subscription: move.subscription,
-          detail: { move: move.id, from: move.oldServerId, to: move.newServerId, lid: move.lid, reason: move.reason, ...(move.whyWaiting ? { waiting: move.whyWaiting } : {}) },
+          actor: move.importedBy,
+          action: move.status === 'issued' ? 'move_issued' : 'move_waiting',
+          account: move.account,
+          subscription: move.subscription,
+          detail: {
+            move: move.id,
+            from: move.oldServerId,
+            to: move.newServerId,
+            lid: move.lid,
+            reason: move.reason,
+            ...(move.whyWaiting ? { waiting: move.whyWaiting } : {}),
+          },
         });
       }
       return result;
@@ -211,7 +259,13 @@ export async function openVendorRegistry(options: VendorRegistryOptions = {}): P
     async approveMove(o) {
       const result = await approveMove(db, now(), o);
       const { move } = result;
-      await event({ actor: move.decidedBy!, action: 'move_approved', account: move.account, subscription: move.subscription, detail: { move: move.id, from: move.oldServerId, to: move.newServerId, lid: move.lid } });
+      await event({
+        actor: move.decidedBy!,
+        action: 'move_approved',
+        account: move.account,
+        subscription: move.subscription,
+        detail: { move: move.id, from: move.oldServerId, to: move.newServerId, lid: move.lid },
+      });
       return result;
     },
 

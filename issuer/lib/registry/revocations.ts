@@ -11,7 +11,12 @@ import { text } from './validate.js';
 
 export { REVOCATIONS_TYP };
 
-interface RevocationRow { lid: string; reason: string; issued_by: string; at: number | string }
+interface RevocationRow {
+  lid: string;
+  reason: string;
+  issued_by: string;
+  at: number | string;
+}
 const toRevocation = (r: RevocationRow): Revocation => ({ lid: r.lid, reason: r.reason, issuedBy: r.issued_by, at: new Date(Number(r.at)) });
 
 /**

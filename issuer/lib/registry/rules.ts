@@ -55,7 +55,10 @@ export function checkExpiry(sub: { id: string; ends: string }, type: 'production
   if (expires === undefined || expires === '' || expires === sub.ends) return sub.ends;
   endOfDayUtc(expires); // a TypeError for anything but a real day
   if (type === 'production' || contractExp(expires) > contractExp(sub.ends)) {
-    throw new LicenseError('VALIDATION_FAILED', { detail: m.expiryNotContract(sub.id, sub.ends, expires, type), data: { subscription: sub.id, ends: sub.ends, expires } });
+    throw new LicenseError('VALIDATION_FAILED', {
+      detail: m.expiryNotContract(sub.id, sub.ends, expires, type),
+      data: { subscription: sub.id, ends: sub.ends, expires },
+    });
   }
   return expires;
 }
@@ -146,10 +149,17 @@ export function checkEmergencyEligible(facts: EmergencyFacts, now: Date): { grac
   if (facts.prospect) throw refuse('prospect', m.emergencyProspect(facts.account));
   if (!facts.plans.some(isPaidPlan)) throw refuse('no_paid_plan', m.emergencyNoPaidPlan(facts.account, facts.plans), { plans: facts.plans });
   const last = facts.lastLicense;
-  if (!last) throw refuse(facts.anyLicense ? 'nothing_to_restore' : 'no_license', facts.anyLicense ? m.emergencyNothingToRestore(facts.account) : m.emergencyNoLicense(facts.account));
+  if (!last)
+    throw refuse(
+      facts.anyLicense ? 'nothing_to_restore' : 'no_license',
+      facts.anyLicense ? m.emergencyNothingToRestore(facts.account) : m.emergencyNoLicense(facts.account),
+    );
   const graceEndedAt = graceEndsAt(last);
   if (now.getTime() < graceEndedAt.getTime()) {
-    throw refuse('still_usable', m.emergencyStillUsable(facts.account, last.lid, day(graceEndedAt)), { lid: last.lid, graceEndsAt: graceEndedAt.toISOString() });
+    throw refuse('still_usable', m.emergencyStillUsable(facts.account, last.lid, day(graceEndedAt)), {
+      lid: last.lid,
+      graceEndsAt: graceEndedAt.toISOString(),
+    });
   }
   if (now.getTime() - graceEndedAt.getTime() > EMERGENCY_WINDOW_MS) {
     throw refuse('grace_ended_too_long_ago', m.emergencyTooLate(facts.account, last.lid, day(graceEndedAt)), {

@@ -6,17 +6,51 @@ import type { Knex } from 'knex';
 import type { LicensePayload } from 'license-manager/formats';
 import type { Account, IssuedLicense, Subscription } from './types.js';
 
-export interface AccountRow { id: number; name: string; company: string; account_id: string; prospect: boolean | number; created_at: number | string }
+export interface AccountRow {
+  id: number;
+  name: string;
+  company: string;
+  account_id: string;
+  prospect: boolean | number;
+  created_at: number | string;
+}
 export interface SubscriptionRow {
-  id: string; account: number; plan: string; ends: string; users: number | null; loc: number | string | null;
-  edition: string; production_server_id: string | null; created_at: number | string; account_name?: string;
-  crm_subscription_id: string | null; hosted_services: boolean | number; archived_at: number | string | null; archive_reason: string | null;
+  id: string;
+  account: number;
+  plan: string;
+  ends: string;
+  users: number | null;
+  loc: number | string | null;
+  edition: string;
+  production_server_id: string | null;
+  created_at: number | string;
+  account_name?: string;
+  crm_subscription_id: string | null;
+  hosted_services: boolean | number;
+  archived_at: number | string | null;
+  archive_reason: string | null;
 }
 export interface LicenseRow {
-  lid: string; subscription: string | null; account: number; type: string; emergency: boolean | number; server_id: string;
-  claims: string; key_text: string; exp: number | string; grace: number; issued_by: string; issued_at: number | string;
-  ticket: string | null; email_to: string | null; email_outcome: string | null; account_name?: string;
-  opportunity_id: string | null; revoked_at: number | string | null; revoke_reason: string | null; revoked_by: string | null;
+  lid: string;
+  subscription: string | null;
+  account: number;
+  type: string;
+  emergency: boolean | number;
+  server_id: string;
+  claims: string;
+  key_text: string;
+  exp: number | string;
+  grace: number;
+  issued_by: string;
+  issued_at: number | string;
+  ticket: string | null;
+  email_to: string | null;
+  email_outcome: string | null;
+  account_name?: string;
+  opportunity_id: string | null;
+  revoked_at: number | string | null;
+  revoke_reason: string | null;
+  revoked_by: string | null;
 }
 
 const num = (v: number | string) => Number(v);
@@ -32,20 +66,44 @@ export function toAccount(r: AccountRow): StoredAccount {
 
 export function toSubscription(r: SubscriptionRow & { account_name: string }): StoredSubscription {
   return {
-    id: r.id, account: r.account_name, accountPk: r.account, plan: r.plan, ends: r.ends, users: r.users, loc: numOrNull(r.loc),
-    edition: r.edition, productionServerId: r.production_server_id, createdAt: new Date(num(r.created_at)),
-    crmSubscriptionId: r.crm_subscription_id, hostedServices: Boolean(r.hosted_services), archivedAt: dateOrNull(r.archived_at),
+    id: r.id,
+    account: r.account_name,
+    accountPk: r.account,
+    plan: r.plan,
+    ends: r.ends,
+    users: r.users,
+    loc: numOrNull(r.loc),
+    edition: r.edition,
+    productionServerId: r.production_server_id,
+    createdAt: new Date(num(r.created_at)),
+    crmSubscriptionId: r.crm_subscription_id,
+    hostedServices: Boolean(r.hosted_services),
+    archivedAt: dateOrNull(r.archived_at),
     archiveReason: r.archive_reason,
   };
 }
 
 export function toLicense(r: LicenseRow & { account_name: string }): IssuedLicense {
   return {
-    lid: r.lid, subscription: r.subscription, account: r.account_name, type: r.type as LicensePayload['type'],
-    emergency: Boolean(r.emergency), serverId: r.server_id, claims: JSON.parse(r.claims) as LicensePayload, key: r.key_text,
-    exp: new Date(num(r.exp) * 1000), grace: r.grace, issuedBy: r.issued_by, issuedAt: new Date(num(r.issued_at)),
-    ticket: r.ticket, emailTo: r.email_to, emailOutcome: r.email_outcome, opportunityId: r.opportunity_id,
-    revokedAt: dateOrNull(r.revoked_at), revokeReason: r.revoke_reason, revokedBy: r.revoked_by,
+    lid: r.lid,
+    subscription: r.subscription,
+    account: r.account_name,
+    type: r.type as LicensePayload['type'],
+    emergency: Boolean(r.emergency),
+    serverId: r.server_id,
+    claims: JSON.parse(r.claims) as LicensePayload,
+    key: r.key_text,
+    exp: new Date(num(r.exp) * 1000),
+    grace: r.grace,
+    issuedBy: r.issued_by,
+    issuedAt: new Date(num(r.issued_at)),
+    ticket: r.ticket,
+    emailTo: r.email_to,
+    emailOutcome: r.email_outcome,
+    opportunityId: r.opportunity_id,
+    revokedAt: dateOrNull(r.revoked_at),
+    revokeReason: r.revoke_reason,
+    revokedBy: r.revoked_by,
   };
 }
 
@@ -60,18 +118,27 @@ export async function insertAccount(db: Knex, a: { name: string; company: string
 
 export async function insertSubscription(
   db: Knex,
-  s: Omit<Subscription, 'account' | 'productionServerId' | 'hostedServices' | 'archivedAt' | 'archiveReason' | 'crmSubscriptionId'> & { accountPk: number; crmSubscriptionId?: string | null },
+  s: Omit<Subscription, 'account' | 'productionServerId' | 'hostedServices' | 'archivedAt' | 'archiveReason' | 'crmSubscriptionId'> & {
+    accountPk: number;
+    crmSubscriptionId?: string | null;
+  },
 ): Promise<void> {
   await db('vendor_subscriptions').insert({
-    id: s.id, account: s.accountPk, plan: s.plan, ends: s.ends, users: s.users, loc: s.loc, edition: s.edition,
-    production_server_id: null, created_at: s.createdAt.getTime(), crm_subscription_id: s.crmSubscriptionId ?? null,
+    id: s.id,
+    account: s.accountPk,
+    plan: s.plan,
+    ends: s.ends,
+    users: s.users,
+    loc: s.loc,
+    edition: s.edition,
+    production_server_id: null,
+    created_at: s.createdAt.getTime(),
+    crm_subscription_id: s.crmSubscriptionId ?? null,
   });
 }
 
 export const subscriptionQuery = (db: Knex) =>
-  db<SubscriptionRow>('vendor_subscriptions as s')
-    .join('vendor_accounts as a', 'a.id', 's.account')
-    .select('s.*', 'a.name as account_name');
+  db<SubscriptionRow>('vendor_subscriptions as s').join('vendor_accounts as a', 'a.id', 's.account').select('s.*', 'a.name as account_name');
 
 export async function findSubscription(db: Knex, id: string): Promise<StoredSubscription | undefined> {
   const row = await subscriptionQuery(db).where('s.id', id).first();
@@ -79,7 +146,9 @@ export async function findSubscription(db: Knex, id: string): Promise<StoredSubs
 }
 
 export async function subscriptionsOf(db: Knex, accountPk: number): Promise<StoredSubscription[]> {
-  const rows = await subscriptionQuery(db).where('s.account', accountPk).orderBy([{ column: 's.created_at' }, { column: 's.id' }]);
+  const rows = await subscriptionQuery(db)
+    .where('s.account', accountPk)
+    .orderBy([{ column: 's.created_at' }, { column: 's.id' }]);
   return (rows as (SubscriptionRow & { account_name: string })[]).map(toSubscription);
 }
 
@@ -123,9 +192,21 @@ export interface LicenseInsert {
 
 export async function insertLicense(db: Knex, l: LicenseInsert): Promise<void> {
   await db('vendor_licenses').insert({
-    lid: l.claims.lid, subscription: l.subscription, account: l.accountPk, type: l.claims.type, emergency: l.emergency,
-    server_id: l.claims.serverId, claims: JSON.stringify(l.claims), key_text: l.key, exp: l.claims.exp, grace: l.grace,
-    issued_by: l.issuedBy, issued_at: l.issuedAt.getTime(), ticket: l.ticket, email_to: l.emailTo, email_outcome: l.emailOutcome,
+    lid: l.claims.lid,
+    subscription: l.subscription,
+    account: l.accountPk,
+    type: l.claims.type,
+    emergency: l.emergency,
+    server_id: l.claims.serverId,
+    claims: JSON.stringify(l.claims),
+    key_text: l.key,
+    exp: l.claims.exp,
+    grace: l.grace,
+    issued_by: l.issuedBy,
+    issued_at: l.issuedAt.getTime(),
+    ticket: l.ticket,
+    email_to: l.emailTo,
+    email_outcome: l.emailOutcome,
     opportunity_id: l.opportunityId ?? null,
   });
 }
@@ -150,7 +231,10 @@ export async function lastRegularLicense(db: Knex, accountPk: number): Promise<I
   const row = await licenseQuery(db)
     .where('l.account', accountPk)
     .andWhere('l.emergency', false)
-    .orderBy([{ column: 'l.issued_at', order: 'desc' }, { column: 'l.id', order: 'desc' }])
+    .orderBy([
+      { column: 'l.issued_at', order: 'desc' },
+      { column: 'l.id', order: 'desc' },
+    ])
     .first();
   return row ? toLicense(row as LicenseRow & { account_name: string }) : undefined;
 }
@@ -167,7 +251,10 @@ export async function lastRestorableLicense(db: Knex, accountPk: number, subscri
     .andWhere('l.emergency', false)
     .andWhere('l.type', 'production')
     .whereIn('l.subscription', subscriptions)
-    .orderBy([{ column: 'l.issued_at', order: 'desc' }, { column: 'l.id', order: 'desc' }])
+    .orderBy([
+      { column: 'l.issued_at', order: 'desc' },
+      { column: 'l.id', order: 'desc' },
+    ])
     .first();
   return row ? toLicense(row as LicenseRow & { account_name: string }) : undefined;
 }

@@ -8,7 +8,9 @@ export const usageMessages = {
   foreignKey: (kid: string, subscription: string, pinned: string, since: Date) =>
     `it is signed by instance key ${kid}, but subscription ${subscription} has been pinned to instance key ${pinned} since ${since.toISOString().slice(0, 10)} (its first report). A report from another instance, or from a reinstalled one, is not accepted under this subscription.`,
   gap: (from: number, to: number) =>
-    from === to ? `Report ${from} was never imported: a report is missing before this one.` : `Reports ${from} to ${to} were never imported: reports are missing before this one.`,
+    from === to
+      ? `Report ${from} was never imported: a report is missing before this one.`
+      : `Reports ${from} to ${to} were never imported: reports are missing before this one.`,
   chainBroken: (seq: number, before: number) =>
     `Report ${seq} does not follow report ${before} as it was imported (its prev hash differs): the instance's database may have been restored or reset.`,
   sameSeq: (seq: number) => `Another report with number ${seq} was imported before: the instance's database may have been restored from a backup.`,

@@ -13,8 +13,21 @@ const shortText = (v: unknown, max: number): v is string => typeof v === 'string
 function checkExtensions(list: unknown, fail: (why: string) => Error): void {
   if (!Array.isArray(list) || list.length > 10_000) throw fail('its extensions are not a list');
   for (const e of list as Record<string, unknown>[]) {
-    const ok = e && shortText(e.lid, 64) && shortText(e.serverId, 40) && whole(e.use) && e.use >= 1 && e.use <= 3 && whole(e.days) && e.days >= 1 && e.days <= 30
-      && typeof e.at === 'string' && ISO.test(e.at) && typeof e.until === 'string' && ISO.test(e.until) && shortText(e.actor, 200);
+    const ok =
+      e &&
+      shortText(e.lid, 64) &&
+      shortText(e.serverId, 40) &&
+      whole(e.use) &&
+      e.use >= 1 &&
+      e.use <= 3 &&
+      whole(e.days) &&
+      e.days >= 1 &&
+      e.days <= 30 &&
+      typeof e.at === 'string' &&
+      ISO.test(e.at) &&
+      typeof e.until === 'string' &&
+      ISO.test(e.until) &&
+      shortText(e.actor, 200);
     if (!ok) throw fail('an extension is not { lid, serverId, use, days, at, until, actor }');
   }
 }
@@ -25,13 +38,21 @@ export function checkUsagePayload(p: Record<string, unknown>, fail: (why: string
   if (typeof p.serverId !== 'string' || p.serverId.length > 40) throw fail('it names no server ID');
   if (!textOrNull(p.lid) || !textOrNull(p.sub) || !textOrNull(p.licensee)) throw fail('its license fields are not text');
   const period = p.period as { from?: unknown; to?: unknown } | null;
-  if (!period || typeof period.from !== 'string' || typeof period.to !== 'string' || !MONTH.test(period.from) || !MONTH.test(period.to) || period.from > period.to) {
+  if (
+    !period ||
+    typeof period.from !== 'string' ||
+    typeof period.to !== 'string' ||
+    !MONTH.test(period.from) ||
+    !MONTH.test(period.to) ||
+    period.from > period.to
+  ) {
     throw fail('its period is not two months YYYY-MM in order');
   }
   if (!whole(p.generatedAt)) throw fail('its generatedAt is not a time in seconds');
   if (!whole(p.seq) || p.seq < 1) throw fail('its seq is not a whole number of 1 or more');
   if (!(p.prev === null || (typeof p.prev === 'string' && /^[0-9a-f]{64}$/.test(p.prev)))) throw fail('its prev is not a SHA-256 hash');
-  if (!Array.isArray(p.monthly) || !Array.isArray(p.daily) || p.monthly.length > 36 || p.daily.length > 1200) throw fail('its monthly or daily part is not a list');
+  if (!Array.isArray(p.monthly) || !Array.isArray(p.daily) || p.monthly.length > 36 || p.daily.length > 1200)
+    throw fail('its monthly or daily part is not a list');
   for (const m of p.monthly as Record<string, unknown>[]) {
     if (!m || typeof m.month !== 'string' || !MONTH.test(m.month) || !whole(m.peakLoc) || !whole(m.peakUsers) || !limit(m.limitLoc) || !limit(m.limitUsers)) {
       throw fail('a monthly entry is not { month, peakLoc, peakUsers, limitLoc, limitUsers }');

@@ -68,17 +68,39 @@ function extensionsOf(rows: readonly ReportRow[]): UsageExtension[] {
     const listed = (JSON.parse(r.payload) as Partial<UsageReportPayload>).extensions ?? [];
     for (const e of listed) {
       const key = `${e.lid}|${e.serverId}|${e.use}`;
-      if (!seen.has(key)) seen.set(key, { lid: e.lid, serverId: e.serverId, use: e.use, days: e.days, at: new Date(e.at), until: new Date(e.until), actor: e.actor, reportSeq: num(r.seq) });
+      if (!seen.has(key))
+        seen.set(key, {
+          lid: e.lid,
+          serverId: e.serverId,
+          use: e.use,
+          days: e.days,
+          at: new Date(e.at),
+          until: new Date(e.until),
+          actor: e.actor,
+          reportSeq: num(r.seq),
+        });
     }
   }
   return [...seen.values()].sort((a, b) => a.at.getTime() - b.at.getTime() || a.use - b.use);
 }
 
-const reject = (reason: string, data: Record<string, unknown> = {}) => new VendorError('USAGE_REPORT_REJECTED', { detail: `This usage report was refused: ${reason}`, data });
+const reject = (reason: string, data: Record<string, unknown> = {}) =>
+  new VendorError('USAGE_REPORT_REJECTED', { detail: `This usage report was refused: ${reason}`, data });
 const num = (v: unknown) => Number(v);
 const numOrNull = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
-interface ReportRow { id: number; seq: number | string; hash: string; prev: string | null; warnings: string; period_from: string; period_to: string; generated_at: number | string; imported_at: number | string; payload: string }
+interface ReportRow {
+  id: number;
+  seq: number | string;
+  hash: string;
+  prev: string | null;
+  warnings: string;
+  period_from: string;
+  period_to: string;
+  generated_at: number | string;
+  imported_at: number | string;
+  payload: string;
+}
 
 /** Signature with the key the report carries, then its shape. */
 async function readReport(text: unknown): Promise<{ payload: UsageReportPayload; jwk: PublicJwk; kid: string; hash: string }> {
@@ -108,13 +130,16 @@ async function readReport(text: unknown): Promise<{ payload: UsageReportPayload;
 async function pinInstanceKey(db: Knex, subscription: string, serverId: string, kid: string, jwk: PublicJwk, at: Date): Promise<void> {
   await db('vendor_instance_keys')
     .insert({ subscription, server_id: serverId, kid, jwk: JSON.stringify(jwk), pinned_at: at.getTime() })
-    .onConflict('subscription').ignore();
+    .onConflict('subscription')
+    .ignore();
   const pin = await db('vendor_instance_keys').where({ subscription }).first('kid', 'pinned_at');
   if (pin.kid !== kid) throw reject(m.foreignKey(kid, subscription, pin.kid as string, new Date(num(pin.pinned_at))), { subscription, kid, pinned: pin.kid });
 }
 
 const rowsOf = async (db: Knex, subscription: string): Promise<ReportRow[]> =>
-  (await db('vendor_usage_reports').where('subscription', subscription).orderBy([{ column: 'seq' }, { column: 'id' }])) as ReportRow[];
+  (await db('vendor_usage_reports')
+    .where('subscription', subscription)
+    .orderBy([{ column: 'seq' }, { column: 'id' }])) as ReportRow[];
 
 function chainWarnings(rows: readonly ReportRow[], p: UsageReportPayload): string[] {
   const warnings: string[] = [];
@@ -155,9 +180,17 @@ export async function importUsageReport(db: Knex, at: Date, text: unknown): Prom
     const warnings = chainWarnings(await rowsOf(trx, sub.id), payload);
     try {
       await trx('vendor_usage_reports').insert({
-        subscription: sub.id, hash, seq: payload.seq, prev: payload.prev, server_id: payload.serverId,
-        period_from: payload.period.from, period_to: payload.period.to, generated_at: payload.generatedAt * 1000,
-        imported_at: at.getTime(), warnings: JSON.stringify(warnings), payload: JSON.stringify(payload),
+        subscription: sub.id,
+        hash,
+        seq: payload.seq,
+        prev: payload.prev,
+        server_id: payload.serverId,
+        period_from: payload.period.from,
+        period_to: payload.period.to,
+        generated_at: payload.generatedAt * 1000,
+        imported_at: at.getTime(),
+        warnings: JSON.stringify(warnings),
+        payload: JSON.stringify(payload),
       });
     } catch (err) {
       if (dialect.isUniqueViolation(err)) return { ...result, pinned: false, duplicate: true, warnings }; // imported at the same moment
@@ -172,18 +205,26 @@ async function keepMonth(trx: Knex.Transaction, subscription: string, seq: numbe
   const row = await trx('vendor_usage_months').where({ subscription, month: mo.month }).first();
   if (!row) {
     await trx('vendor_usage_months').insert({
-      subscription, month: mo.month, peak_loc: mo.peakLoc, peak_users: mo.peakUsers, limit_loc: mo.limitLoc, limit_users: mo.limitUsers, report_seq: seq,
+      subscription,
+      month: mo.month,
+      peak_loc: mo.peakLoc,
+      peak_users: mo.peakUsers,
+      limit_loc: mo.limitLoc,
+      limit_users: mo.limitUsers,
+      report_seq: seq,
     });
     return;
   }
   const newer = seq >= num(row.report_seq);
-  await trx('vendor_usage_months').where({ subscription, month: mo.month }).update({
-    peak_loc: Math.max(num(row.peak_loc), mo.peakLoc),
-    peak_users: Math.max(num(row.peak_users), mo.peakUsers),
-    limit_loc: newer ? mo.limitLoc : row.limit_loc,
-    limit_users: newer ? mo.limitUsers : row.limit_users,
-    report_seq: newer ? seq : row.report_seq,
-  });
+  await trx('vendor_usage_months')
+    .where({ subscription, month: mo.month })
+    .update({
+      peak_loc: Math.max(num(row.peak_loc), mo.peakLoc),
+      peak_users: Math.max(num(row.peak_users), mo.peakUsers),
+      limit_loc: newer ? mo.limitLoc : row.limit_loc,
+      limit_users: newer ? mo.limitUsers : row.limit_users,
+      report_seq: newer ? seq : row.report_seq,
+    });
 }
 
 const over = (peak: number, limit: number | null) => (limit === null ? 0 : Math.max(0, peak - limit));
@@ -214,8 +255,11 @@ export async function usageSummary(db: Knex, subscriptionId: string): Promise<Us
     instanceKeyId: (pin?.kid as string | undefined) ?? null,
     months,
     reports: rows.map((r) => ({
-      seq: num(r.seq), period: { from: r.period_from, to: r.period_to }, generatedAt: new Date(num(r.generated_at)),
-      importedAt: new Date(num(r.imported_at)), warnings: JSON.parse(r.warnings) as string[],
+      seq: num(r.seq),
+      period: { from: r.period_from, to: r.period_to },
+      generatedAt: new Date(num(r.generated_at)),
+      importedAt: new Date(num(r.imported_at)),
+      warnings: JSON.parse(r.warnings) as string[],
     })),
     missing,
     extensions: extensionsOf(rows),

@@ -7,9 +7,19 @@ import type { Knex } from 'knex';
 import { LicenseError } from 'license-manager/formats';
 import { isRole, ROLES, type Role } from '../portal/permissions.js';
 
-export interface GroupMapping { group: string; role: Role; setBy: string; setAt: Date }
+export interface GroupMapping {
+  group: string;
+  role: Role;
+  setBy: string;
+  setAt: Date;
+}
 
-interface Row { group_name: string; role: string; set_by: string; set_at: number | string }
+interface Row {
+  group_name: string;
+  role: string;
+  set_by: string;
+  set_at: number | string;
+}
 
 const toMapping = (r: Row): GroupMapping => ({ group: r.group_name, role: r.role as Role, setBy: r.set_by, setAt: new Date(Number(r.set_at)) });
 const fail = (detail: string) => new LicenseError('VALIDATION_FAILED', { detail });
@@ -40,8 +50,10 @@ export function ssoGroups(db: Knex): SsoGroups {
     async map(o, now) {
       const group = groupName(o.group);
       if (!isRole(o.role)) throw fail(ssoMessages.roleInvalid(String(o.role)));
-      await db('vendor_sso_groups').insert({ group_name: group, role: o.role, set_by: o.setBy, set_at: now.getTime() })
-        .onConflict('group_name').merge(['role', 'set_by', 'set_at']);
+      await db('vendor_sso_groups')
+        .insert({ group_name: group, role: o.role, set_by: o.setBy, set_at: now.getTime() })
+        .onConflict('group_name')
+        .merge(['role', 'set_by', 'set_at']);
       return toMapping((await db<Row>('vendor_sso_groups').where({ group_name: group }).first())!);
     },
     async unmap(group) {

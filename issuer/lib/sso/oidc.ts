@@ -18,7 +18,12 @@ export interface OidcOptions {
   scope?: string;
 }
 
-export interface OidcPending { verifier: string; state: string; nonce: string; next: string }
+export interface OidcPending {
+  verifier: string;
+  state: string;
+  nonce: string;
+  next: string;
+}
 
 export interface OidcIdentity {
   /** `issuer|sub`: who this is, whatever their name becomes. */
@@ -36,7 +41,7 @@ export interface Oidc {
 }
 
 export function createOidc(o: OidcOptions): Oidc {
-  if (!o || !/^https?:\/\//.test(o.issuer ?? '')) throw new TypeError('oidc.issuer must be the identity provider\'s http:// or https:// URL.');
+  if (!o || !/^https?:\/\//.test(o.issuer ?? '')) throw new TypeError("oidc.issuer must be the identity provider's http:// or https:// URL.");
   if (typeof o.clientId !== 'string' || !o.clientId) throw new TypeError('oidc.clientId is required.');
   if (typeof o.clientSecret !== 'string' || !o.clientSecret) throw new TypeError('oidc.clientSecret is required.');
   const roleClaim = o.roleClaim ?? 'groups';
@@ -44,13 +49,15 @@ export function createOidc(o: OidcOptions): Oidc {
   let config: Promise<client.Configuration> | undefined;
   // NOTE: discovery at first use, not at start: the portal (and password sign-in) runs while the provider is down; a failure is retried next time.
   const configuration = () =>
-    (config ??= client.discovery(new URL(o.issuer), o.clientId, o.clientSecret, undefined, {
-      // plain http only for a provider on this machine (tests, a local provider)
-      execute: /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(o.issuer) ? [client.allowInsecureRequests] : [],
-    }).catch((err: unknown) => {
-      config = undefined;
-      throw err;
-    }));
+    (config ??= client
+      .discovery(new URL(o.issuer), o.clientId, o.clientSecret, undefined, {
+        // plain http only for a provider on this machine (tests, a local provider)
+        execute: /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(o.issuer) ? [client.allowInsecureRequests] : [],
+      })
+      .catch((err: unknown) => {
+        config = undefined;
+        throw err;
+      }));
 
   return {
     async start(redirectUri, next) {
@@ -58,8 +65,12 @@ export function createOidc(o: OidcOptions): Oidc {
       const verifier = client.randomPKCECodeVerifier();
       const pending = { verifier, state: client.randomState(), nonce: client.randomNonce(), next };
       const url = client.buildAuthorizationUrl(c, {
-        redirect_uri: redirectUri, scope, code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-        state: pending.state, nonce: pending.nonce,
+        redirect_uri: redirectUri,
+        scope,
+        code_challenge: await client.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        state: pending.state,
+        nonce: pending.nonce,
       });
       return { url: url.href, pending };
     },
@@ -67,7 +78,10 @@ export function createOidc(o: OidcOptions): Oidc {
     async finish(currentUrl, pending) {
       const c = await configuration();
       const tokens = await client.authorizationCodeGrant(c, currentUrl, {
-        pkceCodeVerifier: pending.verifier, expectedState: pending.state, expectedNonce: pending.nonce, idTokenExpected: true,
+        pkceCodeVerifier: pending.verifier,
+        expectedState: pending.state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
       });
       const claims = tokens.claims()!;
       let groupsClaim: unknown = claims[roleClaim];
@@ -76,8 +90,14 @@ export function createOidc(o: OidcOptions): Oidc {
         info = await client.fetchUserInfo(c, tokens.access_token, claims.sub);
         groupsClaim = info[roleClaim];
       }
-      const groups = Array.isArray(groupsClaim) ? groupsClaim.filter((g): g is string => typeof g === 'string') : typeof groupsClaim === 'string' ? [groupsClaim] : [];
-      const name = [claims.preferred_username, info.preferred_username, claims.email, info.email, claims.sub].find((v): v is string => typeof v === 'string' && v.length > 0)!;
+      const groups = Array.isArray(groupsClaim)
+        ? groupsClaim.filter((g): g is string => typeof g === 'string')
+        : typeof groupsClaim === 'string'
+          ? [groupsClaim]
+          : [];
+      const name = [claims.preferred_username, info.preferred_username, claims.email, info.email, claims.sub].find(
+        (v): v is string => typeof v === 'string' && v.length > 0,
+      )!;
       return { subject: `${claims.iss}|${claims.sub}`, name, groups };
     },
   };

@@ -76,7 +76,9 @@ describe('browser: the portal Moves page (SPEC 22)', function () {
 
     await page.getByRole('textbox', { name: 'Move request' }).fill(request);
     await Promise.all([page.waitForURL(/\/moves$/), page.getByRole('button', { name: 'Import move request' }).click()]);
-    expect(await page.getByTestId('flash').textContent()).to.contain('The move waits for an engineer').and.contain('Beyond the move budget');
+    expect(await page.getByTestId('flash').textContent())
+      .to.contain('The move waits for an engineer')
+      .and.contain('Beyond the move budget');
     expect(await page.getByTestId('move-reason').textContent()).to.equal('Restored from backup onto the new SAN');
     for (const width of [1440, 390]) {
       for (const scheme of ['light', 'dark'] as const) {
@@ -96,10 +98,17 @@ describe('browser: the portal Moves page (SPEC 22)', function () {
 
     await page.goto(`${fixture.url}/subscriptions/${subscription}`);
     expect(await page.getByTestId('move-budget').textContent()).to.equal('0');
-    expect(await page.getByTestId('timeline').textContent()).to.contain('move approved').and.contain('move waiting — Restored from backup onto the new SAN');
+    expect(await page.getByTestId('timeline').textContent())
+      .to.contain('move approved')
+      .and.contain('move waiting — Restored from backup onto the new SAN');
     await check(page, 'subscription with moves');
     await context.close();
     for (let i = 0; i < 100 && hook.accepted().length < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(hook.accepted().map((r) => JSON.parse(r.body).text as string).filter((t) => t.startsWith('Move'))).to.have.length(2);
+    expect(
+      hook
+        .accepted()
+        .map((r) => JSON.parse(r.body).text as string)
+        .filter((t) => t.startsWith('Move')),
+    ).to.have.length(2);
   });
 });

@@ -38,9 +38,20 @@ describe('single sign-on through a real OpenID provider, in Chromium', function 
     issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
     p = await startPortal(await dbs.fresh('sso'), { now: clock.now, users: false, oidc: { issuer, clientId: 'vendor-portal', clientSecret: CLIENT_SECRET } });
     const provider = new Provider(issuer, {
-      clients: [{ client_id: 'vendor-portal', client_secret: CLIENT_SECRET, redirect_uris: [`${p.url}/auth/oidc/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+      clients: [
+        {
+          client_id: 'vendor-portal',
+          client_secret: CLIENT_SECRET,
+          redirect_uris: [`${p.url}/auth/oidc/callback`],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+        },
+      ],
       claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
-      findAccount: async (_ctx: unknown, id: string) => ({ accountId: id, claims: async () => ({ sub: id, preferred_username: id, groups: groupsOf[id] ?? [] }) }),
+      findAccount: async (_ctx: unknown, id: string) => ({
+        accountId: id,
+        claims: async () => ({ sub: id, preferred_username: id, groups: groupsOf[id] ?? [] }),
+      }),
       cookies: { keys: ['sso-test-cookie-key'] },
       features: { devInteractions: { enabled: true } },
     } as ConstructorParameters<typeof Provider>[1]);
@@ -78,7 +89,9 @@ describe('single sign-on through a real OpenID provider, in Chromium', function 
     groupsOf.ada = ['staff', 'license-eng'];
     const page = await signIn('ada');
     expect(new URL(page.url()).pathname).to.equal('/customers');
-    expect((await page.locator('.topbar-user').innerText()).toLowerCase()).to.contain('ada').and.contain('engineer');
+    expect((await page.locator('.topbar-user').innerText()).toLowerCase())
+      .to.contain('ada')
+      .and.contain('engineer');
     expect(await page.getByRole('link', { name: 'New customer' }).count()).to.equal(1);
     expect((await p.registry.db('vendor_users').where({ name: 'ada' }).first()).sso_subject).to.equal(`${issuer}|ada`);
     await page.context().close();
@@ -126,7 +139,11 @@ describe('single sign-on through a real OpenID provider, in Chromium', function 
   });
 
   it('with password sign-in off, the password form is gone and a posted password is refused', async () => {
-    const q = await startPortal(await dbs.fresh('sso2'), { now: clock.now, passwordLogin: false, oidc: { issuer, clientId: 'vendor-portal', clientSecret: CLIENT_SECRET } });
+    const q = await startPortal(await dbs.fresh('sso2'), {
+      now: clock.now,
+      passwordLogin: false,
+      oidc: { issuer, clientId: 'vendor-portal', clientSecret: CLIENT_SECRET },
+    });
     try {
       const c = new Client(q.url);
       const login = await c.get('/login');

@@ -27,13 +27,33 @@ const ROOT = packageRoot();
 const PASSWORD = 'correct horse battery staple';
 const SERVER_ID = '3C4D5E6F-ABCDEFGHIJKLMNOPQRST';
 
-interface PortalProcess { url: string; child: ChildProcess; stop(): Promise<void> }
+interface PortalProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
 
 /** `license-manager vendor serve` in its own process; resolves once it prints its URL. */
 function spawnPortal(o: { registry: string; privateKey: string; webhook: string; smtp: string; clockFile: string }): Promise<PortalProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'lib/cli/main.ts'), 'vendor', 'serve', '--registry', o.registry, '--private-key', o.privateKey, '--port', '0', '--webhook', o.webhook, '--smtp', o.smtp],
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'lib/cli/main.ts'),
+      'vendor',
+      'serve',
+      '--registry',
+      o.registry,
+      '--private-key',
+      o.privateKey,
+      '--port',
+      '0',
+      '--webhook',
+      o.webhook,
+      '--smtp',
+      o.smtp,
+    ],
     { cwd: ROOT, env: { ...process.env, VENDOR_PORTAL_CLOCK_FILE: o.clockFile, SMTP_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -102,8 +122,15 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       writeFileSync(privateKey, JSON.stringify(pair.privateJwk), { mode: 0o600 });
       writeFileSync(join(dir, 'password'), `${PASSWORD}\n`);
       const io = { stdout: () => undefined, stderr: (t: string) => process.stderr.write(t), env: {}, now: () => new Date(), cwd: dir };
-      for (const [name, role] of [['erin', 'engineer'], ['sam', 'support'], ['sally', 'sales'], ['root', 'admin']]) {
-        expect(await runCli(['vendor', 'user', 'add', '--registry', db.url, '--name', name!, '--role', role!, '--password-file', join(dir, 'password')], io)).to.equal(0);
+      for (const [name, role] of [
+        ['erin', 'engineer'],
+        ['sam', 'support'],
+        ['sally', 'sales'],
+        ['root', 'admin'],
+      ]) {
+        expect(
+          await runCli(['vendor', 'user', 'add', '--registry', db.url, '--name', name!, '--role', role!, '--password-file', join(dir, 'password')], io),
+        ).to.equal(0);
       }
       smtp = await startSmtp();
       hook = await startReceiver();
@@ -149,7 +176,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await Promise.all([page.waitForURL(/\/customers$/), page.getByRole('button', { name: 'Sign in' }).click()]);
     }
 
-    const submit = (name: string) => Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
+    const submit = (name: string) =>
+      Promise.all([page.waitForLoadState('load'), page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
     const flash = async () => ((await page.getByTestId('flash').textContent()) ?? '').trim();
 
     it('a customer engineer signs in, adds the customer and its subscription, generates, previews and issues a key that verifies with the vendor public key', async () => {
@@ -238,7 +266,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await submit('Enable');
       expect(await flash()).to.equal('Hosted services are enabled for this subscription.');
       expect(await page.getByTestId('hosted').textContent()).to.equal('On');
-      expect(await page.getByTestId('timeline').textContent()).to.contain('hosted services enabled').and.contain('license emailed');
+      expect(await page.getByTestId('timeline').textContent())
+        .to.contain('hosted services enabled')
+        .and.contain('license emailed');
     });
 
     it('a key for a prospect waits until someone in sales approves it', async () => {
@@ -324,7 +354,12 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       expect(page.url()).to.equal(`${portal.url}/audit`);
       expect(await page.locator('[data-testid="audit"]').textContent()).to.contain('emergency issued');
       await accessible('audit log');
-      for (const [path, name] of [['/licenses', 'licenses'], ['/usage', 'usage reports'], ['/users', 'users'], ['/customers?q=acme', 'customers (search)']]) {
+      for (const [path, name] of [
+        ['/licenses', 'licenses'],
+        ['/usage', 'usage reports'],
+        ['/users', 'users'],
+        ['/customers?q=acme', 'customers (search)'],
+      ]) {
         await page.goto(`${portal.url}${path}`);
         await accessible(name!);
       }
@@ -343,7 +378,9 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await submit('Archive and revoke');
       expect(await flash()).to.equal('The subscription is archived; 0 licenses are revoked.');
       expect(await page.getByRole('link', { name: 'Generate license' }).count()).to.equal(0);
-      expect(await page.getByTestId('timeline').textContent()).to.contain('subscription archived — Prospect went elsewhere').and.contain('license revoked — Evaluation over');
+      expect(await page.getByTestId('timeline').textContent())
+        .to.contain('subscription archived — Prospect went elsewhere')
+        .and.contain('license revoked — Evaluation over');
       await accessible('subscription archived');
       await new Promise((r) => setTimeout(r, 300));
       expect(hook.accepted()).to.have.length(3);

@@ -9,8 +9,13 @@ document.addEventListener('DOMContentLoaded', () => {
     button.hidden = false;
     button.addEventListener('click', () => {
       navigator.clipboard.writeText(field.value).then(
-        () => { if (status) status.textContent = 'Copied.'; },
-        () => { field.select(); if (status) status.textContent = 'Select the key and copy it.'; },
+        () => {
+          if (status) status.textContent = 'Copied.';
+        },
+        () => {
+          field.select();
+          if (status) status.textContent = 'Select the key and copy it.';
+        },
       );
     });
   }

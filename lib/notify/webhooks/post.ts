@@ -22,7 +22,8 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
     return { ok: false, error: `The webhook at ${host} answered HTTP ${res.status}.` };
   } catch (err) {
     const e = err as { name?: string; cause?: { code?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') return { ok: false, error: `The webhook at ${host} did not answer within ${timeoutMs / 1000} s.` };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError')
+      return { ok: false, error: `The webhook at ${host} did not answer within ${timeoutMs / 1000} s.` };
     return { ok: false, error: `The webhook at ${host} could not be reached (${e.cause?.code ?? 'network error'}).` };
   }
 }

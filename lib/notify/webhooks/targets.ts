@@ -50,11 +50,12 @@ export function webhookTargets(option: readonly WebhookOption[] | undefined): We
     if (url.username || url.password) {
       throw new TypeError(
         `Option "webhooks[${i}].url" carries a user name or password, which cannot be sent (Node's fetch refuses such URLs): ` +
-          'put the credentials in the path or a query parameter as the receiver allows, or sign with the json format\'s secret.',
+          "put the credentials in the path or a query parameter as the receiver allows, or sign with the json format's secret.",
       );
     }
     if (w.format !== 'slack' && w.format !== 'json') throw new TypeError(`Option "webhooks[${i}].format" must be "slack" or "json".`);
-    if (w.format === 'json' && !w.secret) throw new TypeError(`Option "webhooks[${i}].secret" is required for the json format: receivers verify the signature with it.`);
+    if (w.format === 'json' && !w.secret)
+      throw new TypeError(`Option "webhooks[${i}].secret" is required for the json format: receivers verify the signature with it.`);
     const key = w.secret ? decodeSecret(w.secret, i) : null;
     return { id: targetId(url.href), url: url.href, format: w.format, key, label: `${w.format} ${url.origin}` };
   });

@@ -8,7 +8,18 @@ export const code = (err: unknown): unknown => (err as { code?: unknown })?.code
 export const message = (err: unknown): string => String((err as { message?: unknown })?.message ?? '');
 
 /** Socket and pool errors, the same whatever the driver: the connection is gone or never came. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'DB_DEADLINE']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'DB_DEADLINE',
+]);
 
 /**
  * The one place that decides whether an error means "the database is unavailable" (SPEC 15.2):

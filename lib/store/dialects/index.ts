@@ -77,7 +77,6 @@ export interface AuditRowInput {
   bodyPrefix: string;
 }
 
-
 const dialects: Record<DbKind, Dialect> = { sqlite, postgres, mysql };
 
 export function dialectOf(knex: Knex | Knex.Config): Dialect {

@@ -24,7 +24,10 @@ export const mysql: Dialect = {
     return 'utf8mb4_bin';
   },
   hasIndex: async (knex, table, index) => {
-    const [rows] = (await knex.raw('select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?', [table, index])) as [unknown[]];
+    const [rows] = (await knex.raw('select 1 from information_schema.statistics where table_schema = database() and table_name = ? and index_name = ?', [
+      table,
+      index,
+    ])) as [unknown[]];
     return rows.length > 0;
   },
   // NOTE: MariaDB (10.5+) returns the inserted row, so the head is locked, the entry hashed and
@@ -60,7 +63,10 @@ export const mysql: Dialect = {
   // NOTE: whole seconds, but free of the session time zone (and of its daylight-saving hour)
   serverClock: async (knex) => Number(((await knex.raw('select unix_timestamp() * 1000 as ms')) as [Array<{ ms: string | number }>])[0][0]!.ms),
   // mysql2 marks errors that kill the connection as `fatal`
-  isUnavailable: unavailable((err) => (err as { fatal?: unknown }).fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(String(code(err)))),
+  isUnavailable: unavailable(
+    (err) =>
+      (err as { fatal?: unknown }).fatal === true || ['PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN'].includes(String(code(err))),
+  ),
 };
 
 const mariaDb = new WeakMap<Knex, Promise<boolean>>();

@@ -15,16 +15,24 @@ export const postgres: Dialect = {
   isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
   exactCollation: async () => undefined,
   hasIndex: async (knex, table, index) =>
-    ((await knex.raw('select 1 from pg_indexes where schemaname = current_schema() and tablename = ? and indexname = ?', [table, index])) as { rows: unknown[] }).rows.length > 0,
+    (
+      (await knex.raw('select 1 from pg_indexes where schemaname = current_schema() and tablename = ? and indexname = ?', [table, index])) as {
+        rows: unknown[];
+      }
+    ).rows.length > 0,
   // NOTE: one round trip instead of five: the head's row lock is held only while this statement
   // runs and commits, so concurrent nodes append several times faster than with a transaction.
   // Its values are literals (the driver's own escapeLiteral), with no bound parameters: the
   // deadline client (lib/store/deadline.ts) then sends it and its fenced COMMIT as one query,
   // so the lock is still held only inside the server.
   appendAuditEntry: async (knex, row) => {
-    const escape = (knex.client as { driver: { escapeLiteral(value: string): string } }).driver.escapeLiteral;
+    const escapeLiteral = (knex.client as { driver: { escapeLiteral(value: string): string } }).driver.escapeLiteral;
     // knex numbers every ? of a query's text as a parameter, so a ? in a value is spelled chr(63)
-    const literal = (value: string) => `(${value.split('?').map((part) => escape(part)).join(' || chr(63) || ')})`;
+    const literal = (value: string) =>
+      `(${value
+        .split('?')
+        .map((part) => escapeLiteral(part))
+        .join(' || chr(63) || ')})`;
     const result = (await knex.raw(
       `with old as (select last_id, hash from license_audit_head where id = 1 for update),
        next as (select last_id + 1 as id, hash as prev,
@@ -47,12 +55,17 @@ export const postgres: Dialect = {
     refused: refusedByFence,
     inline: true,
   },
-  serverClock: async (knex) => Number(((await knex.raw('select extract(epoch from clock_timestamp()) * 1000 as ms')) as { rows: Array<{ ms: string | number }> }).rows[0]!.ms),
+  serverClock: async (knex) =>
+    Number(((await knex.raw('select extract(epoch from clock_timestamp()) * 1000 as ms')) as { rows: Array<{ ms: string | number }> }).rows[0]!.ms),
   // class 08 (connection exception), 57P01–57P03 (server shut down or starting); node-postgres
   // reports a dropped socket only in its message
   isUnavailable: unavailable((err) => {
     const c = String(code(err));
-    return c.startsWith('08') || ['57P01', '57P02', '57P03'].includes(c) || /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message(err));
+    return (
+      c.startsWith('08') ||
+      ['57P01', '57P02', '57P03'].includes(c) ||
+      /Connection terminated|not queryable|timeout exceeded when trying to connect/i.test(message(err))
+    );
   }),
 };
 

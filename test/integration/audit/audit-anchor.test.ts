@@ -18,7 +18,17 @@ const T0 = '2026-11-23T12:00:00Z';
 
 function capture() {
   const out = { stdout: '', stderr: '' };
-  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => new Date(T0), cwd: process.cwd() };
+  const io: CliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: {},
+    now: () => new Date(T0),
+    cwd: process.cwd(),
+  };
   return { io, out };
 }
 
@@ -87,7 +97,9 @@ withDbs('audit chain anchored in usage reports', (dbs) => {
     expect((await verify(db)).stdout).to.equal('The audit log holds: 0 entries verified.\n');
     const anchored = await verify(db, head);
     expect(anchored.code).to.equal(1);
-    expect(anchored.stderr).to.match(/^AUDIT_CHAIN_BROKEN: The audit log does not hold at entry 1: the chain has 0 entries, but the head recorded elsewhere names entry 3/);
+    expect(anchored.stderr).to.match(
+      /^AUDIT_CHAIN_BROKEN: The audit log does not hold at entry 1: the chain has 0 entries, but the head recorded elsewhere names entry 3/,
+    );
   });
 
   it('a deleted head row is AUDIT_CHAIN_BROKEN: verify says so, start() works and warns, setLicense is refused with the sentence and stores nothing', async () => {
@@ -95,7 +107,9 @@ withDbs('audit chain anchored in usage reports', (dbs) => {
     await lm.knex('license_audit_head').delete();
     for (const run of [await verify(db), await verify(db, head)]) {
       expect(run.code).to.equal(1);
-      expect(run.stderr).to.match(/^AUDIT_CHAIN_BROKEN: The audit log does not hold at entry 6: the chain head \(the row of table license_audit_head\) is missing/);
+      expect(run.stderr).to.match(
+        /^AUDIT_CHAIN_BROKEN: The audit log does not hold at entry 6: the chain head \(the row of table license_audit_head\) is missing/,
+      );
     }
     await lm.stop();
 

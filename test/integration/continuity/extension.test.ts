@@ -81,7 +81,9 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
     expect(s1.details.graceEndsAt).to.equal('2027-06-22T00:00:00.000Z');
     expect(s1.extension).to.include({ used: 1, available: true });
     const banner = s1.warnings.find((w) => w.code === 'LICENSE_EXTENDED');
-    expect(banner?.message).to.match(/extended by 7 days by bob on 3 June 2027 \(self-service extension 1 of 2\): commercial features stay on through 21 June 2027\. Your vendor sees this in your next usage report\./);
+    expect(banner?.message).to.match(
+      /extended by 7 days by bob on 3 June 2027 \(self-service extension 1 of 2\): commercial features stay on through 21 June 2027\. Your vendor sees this in your next usage report\./,
+    );
     expect(s1.warnings.find((w) => w.code === 'LICENSE_GRACE')?.message).to.include('21 June 2027');
 
     // past the key's own end of grace, the extension keeps it in force
@@ -159,7 +161,9 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
     expect(before.payload.extensions).to.equal(undefined);
     const { extension } = await lm.extend({ actor: 'bob' });
     const signedPart = (text: string) => JSON.parse(Buffer.from(text.split('.')[1]!, 'base64url').toString('utf8')) as { extensions?: unknown[] };
-    const listed = [{ lid: extension.lid, serverId: lm.serverId, use: 1, days: 7, at: '2027-06-03T10:00:00.000Z', until: '2027-06-22T00:00:00.000Z', actor: 'bob' }];
+    const listed = [
+      { lid: extension.lid, serverId: lm.serverId, use: 1, days: 7, at: '2027-06-03T10:00:00.000Z', until: '2027-06-22T00:00:00.000Z', actor: 'bob' },
+    ];
     const first = await lm.usageReport();
     expect(first.payload.seq).to.equal(before.payload.seq + 1);
     expect(signedPart(first.text).extensions).to.deep.equal(listed);
@@ -176,7 +180,17 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
     writeFileSync(join(dir, 'vendor.pub.json'), JSON.stringify(vendor.pair.publicJwk));
     const run = async (...args: string[]) => {
       const out = { stdout: '', stderr: '' };
-      const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => new Date('2027-06-04T08:00:00Z'), cwd: dir };
+      const io: CliIo = {
+        stdout: (t) => {
+          out.stdout += t;
+        },
+        stderr: (t) => {
+          out.stderr += t;
+        },
+        env: {},
+        now: () => new Date('2027-06-04T08:00:00Z'),
+        cwd: dir,
+      };
       return { code: await runCli(args, io), ...out };
     };
     const used = await run('extend', '--db', db.url, '--actor', 'night-ops', '--public-key', 'vendor.pub.json');
@@ -206,11 +220,15 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
 
     it('each use is mailed to the administrators and posted to the webhooks once, signed', async () => {
       const secret = `whsec_${randomBytes(32).toString('base64')}`;
-      const { lm } = await started('2027-06-03T10:00:00Z', { days: 7, uses: 2 }, {
-        mail: { transport: smtp.url, from: 'license@scanner.example' },
-        getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }],
-        webhooks: [{ url: hook.url, format: 'json', secret }],
-      });
+      const { lm } = await started(
+        '2027-06-03T10:00:00Z',
+        { days: 7, uses: 2 },
+        {
+          mail: { transport: smtp.url, from: 'license@scanner.example' },
+          getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }],
+          webhooks: [{ url: hook.url, format: 'json', secret }],
+        },
+      );
       await lm.runJob(); // the grace notice of the start of grace
       smtp.clear();
       const before = hook.requests.length;
@@ -227,7 +245,9 @@ withDbs('self-service extension (SPEC 22)', (dbs) => {
       expect(posts).to.have.length(1);
       // NOTE: signed at the injected time (2027), which verify() would call too new: the signature is checked as verify() does
       const h = posts[0]!.headers;
-      expect(h['webhook-signature']).to.equal(new Webhook(secret).sign(String(h['webhook-id']), new Date(Number(h['webhook-timestamp']) * 1000), posts[0]!.body));
+      expect(h['webhook-signature']).to.equal(
+        new Webhook(secret).sign(String(h['webhook-id']), new Date(Number(h['webhook-timestamp']) * 1000), posts[0]!.body),
+      );
       const event = JSON.parse(posts[0]!.body) as { data: { extension: Record<string, unknown> } };
       expect(event.data.extension).to.deep.equal({ use: 1, uses: 2, days: 7, actor: 'bob', at: '2027-06-03T10:00:00.000Z', until: '2027-06-22T00:00:00.000Z' });
     });

@@ -48,7 +48,10 @@ withDbs('renewal hand-off (SPEC 22)', (dbs) => {
     clock.set(iso);
     const result = await lm.runJob();
     expect(result.outcome, JSON.stringify(result)).to.equal('ok');
-    return smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
+    return smtp
+      .to('ada@example.com')
+      .slice(before)
+      .map((m) => m.parsed!.subject ?? '');
   }
 
   it('a next license that starts when the current one ends: shown as next, no reminder, no expiring warning; it takes over at its start on every node', async () => {
@@ -57,12 +60,23 @@ withDbs('renewal hand-off (SPEC 22)', (dbs) => {
     expect(await runAt(lm, clock, '2027-04-01T00:00:00Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 31 May 2027, 61 days left']);
 
     clock.set('2027-04-10T00:00:00Z'); // 52 days left: expiring
-    const renewal = await vendor.issue({ serverId: lm.serverId, licensee: 'Acme Corporation', nbf: seconds(EXP), exp: seconds('2028-06-01T00:00:00Z'), features: ['sso', 'audit'] });
+    const renewal = await vendor.issue({
+      serverId: lm.serverId,
+      licensee: 'Acme Corporation',
+      nbf: seconds(EXP),
+      exp: seconds('2028-06-01T00:00:00Z'),
+      features: ['sso', 'audit'],
+    });
     const status = await lm.setLicense(renewal, { actor: 'alice' });
     expect(status.state).to.equal('expiring');
     expect(status.license?.licensee).to.equal('Acme Corp');
     expect(status.next).to.deep.include({
-      licensee: 'Acme Corporation', validFrom: '2027-06-01', validUntil: '2028-05-31', startsAt: '2027-06-01T00:00:00.000Z', covered: true, gapDays: 0,
+      licensee: 'Acme Corporation',
+      validFrom: '2027-06-01',
+      validUntil: '2028-05-31',
+      startsAt: '2027-06-01T00:00:00.000Z',
+      covered: true,
+      gapDays: 0,
     });
     expect(status.warnings.map((w) => w.code)).to.not.include('LICENSE_EXPIRING');
 
@@ -88,13 +102,18 @@ withDbs('renewal hand-off (SPEC 22)', (dbs) => {
   it('a gap between the two: a warning naming the days without a license, and the reminders still go out', async () => {
     const { lm, clock } = await started();
     clock.set('2027-04-10T00:00:00Z');
-    const renewal = await vendor.issue({ serverId: lm.serverId, licensee: 'Acme Corporation', nbf: seconds('2027-06-15T00:00:00Z'), exp: seconds('2028-06-15T00:00:00Z') });
+    const renewal = await vendor.issue({
+      serverId: lm.serverId,
+      licensee: 'Acme Corporation',
+      nbf: seconds('2027-06-15T00:00:00Z'),
+      exp: seconds('2028-06-15T00:00:00Z'),
+    });
     const status = await lm.setLicense(renewal, { actor: 'alice' });
     expect(status.next).to.deep.include({ covered: false, gapDays: 14, validFrom: '2027-06-15' });
     const gap = status.warnings.find((w) => w.code === 'LICENSE_GAP');
     expect(gap?.message).to.equal(
-      'The current license is valid until 31 May 2027 and the next one starts on 15 June 2027: 14 days without a license (1 June 2027 to 14 June 2027). '
-      + 'Ask your vendor to move the start of the next license, or for a key that covers those days.',
+      'The current license is valid until 31 May 2027 and the next one starts on 15 June 2027: 14 days without a license (1 June 2027 to 14 June 2027). ' +
+        'Ask your vendor to move the start of the next license, or for a key that covers those days.',
     );
     expect(status.warnings.map((w) => w.code)).to.include('LICENSE_EXPIRING');
     expect(await runAt(lm, clock, '2027-05-01T00:00:00Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 31 May 2027, 31 days left']);

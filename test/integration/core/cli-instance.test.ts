@@ -9,7 +9,17 @@ import type { CliIo } from '../../../lib/cli/io.js';
 
 function capture(cwd: string, env: NodeJS.ProcessEnv = {}) {
   const out = { stdout: '', stderr: '' };
-  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env, now: () => new Date('2026-11-23T12:00:00Z'), cwd };
+  const io: CliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env,
+    now: () => new Date('2026-11-23T12:00:00Z'),
+    cwd,
+  };
   return { io, out };
 }
 
@@ -43,7 +53,9 @@ withDbs('instance CLI: server-id, status, set-license', (dbs) => {
     expect(await runCli(['set-license', '--db', db.url, '--file', 'license.key', '--public-key', 'vendor.pub.json'], set.io), set.out.stderr).to.equal(0);
     expect(set.out.stdout).to.include('state:      active').and.include('Acme CLI');
     // SPEC 16: exp 2027-06-01T00:00Z is valid until 31 May 2027, as the page and the emails say
-    expect(set.out.stdout).to.match(/valid until 31 May 2027 \(\d+ days left\)/).and.not.include('2027-06-01');
+    expect(set.out.stdout)
+      .to.match(/valid until 31 May 2027 \(\d+ days left\)/)
+      .and.not.include('2027-06-01');
 
     const json = capture(dir, { LICENSE_PUBLIC_KEYS_FILE: join(dir, 'vendor.pub.json') });
     expect(await runCli(['status', '--db', db.url, '--json'], json.io), json.out.stderr).to.equal(0);

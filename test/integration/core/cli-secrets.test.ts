@@ -75,7 +75,10 @@ describe('the CLI keeps secrets out and speaks in sentences (SPEC 15.6)', functi
 
   it('serve prints the SMTP URL with its password masked, and the password appears nowhere in its output', async () => {
     const smtpUrl = `smtp://demo:${PASSWORD}@127.0.0.1:${smtp.port}`;
-    const run = await cli(['serve', '--port', '0', '--data-dir', join(dir, 'demo')], { env: { SMTP_URL: smtpUrl, PORT: '' }, until: /Stopping|demo ready[^\n]*\n[^\n]*\n/ });
+    const run = await cli(['serve', '--port', '0', '--data-dir', join(dir, 'demo')], {
+      env: { SMTP_URL: smtpUrl, PORT: '' },
+      until: /Stopping|demo ready[^\n]*\n[^\n]*\n/,
+    });
     expect(run.output).to.include('License Manager demo ready');
     expect(run.output).to.include(`mail goes to smtp://demo:***@127.0.0.1:${smtp.port}`);
     expect(run.output).to.not.include(PASSWORD);

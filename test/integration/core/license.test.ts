@@ -29,7 +29,9 @@ withDbs('license key ring and states', (dbs) => {
     const clock = testClock('2026-11-23T12:00:00Z');
     const lm = await managers.start(await dbs.fresh(), vendor, clock);
     const key = await vendor.issue({ serverId: lm.serverId, features: ['sso'] });
-    const status = await lm.setLicense(`-----BEGIN LICENSE KEY-----\r\n${key.slice(0, 40)}\r\n${key.slice(40)}\r\n-----END LICENSE KEY-----\n`, { actor: 'alice' });
+    const status = await lm.setLicense(`-----BEGIN LICENSE KEY-----\r\n${key.slice(0, 40)}\r\n${key.slice(40)}\r\n-----END LICENSE KEY-----\n`, {
+      actor: 'alice',
+    });
     expect(status.state).to.equal('active');
     expect(status.license?.licensee).to.equal('Acme Corp');
     expect(lm.hasFeature('sso')).to.equal(true);
@@ -153,8 +155,12 @@ withDbs('license key ring and states', (dbs) => {
     await Promise.all([lm.start(), lm.start()]);
     await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
     const status = lm.status();
-    expect(() => { (status.license!.features as string[]).push('everything'); }).to.throw(TypeError);
-    expect(() => { (status as { state: string }).state = 'active'; }).to.throw(TypeError);
+    expect(() => {
+      (status.license!.features as string[]).push('everything');
+    }).to.throw(TypeError);
+    expect(() => {
+      (status as { state: string }).state = 'active';
+    }).to.throw(TypeError);
     expect(lm.hasFeature('everything')).to.equal(false);
     expect((await lm.jobs.jobRuns()).length).to.equal(1);
   });

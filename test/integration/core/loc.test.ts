@@ -63,7 +63,9 @@ withDbs('lines of code and limits', (dbs) => {
     expect(await lm.checkAnalysis({ project: 'api', branch: 'main', loc: 1000 })).to.include({ allowed: true, after: 1000 });
     const err = await lm.checkAnalysis({ project: 'web', branch: 'main', loc: 401 }).catch((e: Error) => e);
     expect(err).to.have.property('code', 'LOC_LIMIT_EXCEEDED');
-    expect((err as Error).message).to.include('1001').and.include('1000');
+    expect((err as Error).message)
+      .to.include('1001')
+      .and.include('1000');
     expect(lm.status().loc.used).to.equal(600); // a check stores nothing
   });
 
@@ -94,7 +96,12 @@ withDbs('lines of code and limits', (dbs) => {
 
   it('refuses a bad analysis with VALIDATION_FAILED and stores nothing', async () => {
     const lm = await licensed({});
-    for (const bad of [{ project: '', branch: 'main', loc: 1 }, { project: 'p', branch: 'main', loc: -1 }, { project: 'p', branch: 'main', loc: 1.5 }, { project: 'p', branch: 'x'.repeat(256), loc: 1 }]) {
+    for (const bad of [
+      { project: '', branch: 'main', loc: 1 },
+      { project: 'p', branch: 'main', loc: -1 },
+      { project: 'p', branch: 'main', loc: 1.5 },
+      { project: 'p', branch: 'x'.repeat(256), loc: 1 },
+    ]) {
       expect(await lm.recordAnalysis(bad).catch((e: Error) => e)).to.have.property('code', 'VALIDATION_FAILED');
     }
     expect(lm.status().loc.used).to.equal(0);
@@ -110,67 +117,77 @@ withDbs('lines of code and limits', (dbs) => {
 });
 
 // NOTE: SQLite has one writer at a time; races between nodes are a matter of the servers.
-withDbs('lines of code in a cluster', (dbs) => {
-  let vendor: TestVendor;
-  const managers = new Managers();
-  before(async () => {
-    vendor = await testVendor();
-  });
-  afterEach(() => managers.stopAll());
+withDbs(
+  'lines of code in a cluster',
+  (dbs) => {
+    let vendor: TestVendor;
+    const managers = new Managers();
+    before(async () => {
+      vendor = await testVendor();
+    });
+    afterEach(() => managers.stopAll());
 
-  it('stays consistent when analyses and removals of the same projects race on two nodes', async () => {
-    const db = await dbs.fresh();
-    const clock = testClock('2026-11-23T12:00:00Z');
-    const a = await managers.start(db, vendor, clock);
-    const b = await managers.start(db, vendor, clock);
-    const work: Promise<unknown>[] = [];
-    for (let i = 0; i < 150; i++) {
-      const project = `p${i % 6}`;
-      work.push(a.recordAnalysis({ project, branch: `b${i % 3}`, loc: 100 + i }));
-      work.push(i % 3 === 0 ? b.removeProject(project) : b.removeBranch(project, `b${(i + 1) % 3}`));
-    }
-    await Promise.all(work);
-    const knex = a.knex;
-    const maxima = await knex('license_loc_branches').select('project').max({ loc: 'loc' }).groupBy('project');
-    const expected = (maxima as Array<{ loc: number | string }>).reduce((sum, r) => sum + Number(r.loc), 0);
-    expect((await a.refresh()).loc.used).to.equal(expected);
-    const orphans = await knex('license_loc_branches').whereNotIn('project', knex('license_loc_projects').select('project')).count({ n: '*' }).first();
-    expect(Number(orphans?.n)).to.equal(0);
-  });
-}, ['postgres', 'mysql']);
+    it('stays consistent when analyses and removals of the same projects race on two nodes', async () => {
+      const db = await dbs.fresh();
+      const clock = testClock('2026-11-23T12:00:00Z');
+      const a = await managers.start(db, vendor, clock);
+      const b = await managers.start(db, vendor, clock);
+      const work: Promise<unknown>[] = [];
+      for (let i = 0; i < 150; i++) {
+        const project = `p${i % 6}`;
+        work.push(a.recordAnalysis({ project, branch: `b${i % 3}`, loc: 100 + i }));
+        work.push(i % 3 === 0 ? b.removeProject(project) : b.removeBranch(project, `b${(i + 1) % 3}`));
+      }
+      await Promise.all(work);
+      const knex = a.knex;
+      const maxima = await knex('license_loc_branches').select('project').max({ loc: 'loc' }).groupBy('project');
+      const expected = (maxima as Array<{ loc: number | string }>).reduce((sum, r) => sum + Number(r.loc), 0);
+      expect((await a.refresh()).loc.used).to.equal(expected);
+      const orphans = await knex('license_loc_branches').whereNotIn('project', knex('license_loc_projects').select('project')).count({ n: '*' }).first();
+      expect(Number(orphans?.n)).to.equal(0);
+    });
+  },
+  ['postgres', 'mysql'],
+);
 
-withDbs('requireFeature middleware', (dbs) => {
-  const managers = new Managers();
-  afterEach(() => managers.stopAll());
+withDbs(
+  'requireFeature middleware',
+  (dbs) => {
+    const managers = new Managers();
+    afterEach(() => managers.stopAll());
 
-  it('answers 403 naming the feature and the state, and lets the request through when licensed', async () => {
-    const vendor = await testVendor();
-    const lm = await managers.start(await dbs.fresh(), vendor, testClock('2026-11-23T12:00:00Z'));
-    const app = express();
-    app.get('/sso', lm.requireFeature('sso'), (_req, res) => { res.json({ ok: true }); });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sso`;
-    try {
-      const refused = await fetch(url);
-      expect(refused.status).to.equal(403);
-      const body = (await refused.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).to.equal('FEATURE_NOT_LICENSED');
-      expect(body.error.message).to.include('"sso"').and.include('none');
-      // a browser gets a small page in words, not JSON (SPEC 16); an API client keeps JSON
-      const page = await fetch(url, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
-      expect([page.status, page.headers.get('content-type')]).to.deep.equal([403, 'text/html; charset=utf-8']);
-      const html = await page.text();
-      expect(html).to.include('<h1>This feature is not available</h1>').and.include('<code>sso</code>');
-      // issue 23.7: words for the end user, not "the license state is none", and the way to the page
-      expect(html).to.include('is off because no license is installed yet.').and.not.include('state is none');
-      expect(html).to.match(/<a href="[^"]*\/admin\/license">License Manager page<\/a>/);
-      const api = await fetch(url, { headers: { accept: 'application/json' } });
-      expect(api.headers.get('content-type')).to.match(/^application\/json/);
-      await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
-      expect((await fetch(url)).status).to.equal(200);
-    } finally {
-      server.close();
-    }
-  });
-}, ['sqlite']);
+    it('answers 403 naming the feature and the state, and lets the request through when licensed', async () => {
+      const vendor = await testVendor();
+      const lm = await managers.start(await dbs.fresh(), vendor, testClock('2026-11-23T12:00:00Z'));
+      const app = express();
+      app.get('/sso', lm.requireFeature('sso'), (_req, res) => {
+        res.json({ ok: true });
+      });
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/sso`;
+      try {
+        const refused = await fetch(url);
+        expect(refused.status).to.equal(403);
+        const body = (await refused.json()) as { error: { code: string; message: string } };
+        expect(body.error.code).to.equal('FEATURE_NOT_LICENSED');
+        expect(body.error.message).to.include('"sso"').and.include('none');
+        // a browser gets a small page in words, not JSON (SPEC 16); an API client keeps JSON
+        const page = await fetch(url, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+        expect([page.status, page.headers.get('content-type')]).to.deep.equal([403, 'text/html; charset=utf-8']);
+        const html = await page.text();
+        expect(html).to.include('<h1>This feature is not available</h1>').and.include('<code>sso</code>');
+        // issue 23.7: words for the end user, not "the license state is none", and the way to the page
+        expect(html).to.include('is off because no license is installed yet.').and.not.include('state is none');
+        expect(html).to.match(/<a href="[^"]*\/admin\/license">License Manager page<\/a>/);
+        const api = await fetch(url, { headers: { accept: 'application/json' } });
+        expect(api.headers.get('content-type')).to.match(/^application\/json/);
+        await lm.setLicense(await vendor.issue({ serverId: lm.serverId, features: ['sso'] }));
+        expect((await fetch(url)).status).to.equal(200);
+      } finally {
+        server.close();
+      }
+    });
+  },
+  ['sqlite'],
+);

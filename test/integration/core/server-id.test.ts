@@ -43,12 +43,12 @@ withDbs('server ID', (dbs) => {
     expect((await serverIdOn(db.config)).serverId).to.equal(first.serverId);
   });
 
-  it('is the same through another user and password, another letter case of the host, and the default port written out', async function () {
+  it('is the same through another user and password, another letter case of the host, and the default port written out', async () => {
     const db = await dbs.fresh();
     const { serverId } = await serverIdOn(db.config);
     if (db.kind === 'sqlite') {
       // SQLite has no user or host: the same file through a path with "..": same real path
-      const dotted = db.name.replace(/\/([^/]+)$/, '/../' + db.name.split('/').slice(-2, -1)[0] + '/$1');
+      const dotted = db.name.replace(/\/([^/]+)$/, `/../${db.name.split('/').slice(-2, -1)[0]}/$1`);
       expect((await serverIdOn({ ...db.config, connection: { filename: dotted } })).serverId).to.equal(serverId);
       return;
     }
@@ -81,12 +81,12 @@ withDbs('server ID', (dbs) => {
     const db = await dbs.fresh();
     const base = connectionIdentity(db.config);
     if (db.kind === 'sqlite') {
-      expect(connectionIdentity({ ...db.config, connection: { filename: db.name + '.other' } })).to.not.equal(base);
+      expect(connectionIdentity({ ...db.config, connection: { filename: `${db.name}.other` } })).to.not.equal(base);
       return;
     }
     expect(connectionIdentity(withConnection(db, { host: 'db.example.internal' }))).to.not.equal(base);
     expect(connectionIdentity(withConnection(db, { port: 6543 }))).to.not.equal(base);
-    expect(connectionIdentity(withConnection(db, { database: db.name + '_other' }))).to.not.equal(base);
+    expect(connectionIdentity(withConnection(db, { database: `${db.name}_other` }))).to.not.equal(base);
     if (db.kind === 'postgres') {
       expect(connectionIdentity({ ...db.config, searchPath: ['tenant_a'] })).to.not.equal(base);
       expect(connectionIdentity({ ...db.config, searchPath: ['tenant_a'] })).to.not.equal(connectionIdentity({ ...db.config, searchPath: ['tenant_b'] }));
@@ -147,22 +147,26 @@ withDbs('server ID', (dbs) => {
 
 // NOTE: SQLite is the embedded, single-node store; better-sqlite3 is synchronous, so nodes in one
 // process would only block each other. Clusters share PostgreSQL or MariaDB.
-withDbs('server ID in a cluster', (dbs) => {
-  it('lets nodes that start at once on a new database agree on one ID', async () => {
-    const db = await dbs.fresh();
-    const ids = await Promise.all(Array.from({ length: 6 }, () => serverIdOn(db.config)));
-    expect(new Set(ids.map((r) => r.serverId)).size).to.equal(1);
-  });
+withDbs(
+  'server ID in a cluster',
+  (dbs) => {
+    it('lets nodes that start at once on a new database agree on one ID', async () => {
+      const db = await dbs.fresh();
+      const ids = await Promise.all(Array.from({ length: 6 }, () => serverIdOn(db.config)));
+      expect(new Set(ids.map((r) => r.serverId)).size).to.equal(1);
+    });
 
-  it('lets nodes that start at once on a moved database agree on one ID and record one event', async () => {
-    const prod = await dbs.fresh();
-    await serverIdOn(prod.config);
-    const copy = await copyDatabase(dbs, prod);
-    const results = await Promise.all(Array.from({ length: 4 }, () => serverIdOn(copy.config)));
-    expect(new Set(results.map((r) => r.serverId)).size).to.equal(1);
-    expect(results.filter((r) => r.changed).length).to.equal(1);
-  });
-}, ['postgres', 'mysql']);
+    it('lets nodes that start at once on a moved database agree on one ID and record one event', async () => {
+      const prod = await dbs.fresh();
+      await serverIdOn(prod.config);
+      const copy = await copyDatabase(dbs, prod);
+      const results = await Promise.all(Array.from({ length: 4 }, () => serverIdOn(copy.config)));
+      expect(new Set(results.map((r) => r.serverId)).size).to.equal(1);
+      expect(results.filter((r) => r.changed).length).to.equal(1);
+    });
+  },
+  ['postgres', 'mysql'],
+);
 
 withDbs('server ID of an SQLite file', () => {
   it('keeps the ID of an SQLite file reached through a symlinked folder, from its very first start', async () => {

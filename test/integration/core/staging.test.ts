@@ -8,8 +8,7 @@ import { runCli } from '../../../lib/cli/program.js';
 import { datasetOf, serverIdOf } from '../../../lib/server-id/derive.js';
 
 /** The server ID a production copy will get on this staging database. */
-const stagingIdFor = (staging: TestDb, productionId: string) =>
-  serverIdOf(connectionIdentity(staging.config), datasetOf(productionId));
+const stagingIdFor = (staging: TestDb, productionId: string) => serverIdOf(connectionIdentity(staging.config), datasetOf(productionId));
 
 withDbs('production → staging sync', (dbs) => {
   let vendor: TestVendor;
@@ -52,7 +51,9 @@ withDbs('production → staging sync', (dbs) => {
     const foreign = '1234ABCD-ZZZZZZZZZZZZZZZZZZZZ';
     const err = await prod.setLicense(await vendor.issue({ serverId: foreign, type: 'staging' })).catch((e: Error) => e);
     expect(err).to.have.property('code', 'SERVER_ID_MISMATCH');
-    expect((err as Error).message).to.include(foreign).and.include(prod.serverId);
+    expect((err as Error).message)
+      .to.include(foreign)
+      .and.include(prod.serverId);
   });
 
   it('keeps a production key in force for 7 days after the database moves, once, with a banner', async () => {

@@ -48,12 +48,28 @@ withDbs('stored keys that cannot be read, keys set again (SPEC 15.3)', (dbs) => 
       const [h, p, s] = String(newest.key_text).split('.');
       const payload = JSON.parse(Buffer.from(p!, 'base64url').toString());
       payload.exp = 8640000000001;
-      await k('license_keys').where({ id: newest.id }).update({ key_text: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}` });
-      await k('license_keys').insert({ lid: 'hand-made', key_text: '{"not":"a key"}', server_id: 'x', type: 'production', set_by: 'dba', set_at: clock.now().getTime() });
+      await k('license_keys')
+        .where({ id: newest.id })
+        .update({ key_text: `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}` });
+      await k('license_keys').insert({
+        lid: 'hand-made',
+        key_text: '{"not":"a key"}',
+        server_id: 'x',
+        type: 'production',
+        set_by: 'dba',
+        set_at: clock.now().getTime(),
+      });
       // a key the vendor really signed, stored by an earlier version: exp past year 275760
       payload.lid = '7f3c1a52-5d7e-4c1e-9d55-0d7b1c1e2f30';
       const huge = await joseSign(vendor.pair, payload);
-      await k('license_keys').insert({ lid: payload.lid, key_text: huge, server_id: payload.serverId, type: 'production', set_by: 'old', set_at: clock.now().getTime() });
+      await k('license_keys').insert({
+        lid: payload.lid,
+        key_text: huge,
+        server_id: payload.serverId,
+        type: 'production',
+        set_by: 'old',
+        set_at: clock.now().getTime(),
+      });
     });
 
     const lm = await managers.start(db, vendor, clock);
@@ -106,7 +122,14 @@ withDbs('stored keys that cannot be read, keys set again (SPEC 15.3)', (dbs) => 
     clock.set('2026-11-25T12:00:00Z');
     const again = await a.setLicense(first, { actor: 'carol' });
     expect(again.license?.licensee).to.equal('First');
-    expect(await onDb(db, (k) => k('license_keys').count({ n: '*' }).first().then((r) => Number(r!.n)))).to.equal(2);
+    expect(
+      await onDb(db, (k) =>
+        k('license_keys')
+          .count({ n: '*' })
+          .first()
+          .then((r) => Number(r!.n)),
+      ),
+    ).to.equal(2);
     const history = await a.keyHistory();
     const entry = history.find((k) => k.licensee === 'First')!;
     expect(entry).to.include({ setBy: 'alice', setAt: '2026-11-23T12:00:00.000Z', current: true });

@@ -52,11 +52,18 @@ withDbs('users in use (SPEC 16)', (dbs) => {
     clock.set('2026-11-24T12:00:00Z');
     await lm.reportUsers(14);
     await lm.runJob();
-    expect(await lm.jobs.usersHistory(7)).to.deep.equal([{ day: '2026-11-23', users: 12 }, { day: '2026-11-24', users: 14 }]);
-    expect(await lm.jobs.locHistory(7)).to.deep.equal([{ day: '2026-11-23', used: 1234 }, { day: '2026-11-24', used: 1234 }]);
+    expect(await lm.jobs.usersHistory(7)).to.deep.equal([
+      { day: '2026-11-23', users: 12 },
+      { day: '2026-11-24', users: 14 },
+    ]);
+    expect(await lm.jobs.locHistory(7)).to.deep.equal([
+      { day: '2026-11-23', used: 1234 },
+      { day: '2026-11-24', used: 1234 },
+    ]);
     const rows = await lm.knex('license_loc_snapshots').orderBy('day').select('day', 'users', 'limit_loc', 'limit_users');
     expect(rows.map((r: Record<string, unknown>) => [r.day, Number(r.users), Number(r.limit_loc), Number(r.limit_users)])).to.deep.equal([
-      ['2026-11-23', 12, 9000, 50], ['2026-11-24', 14, 9000, 50],
+      ['2026-11-23', 12, 9000, 50],
+      ['2026-11-24', 14, 9000, 50],
     ]);
   });
 });

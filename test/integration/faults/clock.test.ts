@@ -95,10 +95,23 @@ withDbs('clock faults (SPEC 15.1)', (dbs) => {
     const lm = await managers.start(db, vendor, clock);
     expect(codes(lm.status())).to.include('CLOCK_BACKWARDS');
     const key = await vendor.issue({ serverId, exp: seconds('2027-06-01T00:00:00Z') });
-    await lm.setLicense(key).then(() => expect.fail('expected LICENSE_EXPIRED'), (err) => expect(err.code).to.equal('LICENSE_EXPIRED'));
+    await lm.setLicense(key).then(
+      () => expect.fail('expected LICENSE_EXPIRED'),
+      (err) => expect(err.code).to.equal('LICENSE_EXPIRED'),
+    );
 
     const out = { stdout: '', stderr: '' };
-    const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: clock.now, cwd: process.cwd() };
+    const io: CliIo = {
+      stdout: (t) => {
+        out.stdout += t;
+      },
+      stderr: (t) => {
+        out.stderr += t;
+      },
+      env: {},
+      now: clock.now,
+      cwd: process.cwd(),
+    };
     expect(await runCli(['clock-reset', '--db', db.url, '--actor', 'ops-alice'], io), out.stderr).to.equal(0);
     expect(out.stdout).to.include('2026-11-23T12:00:00.000Z').and.include('2036-11-23T12:00:00.000Z').and.include('ops-alice');
 
@@ -127,7 +140,17 @@ withDbs('clock faults (SPEC 15.1)', (dbs) => {
 describe('clock-reset CLI usage', () => {
   it('refuses a SQLite path that does not exist and needs --actor', async () => {
     const out = { stdout: '', stderr: '' };
-    const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => new Date(), cwd: process.cwd() };
+    const io: CliIo = {
+      stdout: (t) => {
+        out.stdout += t;
+      },
+      stderr: (t) => {
+        out.stderr += t;
+      },
+      env: {},
+      now: () => new Date(),
+      cwd: process.cwd(),
+    };
     expect(await runCli(['clock-reset', '--db', 'sqlite:/nonexistent/lm.db', '--actor', 'x'], io)).to.equal(2);
     expect(out.stderr).to.include('There is no SQLite database at /nonexistent/lm.db');
     expect(await runCli(['clock-reset', '--db', 'sqlite:/nonexistent/lm.db'], io)).to.equal(2);

@@ -34,11 +34,21 @@ const pgSsl = async (k: Knex): Promise<{ ssl: boolean; version: string | null }>
 
 function cli(cwd: string) {
   const out = { stdout: '', stderr: '' };
-  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => new Date('2026-11-23T12:00:00Z'), cwd };
+  const io: CliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: {},
+    now: () => new Date('2026-11-23T12:00:00Z'),
+    cwd,
+  };
   return { io, out };
 }
 
-describe('database URL parameters reach the driver [postgres]', function () {
+describe('database URL parameters reach the driver [postgres]', () => {
   const dbs = new DbFactory('postgres');
   const managers = new Managers();
   const clock = testClock('2026-11-23T12:00:00Z');
@@ -56,7 +66,15 @@ describe('database URL parameters reach the driver [postgres]', function () {
 
   it('application_name and our schema parameter reach pg, and the server ID ignores every parameter', async () => {
     const url = withParams(db.url, 'application_name=lm-params-test&options=-c%20statement_timeout%3D4321');
-    const seen = await one(url, async (k) => ((await k.raw("select application_name, current_setting('statement_timeout') as timeout from pg_stat_activity where pid = pg_backend_pid()")) as { rows: Array<{ application_name: string; timeout: string }> }).rows[0]!);
+    const seen = await one(
+      url,
+      async (k) =>
+        (
+          (await k.raw("select application_name, current_setting('statement_timeout') as timeout from pg_stat_activity where pid = pg_backend_pid()")) as {
+            rows: Array<{ application_name: string; timeout: string }>;
+          }
+        ).rows[0]!,
+    );
     expect(seen).to.deep.equal({ application_name: 'lm-params-test', timeout: '4321ms' });
     expect(connectionIdentity(knexConfigFromUrl(url))).to.equal(connectionIdentity(knexConfigFromUrl(db.url)));
     expect(connectionIdentity(knexConfigFromUrl(withParams(db.url, 'schema=tenant_a')))).to.equal(`${connectionIdentity(knexConfigFromUrl(db.url))}/tenant_a`);
@@ -75,7 +93,9 @@ describe('database URL parameters reach the driver [postgres]', function () {
 
     it('sslmode=require is refused with a sentence by start() and by the CLI, never connecting in clear', async () => {
       let thrown: unknown;
-      await start(withParams(db.url, 'sslmode=require')).catch((err: unknown) => { thrown = err; });
+      await start(withParams(db.url, 'sslmode=require')).catch((err: unknown) => {
+        thrown = err;
+      });
       expect(thrown).to.be.instanceOf(TypeError);
       expect((thrown as Error).message).to.match(/^The database server does not accept TLS connections, but the database URL requires TLS/);
       const c = cli(tmpdir());
@@ -91,7 +111,11 @@ describe('database URL parameters reach the driver [postgres]', function () {
     const cert = join(dir, 'server.crt');
     let serverFiles: { cert: string; key: string } | undefined;
 
-    const setting = (name: string) => one(PG_URL, async (k) => ((await k.raw('select setting from pg_settings where name = ?', [name])) as { rows: Array<{ setting: string }> }).rows[0]!.setting);
+    const setting = (name: string) =>
+      one(
+        PG_URL,
+        async (k) => ((await k.raw('select setting from pg_settings where name = ?', [name])) as { rows: Array<{ setting: string }> }).rows[0]!.setting,
+      );
     /** pg_reload_conf() signals the postmaster: new connections see the change a moment later */
     async function reloadUntil(ssl: 'on' | 'off'): Promise<void> {
       await one(PG_URL, (k) => k.raw('select pg_reload_conf()'));
@@ -100,15 +124,39 @@ describe('database URL parameters reach the driver [postgres]', function () {
     }
 
     before(async function () {
-      const superuser = await one(PG_URL, async (k) => ((await k.raw('select rolsuper from pg_roles where rolname = current_user')) as { rows: Array<{ rolsuper: boolean }> }).rows[0]!.rolsuper);
+      const superuser = await one(
+        PG_URL,
+        async (k) => ((await k.raw('select rolsuper from pg_roles where rolname = current_user')) as { rows: Array<{ rolsuper: boolean }> }).rows[0]!.rolsuper,
+      );
       if (!superuser) {
         if (process.env.CI === 'true') throw new Error('CI=true and the test user cannot turn TLS on (not a superuser)');
         console.warn('\n  ######## SKIP: turning TLS on needs a PostgreSQL superuser. ########\n');
         this.skip();
       }
       const key = join(dir, 'server.key');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
       // NOTE: the server reads its certificate from its own file system and wants its key owned by
       // it, mode 0600 (COPY … TO writes 0644, which it refuses): the test writes them into the data
       // directory as the server's user, so it needs the server on this machine and root (or that user).
@@ -122,7 +170,10 @@ describe('database URL parameters reach the driver [postgres]', function () {
       }
       const tag = `lm-test-${process.pid}-${Date.now()}`;
       serverFiles = { cert: join(dataDir, `${tag}.crt`), key: join(dataDir, `${tag}.key`) };
-      for (const [local, remote] of [[cert, serverFiles.cert], [key, serverFiles.key]] as const) {
+      for (const [local, remote] of [
+        [cert, serverFiles.cert],
+        [key, serverFiles.key],
+      ] as const) {
         writeFileSync(remote, readFileSync(local), { mode: 0o600 });
         chownSync(remote, owner.uid, owner.gid);
       }
@@ -136,7 +187,10 @@ describe('database URL parameters reach the driver [postgres]', function () {
       const probe = withParams(PG_URL, 'uselibpqcompat=true&sslmode=require');
       let tlsUp = false;
       for (let i = 0; i < 50 && !tlsUp; i++) {
-        tlsUp = await one(probe, pgSsl).then((r) => r.ssl, () => false);
+        tlsUp = await one(probe, pgSsl).then(
+          (r) => r.ssl,
+          () => false,
+        );
         if (!tlsUp) await new Promise((r) => setTimeout(r, 100));
       }
       expect(tlsUp, 'the server took the test certificate (see its log: "SSL configuration was not reloaded")').to.equal(true);
@@ -170,14 +224,18 @@ describe('database URL parameters reach the driver [postgres]', function () {
 
     it('sslmode=require without a trusted certificate authority is refused with a sentence (pg verifies the certificate)', async () => {
       let thrown: unknown;
-      await start(withParams(db.url, 'sslmode=require')).catch((err: unknown) => { thrown = err; });
+      await start(withParams(db.url, 'sslmode=require')).catch((err: unknown) => {
+        thrown = err;
+      });
       expect(thrown).to.be.instanceOf(TypeError);
-      expect((thrown as Error).message).to.match(/^The database server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+      expect((thrown as Error).message).to.match(
+        /^The database server's TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+      );
     });
   });
 });
 
-describe('database URL parameters reach the driver [mysql]', function () {
+describe('database URL parameters reach the driver [mysql]', () => {
   const dbs = new DbFactory('mysql');
   let db: TestDb;
   before(async function () {
@@ -186,7 +244,7 @@ describe('database URL parameters reach the driver [mysql]', function () {
   });
   after(() => dbs.dropAll());
 
-  it('charset and a socket path reach mysql2; the server ID keeps host, port and database only', async function () {
+  it('charset and a socket path reach mysql2; the server ID keeps host, port and database only', async () => {
     const socket = ['/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/tmp/mysql.sock'].find((p) => existsSync(p));
     const url = withParams(db.url, 'charset=latin1_swedish_ci');
     const cs = await one(url, async (k) => ((await k.raw('select @@character_set_client as cs')) as [Array<{ cs: string }>])[0][0]!.cs);
@@ -197,7 +255,8 @@ describe('database URL parameters reach the driver [mysql]', function () {
       return;
     }
     // a socket connection has no TCP port: the connection's own view says so
-    const hostOf = async (k: Knex) => ((await k.raw('select host from information_schema.processlist where id = connection_id()')) as [Array<{ host: string }>])[0][0]!.host;
+    const hostOf = async (k: Knex) =>
+      ((await k.raw('select host from information_schema.processlist where id = connection_id()')) as [Array<{ host: string }>])[0][0]!.host;
     const viaSocket = await one(withParams(db.url, `socketPath=${encodeURIComponent(socket)}`), hostOf);
     expect(viaSocket).to.equal('localhost');
     const viaTcp = await one(db.url, hostOf);

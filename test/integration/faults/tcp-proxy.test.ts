@@ -17,7 +17,10 @@ describe('test helper: TCP proxy', () => {
   function ask(port: number, text: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const c = net.connect(port, '127.0.0.1', () => c.write(text));
-      c.once('data', (d) => { resolve(String(d)); c.destroy(); });
+      c.once('data', (d) => {
+        resolve(String(d));
+        c.destroy();
+      });
       c.on('error', reject);
     });
   }
@@ -32,7 +35,10 @@ describe('test helper: TCP proxy', () => {
     expect(await ask(proxy.port, 'x')).to.equal('a:x');
     const port = proxy.port;
     await proxy.cut();
-    const err = await ask(port, 'y').then(() => null, (e: NodeJS.ErrnoException) => e);
+    const err = await ask(port, 'y').then(
+      () => null,
+      (e: NodeJS.ErrnoException) => e,
+    );
     expect(err?.code).to.be.oneOf(['ECONNREFUSED', 'ECONNRESET']);
     await proxy.restore();
     expect(proxy.port).to.equal(port);
@@ -43,7 +49,10 @@ describe('test helper: TCP proxy', () => {
     proxy = await startTcpProxy({ host: '127.0.0.1', port: await echoServer('a') });
     const c = net.connect(proxy.port, '127.0.0.1');
     await new Promise((r) => c.once('connect', r));
-    const closed = new Promise<NodeJS.ErrnoException | undefined>((r) => { c.once('error', r); c.once('close', () => r(undefined)); });
+    const closed = new Promise<NodeJS.ErrnoException | undefined>((r) => {
+      c.once('error', r);
+      c.once('close', () => r(undefined));
+    });
     await new Promise((r) => setTimeout(r, 20)); // let the proxy accept before the cut
     await proxy.cut();
     const err = await closed;
@@ -72,7 +81,15 @@ describe('test helper: TCP proxy', () => {
     const got: string[] = [];
     let ended!: () => void;
     const serverSawEnd = new Promise<void>((r) => (ended = r));
-    const s = net.createServer((c) => c.on('error', () => undefined).on('data', (d) => got.push(String(d))).on('end', () => { ended(); c.end(); }));
+    const s = net.createServer((c) =>
+      c
+        .on('error', () => undefined)
+        .on('data', (d) => got.push(String(d)))
+        .on('end', () => {
+          ended();
+          c.end();
+        }),
+    );
     servers.push(s);
     await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
     proxy = await startTcpProxy({ host: '127.0.0.1', port: (s.address() as net.AddressInfo).port });
@@ -96,7 +113,10 @@ describe('test helper: TCP proxy', () => {
   });
 
   it('takes turns between several targets', async () => {
-    proxy = await startTcpProxy([{ host: '127.0.0.1', port: await echoServer('a') }, { host: '127.0.0.1', port: await echoServer('b') }]);
+    proxy = await startTcpProxy([
+      { host: '127.0.0.1', port: await echoServer('a') },
+      { host: '127.0.0.1', port: await echoServer('b') },
+    ]);
     const answers = [];
     for (let i = 0; i < 4; i++) answers.push(await ask(proxy.port, 'q'));
     expect(answers).to.deep.equal(['a:q', 'b:q', 'a:q', 'b:q']);

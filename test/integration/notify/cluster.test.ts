@@ -15,7 +15,17 @@ function notice(i: number): DueNotification {
     dedupKey: `probe:${i}`,
     kind: 'grace',
     lid: 'lid-probe',
-    facts: { serverId: SERVER_ID, lid: 'lid-probe', licensee: null, edition: null, expiresAt: null, daysLeft: null, graceEndsAt: null, loc: { used: 0, limit: null, threshold: 90, percent: null }, at: new Date(0).toISOString() },
+    facts: {
+      serverId: SERVER_ID,
+      lid: 'lid-probe',
+      licensee: null,
+      edition: null,
+      expiresAt: null,
+      daysLeft: null,
+      graceEndsAt: null,
+      loc: { used: 0, limit: null, threshold: 90, percent: null },
+      at: new Date(0).toISOString(),
+    },
   };
 }
 
@@ -46,8 +56,14 @@ withDbs('two nodes on one database', (dbs) => {
       // each round a new license in grace with a LOC limit already passed: two notices due
       world.setLicense({ exp: '2027-03-31T00:00:00Z', loc: 1000 });
       const runs = await Promise.all([a.jobs.runJob(), b.jobs.runJob(), a.jobs.runJob(), b.jobs.runJob()]);
-      expect(runs.some((r) => r.ran), JSON.stringify(runs)).to.equal(true);
-      expect(runs.every((r) => r.outcome === 'ok' || r.outcome === 'skipped'), JSON.stringify(runs)).to.equal(true);
+      expect(
+        runs.some((r) => r.ran),
+        JSON.stringify(runs),
+      ).to.equal(true);
+      expect(
+        runs.every((r) => r.outcome === 'ok' || r.outcome === 'skipped'),
+        JSON.stringify(runs),
+      ).to.equal(true);
       const counts = ADMINS.map((x) => smtp.to(x.email).length);
       expect(counts).to.deep.equal(ADMINS.map(() => 2 * round));
     }
@@ -64,7 +80,10 @@ withDbs('two nodes on one database', (dbs) => {
     const other = knexFactory(db.config);
     try {
       const [one, two] = [createOutbox(h.knex), createOutbox(other)];
-      await one.enqueue(Array.from({ length: 30 }, (_, i) => notice(i)), world.now());
+      await one.enqueue(
+        Array.from({ length: 30 }, (_, i) => notice(i)),
+        world.now(),
+      );
       await two.enqueue([notice(0), notice(1)], world.now()); // the same keys again: ignored
       const rows = await one.claimable(new Date(0));
       expect(rows).to.have.length(30);

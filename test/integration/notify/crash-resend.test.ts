@@ -23,19 +23,24 @@ async function holdingSmtp() {
   let hold = true;
   let release: (() => void) | undefined;
   let onHeld: (() => void) | undefined;
-  const held = new Promise<void>((resolve) => { onHeld = resolve; });
+  const held = new Promise<void>((resolve) => {
+    onHeld = resolve;
+  });
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, session, callback) {
-      simpleParser(stream).then((parsed) => {
-        received.push({ messageId: parsed.messageId, to: session.envelope.rcptTo.map((r) => r.address) });
-        if (!hold) return callback();
-        // the message is here; the answer (250) waits until the test has killed the sender
-        release = () => callback();
-        onHeld!();
-      }, (err: Error) => callback(err));
+      simpleParser(stream).then(
+        (parsed) => {
+          received.push({ messageId: parsed.messageId, to: session.envelope.rcptTo.map((r) => r.address) });
+          if (!hold) return callback();
+          // the message is here; the answer (250) waits until the test has killed the sender
+          release = () => callback();
+          onHeld!();
+        },
+        (err: Error) => callback(err),
+      );
     },
   });
   server.on('error', () => undefined); // the killed client's reset is not the test's concern
@@ -54,61 +59,84 @@ async function holdingSmtp() {
   };
 }
 
-withDbs('mail after a crash (SPEC 21)', (dbs) => {
-  let vendor: TestVendor;
-  const managers = new Managers();
-  before(async () => {
-    vendor = await testVendor();
-  });
-  afterEach(() => managers.stopAll());
+withDbs(
+  'mail after a crash (SPEC 21)',
+  (dbs) => {
+    let vendor: TestVendor;
+    const managers = new Managers();
+    before(async () => {
+      vendor = await testVendor();
+    });
+    afterEach(() => managers.stopAll());
 
-  it('kill -9 between the SMTP answer and marking the reminder sent: the node taking over sends it with the same Message-ID', async function () {
-    this.timeout(90_000);
-    const db = await dbs.fresh('crash');
-    const smtp = await holdingSmtp();
-    try {
-      // a license that ends in 40 days: the two-month reminder is due
-      const now = Date.now();
-      const setup = await managers.start(db, vendor, testClock(new Date(now).toISOString()));
-      await setup.setLicense(await vendor.issue({ serverId: setup.serverId, exp: Math.floor((now + 40 * DAY_MS) / 1000) }));
-      await setup.runJob();
-      expect(await setup.knex('license_notifications').where({ kind: 'expiry-2m' }).pluck('status')).to.deep.equal(['pending']);
-      await setup.stop();
+    it('kill -9 between the SMTP answer and marking the reminder sent: the node taking over sends it with the same Message-ID', async function () {
+      this.timeout(90_000);
+      const db = await dbs.fresh('crash');
+      const smtp = await holdingSmtp();
+      try {
+        // a license that ends in 40 days: the two-month reminder is due
+        const now = Date.now();
+        const setup = await managers.start(db, vendor, testClock(new Date(now).toISOString()));
+        await setup.setLicense(await vendor.issue({ serverId: setup.serverId, exp: Math.floor((now + 40 * DAY_MS) / 1000) }));
+        await setup.runJob();
+        expect(await setup.knex('license_notifications').where({ kind: 'expiry-2m' }).pluck('status')).to.deep.equal(['pending']);
+        await setup.stop();
 
-      // a real node process sends it; the SMTP server has the whole message and holds its answer
-      const child = spawn(process.execPath, ['--import', 'tsx', NODE], {
-        env: { ...process.env, LM_DB_URL: db.url, LM_PUBLIC_KEY: JSON.stringify(vendor.pair.publicJwk), LM_SMTP_URL: smtp.url, LM_ADMINS: 'ada@example.com', LM_REFRESH_SECONDS: '3600' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout!.on('data', (c: Buffer) => { output += c.toString(); });
-      child.stderr!.on('data', (c: Buffer) => { output += c.toString(); });
-      const exited = new Promise<string | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-      await Promise.race([smtp.held, exited.then(() => { throw new Error(`the node exited before sending:\n${output}`); })]);
-      child.kill('SIGKILL');
-      expect(await exited).to.equal('SIGKILL');
-      // the server now answers: the first copy is delivered, and its sender never knew
-      smtp.answer();
-      expect(smtp.received).to.have.length(1);
+        // a real node process sends it; the SMTP server has the whole message and holds its answer
+        const child = spawn(process.execPath, ['--import', 'tsx', NODE], {
+          env: {
+            ...process.env,
+            LM_DB_URL: db.url,
+            LM_PUBLIC_KEY: JSON.stringify(vendor.pair.publicJwk),
+            LM_SMTP_URL: smtp.url,
+            LM_ADMINS: 'ada@example.com',
+            LM_REFRESH_SECONDS: '3600',
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let output = '';
+        child.stdout!.on('data', (c: Buffer) => {
+          output += c.toString();
+        });
+        child.stderr!.on('data', (c: Buffer) => {
+          output += c.toString();
+        });
+        const exited = new Promise<string | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+        await Promise.race([
+          smtp.held,
+          exited.then(() => {
+            throw new Error(`the node exited before sending:\n${output}`);
+          }),
+        ]);
+        child.kill('SIGKILL');
+        expect(await exited).to.equal('SIGKILL');
+        // the server now answers: the first copy is delivered, and its sender never knew
+        smtp.answer();
+        expect(smtp.received).to.have.length(1);
 
-      // the node that takes over (its clock past the dead node's lease and claim) sends it again
-      const later = testClock(new Date(now + 31 * MINUTE_MS).toISOString());
-      const next = await managers.start(db, vendor, later, {
-        mail: { transport: smtp.url, from: 'License Manager <lm@host.example>' },
-        getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }],
-      });
-      const row = (await next.knex('license_notifications').where({ kind: 'expiry-2m' }).first('status', 'message_id')) as { status: string; message_id: string };
-      expect(row.status).to.equal('sent');
-      expect(smtp.received).to.have.length(2);
-      const [first, second] = smtp.received;
-      expect(first!.to).to.deep.equal(['ada@example.com']);
-      expect(second!.to).to.deep.equal(['ada@example.com']);
-      expect(second!.messageId).to.equal(first!.messageId);
-      // the ID stored before the first send, on the first node's page domain, not made again here
-      expect(first!.messageId).to.match(/^<lm\.[0-9a-f]{32}@127\.0\.0\.1>$/);
-      expect(row.message_id).to.equal(first!.messageId);
-    } finally {
-      await smtp.stop();
-    }
-  });
-}, ['sqlite', 'postgres']);
+        // the node that takes over (its clock past the dead node's lease and claim) sends it again
+        const later = testClock(new Date(now + 31 * MINUTE_MS).toISOString());
+        const next = await managers.start(db, vendor, later, {
+          mail: { transport: smtp.url, from: 'License Manager <lm@host.example>' },
+          getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }],
+        });
+        const row = (await next.knex('license_notifications').where({ kind: 'expiry-2m' }).first('status', 'message_id')) as {
+          status: string;
+          message_id: string;
+        };
+        expect(row.status).to.equal('sent');
+        expect(smtp.received).to.have.length(2);
+        const [first, second] = smtp.received;
+        expect(first!.to).to.deep.equal(['ada@example.com']);
+        expect(second!.to).to.deep.equal(['ada@example.com']);
+        expect(second!.messageId).to.equal(first!.messageId);
+        // the ID stored before the first send, on the first node's page domain, not made again here
+        expect(first!.messageId).to.match(/^<lm\.[0-9a-f]{32}@127\.0\.0\.1>$/);
+        expect(row.message_id).to.equal(first!.messageId);
+      } finally {
+        await smtp.stop();
+      }
+    });
+  },
+  ['sqlite', 'postgres'],
+);

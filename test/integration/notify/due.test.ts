@@ -75,16 +75,34 @@ describe('due notifications (pure)', () => {
     expect(empty.due).to.deep.equal([]);
 
     const { lid } = world.setLicense({ exp: '2027-03-31T00:00:00Z' })!;
-    const first = dueNotifications({ status: world.status(), currentKey: world.currentKey(), history: new Set(), locArm: { epoch: 0, armedFor: null }, now: world.now() });
+    const first = dueNotifications({
+      status: world.status(),
+      currentKey: world.currentKey(),
+      history: new Set(),
+      locArm: { epoch: 0, armedFor: null },
+      now: world.now(),
+    });
     expect(first.due.map((n) => n.dedupKey)).to.deep.equal([`grace:${lid}`]);
-    const again = dueNotifications({ status: world.status(), currentKey: world.currentKey(), history: new Set([`grace:${lid}`]), locArm: first.locArm, now: world.now() });
+    const again = dueNotifications({
+      status: world.status(),
+      currentKey: world.currentKey(),
+      history: new Set([`grace:${lid}`]),
+      locArm: first.locArm,
+      now: world.now(),
+    });
     expect(again.due).to.deep.equal([]);
   });
 
   it('names the license, limit, threshold and crossing in the LOC threshold key', () => {
     const world = createWorld({ now: '2027-01-01T00:00:00Z', loc: { used: 95, threshold: 90 } });
     const { lid } = world.setLicense({ exp: '2028-01-01T00:00:00Z', loc: 100 })!;
-    const r = dueNotifications({ status: world.status(), currentKey: world.currentKey(), history: new Set(), locArm: { epoch: 4, armedFor: `${lid}:100:90` }, now: world.now() });
+    const r = dueNotifications({
+      status: world.status(),
+      currentKey: world.currentKey(),
+      history: new Set(),
+      locArm: { epoch: 4, armedFor: `${lid}:100:90` },
+      now: world.now(),
+    });
     expect(r.due.map((n) => n.dedupKey)).to.deep.equal([`loc-threshold:${lid}:100:90:4`]);
     expect(r.due[0]!.facts.loc).to.deep.equal({ used: 95, limit: 100, threshold: 90, percent: 95 });
   });

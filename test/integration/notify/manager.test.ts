@@ -53,7 +53,9 @@ withDbs('the job through the license manager', (dbs) => {
     clock.set('2027-03-31T09:00:00Z');
     await lm.runJob();
     await lm.runJob();
-    expect(subjects('ada@example.com').slice(2)).to.deep.equal(['Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027']);
+    expect(subjects('ada@example.com').slice(2)).to.deep.equal([
+      'Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027',
+    ]);
     expect(await lm.jobs.locHistory()).to.deep.equal([
       { day: '2027-03-05', used: 0 },
       { day: '2027-03-06', used: 950 },

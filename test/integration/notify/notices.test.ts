@@ -18,7 +18,10 @@ withDbs('grace and expired notices, LOC threshold notices', (dbs) => {
     if (at) world.setNow(at);
     const result = await h!.jobs.runJob();
     expect(result.outcome, JSON.stringify(result)).to.equal('ok');
-    return mailed.smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
+    return mailed.smtp
+      .to('ada@example.com')
+      .slice(before)
+      .map((m) => m.parsed!.subject ?? '');
   }
 
   it('sends a notice when the license enters grace and when it becomes expired, once each', async () => {
@@ -27,7 +30,9 @@ withDbs('grace and expired notices, LOC threshold notices', (dbs) => {
     await start(world);
 
     expect(await run(world, '2027-03-30T23:59:59.000Z')).to.deep.equal(['Acme Code Scanner: the license is valid until 30 March 2027, 1 day left']);
-    expect(await run(world, '2027-03-31T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027']);
+    expect(await run(world, '2027-03-31T00:00:00.000Z')).to.deep.equal([
+      'Acme Code Scanner: the license has expired; commercial features stay on through 13 April 2027',
+    ]);
     expect(await run(world, '2027-04-05T00:00:00.000Z')).to.deep.equal([]);
     expect(await run(world, '2027-04-13T23:59:59.000Z')).to.deep.equal([]);
     expect(await run(world, '2027-04-14T00:00:00.000Z')).to.deep.equal(['Acme Code Scanner: the license has expired']);

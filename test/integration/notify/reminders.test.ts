@@ -2,11 +2,7 @@ import { expect } from 'chai';
 import { withDbs } from '../../helpers/dbs.js';
 import { createWorld, mailedJobs, type JobHarness, type World } from '../../helpers/job-deps.js';
 
-const ADMINS = [
-  { name: 'Ada', email: 'ada@example.com' },
-  { name: 'Grace', email: 'grace@example.com' },
-  { name: 'Bob' },
-];
+const ADMINS = [{ name: 'Ada', email: 'ada@example.com' }, { name: 'Grace', email: 'grace@example.com' }, { name: 'Bob' }];
 // NOTE: 31 March: one calendar month back is 28 February (2027 is not a leap year), two is 31 January.
 const EXP = '2027-03-31T00:00:00.000Z';
 
@@ -25,7 +21,10 @@ withDbs('expiry reminders', (dbs) => {
     world.setNow(at);
     const result = await h!.jobs.runJob();
     expect(result.outcome, JSON.stringify(result)).to.equal('ok');
-    return mailed.smtp.to('ada@example.com').slice(before).map((m) => m.parsed!.subject ?? '');
+    return mailed.smtp
+      .to('ada@example.com')
+      .slice(before)
+      .map((m) => m.parsed!.subject ?? '');
   }
 
   it('sends the two-month reminder at exp minus two calendar months, not one second before, to each admin with an email, once', async () => {

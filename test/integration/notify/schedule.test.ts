@@ -17,7 +17,11 @@ function handTicker() {
   const ticker: Ticker = (expression, tick) => {
     const entry = { expression, tick, active: true };
     entries.push(entry);
-    return { stop: async () => { entry.active = false; } };
+    return {
+      stop: async () => {
+        entry.active = false;
+      },
+    };
   };
   return {
     ticker,
@@ -69,7 +73,13 @@ withDbs(
 
     it('schedules on node-cron itself by default, and stops it', async () => {
       let calls = 0;
-      const handle = startSchedule({ expression: '0 3 * * *', run: async () => { calls++; }, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
+      const handle = startSchedule({
+        expression: '0 3 * * *',
+        run: async () => {
+          calls++;
+        },
+        logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
       expect(handle.expression).to.equal('0 3 * * *');
       await handle.stop();
       expect(calls).to.equal(0);

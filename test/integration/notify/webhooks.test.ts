@@ -48,7 +48,12 @@ withDbs('webhooks', (dbs) => {
     const [slack, json] = [await receiver(), await receiver()];
     const key = secret();
     const world = worldDueTwoNotices();
-    const h = await jobHarness(db, world, { webhooks: [{ url: slack.url, format: 'slack' }, { url: json.url, format: 'json', secret: key }] });
+    const h = await jobHarness(db, world, {
+      webhooks: [
+        { url: slack.url, format: 'slack' },
+        { url: json.url, format: 'json', secret: key },
+      ],
+    });
     open.push(h);
 
     // the audit chain's head rides in every json body (SPEC 21)
@@ -63,7 +68,10 @@ withDbs('webhooks', (dbs) => {
 
     const verifier = new Webhook(key);
     const posted = json.requests.map((r) => {
-      const event = verifier.verify(r.body, r.headers as Record<string, string>) as { type: string; data: { kind: string; serverId: string; summary: string; audit: unknown } };
+      const event = verifier.verify(r.body, r.headers as Record<string, string>) as {
+        type: string;
+        data: { kind: string; serverId: string; summary: string; audit: unknown };
+      };
       expect(event.data.audit).to.deep.equal({ entries: 2, hash: head.hash });
       expect(r.headers['content-type']).to.equal('application/json');
       expect(r.headers['webhook-id']).to.match(/^msg_[0-9a-f]{32}$/);
@@ -115,7 +123,10 @@ withDbs('webhooks', (dbs) => {
     const second = await h.jobs.runJob();
     expect(second).to.include({ outcome: 'ok' });
     const kinds = await mailKinds(h);
-    const delivered = json.accepted().map((r) => kindOf(r, 'json')).sort();
+    const delivered = json
+      .accepted()
+      .map((r) => kindOf(r, 'json'))
+      .sort();
     expect(delivered).to.deep.equal(kinds);
     expect(json.requests[1]!.headers['webhook-id']).to.equal(json.requests[0]!.headers['webhook-id']);
     await h.jobs.runJob();
@@ -127,7 +138,10 @@ withDbs('webhooks', (dbs) => {
     const [slack, json] = [await receiver(), await receiver()];
     const key = secret();
     const world = worldDueTwoNotices();
-    const webhooks = [{ url: slack.url, format: 'slack' as const }, { url: json.url, format: 'json' as const, secret: key }];
+    const webhooks = [
+      { url: slack.url, format: 'slack' as const },
+      { url: json.url, format: 'json' as const, secret: key },
+    ];
     const a = await jobHarness(db, world, { webhooks });
     open.push(a);
     const b = await jobHarness(db, world, { webhooks });
@@ -135,7 +149,12 @@ withDbs('webhooks', (dbs) => {
     await Promise.all([a.jobs.runJob(), b.jobs.runJob(), a.jobs.runJob(), b.jobs.runJob()]);
     await Promise.all([a.jobs.runJob(), b.jobs.runJob()]);
     const kinds = await mailKinds(a);
-    expect(json.accepted().map((r) => kindOf(r, 'json')).sort()).to.deep.equal(kinds);
+    expect(
+      json
+        .accepted()
+        .map((r) => kindOf(r, 'json'))
+        .sort(),
+    ).to.deep.equal(kinds);
     expect(slack.accepted()).to.have.length(kinds.length);
   });
 
@@ -144,7 +163,12 @@ withDbs('webhooks', (dbs) => {
     const [gone, kept] = [await receiver(), await receiver()];
     gone.respond = () => 503;
     const world = worldDueTwoNotices();
-    const first = await jobHarness(db, world, { webhooks: [{ url: gone.url, format: 'slack' }, { url: kept.url, format: 'slack' }] });
+    const first = await jobHarness(db, world, {
+      webhooks: [
+        { url: gone.url, format: 'slack' },
+        { url: kept.url, format: 'slack' },
+      ],
+    });
     await first.jobs.runJob();
     await first.close();
     const h = await jobHarness(db, world, { webhooks: [{ url: kept.url, format: 'slack' }] });
@@ -184,15 +208,28 @@ describe('webhook targets and posting', () => {
     expect(() => webhookTargets([{ url: 'https://x.example/h', format: 'json', secret: 'whsec_c2hvcnQ=' }])).to.throw(TypeError, /24 to 64/);
     expect(() => webhookTargets([{ url: 'ftp://x.example/h', format: 'slack' }])).to.throw(TypeError, /webhooks\[0\]\.url/);
     expect(() => webhookTargets([{ url: 'https://x.example/h', format: 'xml' as never }])).to.throw(TypeError, /webhooks\[0\]\.format/);
-    expect(() => webhookTargets([{ url: 'https://x.example/h', format: 'slack' }, { url: 'https://x.example/h', format: 'slack' }])).to.throw(TypeError, /twice/);
+    expect(() =>
+      webhookTargets([
+        { url: 'https://x.example/h', format: 'slack' },
+        { url: 'https://x.example/h', format: 'slack' },
+      ]),
+    ).to.throw(TypeError, /twice/);
     const [t] = webhookTargets([{ url: 'https://hooks.example.com/services/T/B/XYZ', format: 'json', secret: secret() }]);
     expect(t!.label).to.equal('json https://hooks.example.com');
   });
 
   it('refuses a URL with a user name or password when the options are read, without repeating the password', () => {
-    const options = { db: 'sqlite:./never-opened.db', publicKeys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x' }], productName: 'Scanner', baseUrl: 'https://scanner.example/admin/license' };
+    const options = {
+      db: 'sqlite:./never-opened.db',
+      publicKeys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x' }],
+      productName: 'Scanner',
+      baseUrl: 'https://scanner.example/admin/license',
+    };
     const build = (url: string) => () => webhookTargets([{ url, format: 'slack' }]);
-    expect(() => createLicenseManager({ ...options, webhooks: [{ url: 'https://u:s3cr3t-pw@hooks.example.com/h', format: 'slack' }] } as never)).to.throw(TypeError, /carries a user name or password/);
+    expect(() => createLicenseManager({ ...options, webhooks: [{ url: 'https://u:s3cr3t-pw@hooks.example.com/h', format: 'slack' }] } as never)).to.throw(
+      TypeError,
+      /carries a user name or password/,
+    );
     for (const url of ['https://hook:s3cr3t-pw@hooks.example.com/h', 'https://hook@hooks.example.com/h', 'http://:s3cr3t-pw@hooks.example.com/h']) {
       let thrown: unknown;
       try {

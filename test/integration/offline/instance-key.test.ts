@@ -51,7 +51,7 @@ withDbs('the instance key (SPEC 18.1)', (dbs) => {
     expect(there.instanceKeyId).to.not.equal(one.instanceKeyId);
   });
 
-  it('a staging copy gets the same staging key after every re-sync, and production\'s key never signs for it', async () => {
+  it("a staging copy gets the same staging key after every re-sync, and production's key never signs for it", async () => {
     const clock = testClock('2026-11-23T12:00:00Z');
     const prodDb = await dbs.fresh();
     const stagingDb = await dbs.fresh();

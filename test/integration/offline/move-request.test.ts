@@ -38,9 +38,15 @@ withDbs('move request after the server ID changed (SPEC 22, instance side)', (db
     const read = await readMoveRequest(request.text);
     expect(read.signer.kid).to.equal(oldKid);
     expect(read.payload).to.deep.include({
-      v: 1, oldServerId: before.serverId, newServerId: moved.serverId, newInstanceKeyId: moved.instanceKeyId,
-      sub: 'sub-42', licensee: 'Moving Corp', reason: 'Restored on the new cluster',
-      movedAt: Math.floor(Date.parse('2026-11-21T09:00:00Z') / 1000), requestedAt: Math.floor(Date.parse('2026-11-21T09:00:00Z') / 1000),
+      v: 1,
+      oldServerId: before.serverId,
+      newServerId: moved.serverId,
+      newInstanceKeyId: moved.instanceKeyId,
+      sub: 'sub-42',
+      licensee: 'Moving Corp',
+      reason: 'Restored on the new cluster',
+      movedAt: Math.floor(Date.parse('2026-11-21T09:00:00Z') / 1000),
+      requestedAt: Math.floor(Date.parse('2026-11-21T09:00:00Z') / 1000),
     });
     expect(read.payload.lid).to.equal(moved.status().license!.lid);
     expect(JSON.parse(Buffer.from(request.text.split('.')[0]!, 'base64url').toString())).to.include({ typ: MOVE_REQUEST_TYP, alg: 'EdDSA' });
@@ -49,7 +55,9 @@ withDbs('move request after the server ID changed (SPEC 22, instance side)', (db
     expect(entry!.detail).to.deep.equal({ oldServerId: before.serverId, newServerId: moved.serverId, lid: read.payload.lid });
 
     // without a reason it gives the one recorded; a reason with control characters is refused
-    expect((await readMoveRequest((await moved.moveRequest()).text)).payload.reason).to.match(/^The server ID changed on 2026-11-21: The database connection identity changed/);
+    expect((await readMoveRequest((await moved.moveRequest()).text)).payload.reason).to.match(
+      /^The server ID changed on 2026-11-21: The database connection identity changed/,
+    );
     expect((await refusal(moved.moveRequest({ reason: 'bad\u0007bell' }))).code).to.equal('VALIDATION_FAILED');
 
     // a tampered request does not verify

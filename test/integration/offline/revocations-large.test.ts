@@ -20,7 +20,9 @@ const T0 = '2026-11-23T12:00:00Z';
 const AT = Math.floor(Date.parse('2026-11-20T00:00:00Z') / 1000);
 
 function list(vendor: TestVendor, number: number, lids: readonly string[]): Promise<string> {
-  return signDocument(REVOCATIONS_TYP, { v: 1, number, issuedAt: AT, revoked: lids.map((lid) => ({ lid, at: AT })) }, vendor.pair.privateJwk, { kid: vendor.pair.kid });
+  return signDocument(REVOCATIONS_TYP, { v: 1, number, issuedAt: AT, revoked: lids.map((lid) => ({ lid, at: AT })) }, vendor.pair.privateJwk, {
+    kid: vendor.pair.kid,
+  });
 }
 
 async function serve(lm: LicenseManager): Promise<{ url: string; server: Server }> {
@@ -57,8 +59,18 @@ withDbs('revocation lists of 100,000 keys (SPEC 21)', (dbs) => {
 
     const { url, server } = await serve(lm);
     servers.push(server);
-    const res = await fetch(`${url}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ list: text }) });
-    expect(res.status, await res.clone().text().then((t) => t.slice(0, 300))).to.equal(200);
+    const res = await fetch(`${url}/api/revocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ list: text }),
+    });
+    expect(
+      res.status,
+      await res
+        .clone()
+        .text()
+        .then((t) => t.slice(0, 300)),
+    ).to.equal(200);
     expect(((await res.json()) as { state: string }).state).to.equal('revoked');
     expect(lm.hasFeature('sso')).to.equal(false);
     expect((await readRevocations(lm.knex))!.revoked).to.have.length(100_000);
@@ -79,7 +91,15 @@ withDbs('revocation lists of 100,000 keys (SPEC 21)', (dbs) => {
     this.timeout(60_000);
     const db = await dbs.fresh('revbig');
     const lm = await managers.start(db, vendor, testClock(T0));
-    const err = await refusal(lm.setRevocations(await list(vendor, 1, Array.from({ length: 100_001 }, () => randomUUID()))));
+    const err = await refusal(
+      lm.setRevocations(
+        await list(
+          vendor,
+          1,
+          Array.from({ length: 100_001 }, () => randomUUID()),
+        ),
+      ),
+    );
     expect(err.code).to.equal('VALIDATION_FAILED');
     expect(err.message).to.equal('This is not a revocation list: it lists 100001 keys, more than the 100,000 an instance takes.');
     expect(await readRevocations(lm.knex)).to.equal(undefined);

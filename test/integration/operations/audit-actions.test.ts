@@ -26,7 +26,10 @@ withDbs('audit entries for each action', (dbs) => {
     const db = await dbs.fresh();
     const lm = await managers.start(db, vendor, testClock(T0), {
       mail: { transport: smtp.url, from: 'lm@example.com' },
-      getGlobalAdmins: async () => [{ name: 'Ada', email: 'ada@example.com' }, { name: 'Bob', email: 'bob@example.com' }],
+      getGlobalAdmins: async () => [
+        { name: 'Ada', email: 'ada@example.com' },
+        { name: 'Bob', email: 'bob@example.com' },
+      ],
     });
     const key = await vendor.issue({ serverId: lm.serverId });
     const lid = JSON.parse(Buffer.from(key.split('.')[1]!, 'base64url').toString()).lid as string;
@@ -53,35 +56,38 @@ withDbs('audit entries for each action', (dbs) => {
     expect(stored).to.not.include(other.slice(0, 40)).and.not.include(key.slice(0, 40)).and.not.include('@');
     expect(await verifyAudit(lm.knex)).to.deep.include({ ok: true, entries: 6 });
   });
-
 });
 
 // NOTE: not on SQLite: two SQLite connections in one process block each other's event loop
 // (better-sqlite3 waits synchronously on a lock), where real nodes are separate processes. The
 // chain under concurrent writers on SQLite is tested in test/integration/audit.
-withDbs('audit entries from two managers', (dbs) => {
-  let vendor: TestVendor;
-  const managers = new Managers();
-  before(async () => {
-    vendor = await testVendor();
-  });
-  afterEach(() => managers.stopAll());
+withDbs(
+  'audit entries from two managers',
+  (dbs) => {
+    let vendor: TestVendor;
+    const managers = new Managers();
+    before(async () => {
+      vendor = await testVendor();
+    });
+    afterEach(() => managers.stopAll());
 
-  it('two managers on one database writing at once keep one chain', async function () {
-    this.timeout(60_000);
-    const db = await dbs.fresh();
-    const clock = testClock(T0);
-    const a = await managers.start(db, vendor, clock);
-    const b = await managers.start(db, vendor, clock);
-    const writes = [];
-    for (let i = 1; i <= 10; i++) writes.push(a.setLocThreshold(i, { actor: 'a' }), b.setLocThreshold(100 - i, { actor: 'b' }));
-    await Promise.all(writes);
-    expect(await verifyAudit(a.knex)).to.deep.include({ ok: true, entries: 20 });
-    // each entry's "from" is the value the one before it wrote: the writes were serialised with their entries
-    const chain = (await a.auditLog({ limit: 100 })).reverse();
-    for (let i = 1; i < chain.length; i++) expect(chain[i]!.detail.from).to.equal(chain[i - 1]!.detail.to);
-  });
-}, ['postgres', 'mysql']);
+    it('two managers on one database writing at once keep one chain', async function () {
+      this.timeout(60_000);
+      const db = await dbs.fresh();
+      const clock = testClock(T0);
+      const a = await managers.start(db, vendor, clock);
+      const b = await managers.start(db, vendor, clock);
+      const writes = [];
+      for (let i = 1; i <= 10; i++) writes.push(a.setLocThreshold(i, { actor: 'a' }), b.setLocThreshold(100 - i, { actor: 'b' }));
+      await Promise.all(writes);
+      expect(await verifyAudit(a.knex)).to.deep.include({ ok: true, entries: 20 });
+      // each entry's "from" is the value the one before it wrote: the writes were serialised with their entries
+      const chain = (await a.auditLog({ limit: 100 })).reverse();
+      for (let i = 1; i < chain.length; i++) expect(chain[i]!.detail.from).to.equal(chain[i - 1]!.detail.to);
+    });
+  },
+  ['postgres', 'mysql'],
+);
 
 describe('audit trail on the page and in the API', () => {
   let web: WebFixture;
@@ -96,12 +102,22 @@ describe('audit trail on the page and in the API', () => {
     const key = await web.issue();
     let res = await fetch(`${web.base}/api/license`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key }) });
     expect(res.status).to.equal(200);
-    res = await fetch(`${web.base}/api/loc-threshold`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ percent: 70 }) });
+    res = await fetch(`${web.base}/api/loc-threshold`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ percent: 70 }),
+    });
     expect(res.status).to.equal(200);
-    res = await fetch(`${web.base}/api/license`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ key: key.slice(0, -4) + 'AAAA' }) });
+    res = await fetch(`${web.base}/api/license`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ key: `${key.slice(0, -4)}AAAA` }),
+    });
     expect(res.status).to.equal(422);
 
-    const body = (await (await fetch(`${web.base}/api/audit?limit=2`)).json()) as { entries: Array<{ id: number; actor: string; action: string; detail: Record<string, unknown>; hash: string }> };
+    const body = (await (await fetch(`${web.base}/api/audit?limit=2`)).json()) as {
+      entries: Array<{ id: number; actor: string; action: string; detail: Record<string, unknown>; hash: string }>;
+    };
     expect(body.entries.map((e) => [e.actor, e.action, e.detail])).to.deep.equal([
       ['admin', 'license_refused', { code: 'KEY_BAD_SIGNATURE' }],
       ['admin', 'threshold_changed', { from: 90, to: 70 }],

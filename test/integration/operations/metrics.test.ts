@@ -70,7 +70,9 @@ describe('metrics (SPEC 17.1)', function () {
 
   it('makes no database query per scrape', async () => {
     let queries = 0;
-    const count = () => { queries++; };
+    const count = () => {
+      queries++;
+    };
     web.lm.knex.on('query', count);
     try {
       for (let i = 0; i < 20; i++) expect((await fetch(`${web.base}/metrics`)).status).to.equal(200);
@@ -145,10 +147,14 @@ describe('metrics (SPEC 17.1)', function () {
       prom = await startPrometheus({ target: origin.host, metricsPath: `${origin.pathname}/metrics` });
       const expected = web.status().loc.used;
       // bounded: 60 tries, 500 ms apart (the scrape interval is 1 s)
-      const found = await poll(async () => {
-        const [sample] = await prom!.query('license_usage{resource="loc",job="license-manager"}');
-        return sample;
-      }, 60, 500);
+      const found = await poll(
+        async () => {
+          const [sample] = await prom!.query('license_usage{resource="loc",job="license-manager"}');
+          return sample;
+        },
+        60,
+        500,
+      );
       expect(found, 'Prometheus never stored license_usage').to.not.equal(undefined);
       expect(found!.value).to.equal(expected);
       const [up] = await prom.query('up{job="license-manager"}');

@@ -42,7 +42,12 @@ withDbs(`migrations since ${latest} only add`, (dbs) => {
   it(`each instance migration added since ${latest} adds tables, nullable or defaulted columns and indexes only`, async function () {
     this.timeout(120_000);
     const baseline = readDump(latest, dbs.kind, 'instance').migrations;
-    const findings = await judgeMigrations(open(await dbs.fresh()), { tableName: 'license_migrations', migrations: instanceMigrations, baseline, prefixes: ['license_'] });
+    const findings = await judgeMigrations(open(await dbs.fresh()), {
+      tableName: 'license_migrations',
+      migrations: instanceMigrations,
+      baseline,
+      prefixes: ['license_'],
+    });
     // every migration since the release was judged (none slipped into the baseline run)
     expect(Object.keys(findings)).to.include.members(Object.keys(instanceMigrations).filter((n) => !baseline.includes(n)));
     const refused = Object.fromEntries(Object.entries(findings).filter(([name, found]) => found.length > 0 && !ALLOWED[name]));
@@ -61,7 +66,10 @@ withDbs(`migrations since ${latest} only add`, (dbs) => {
       const baseline = readDump(latest, dbs.kind, 'instance').migrations;
       const bad: Migration = { up: (knex) => knex.schema.alterTable('license_keys', change) };
       const findings = await judgeMigrations(open(await dbs.fresh()), {
-        tableName: 'license_migrations', migrations: { ...instanceMigrations, '999_bad': bad }, baseline, prefixes: ['license_'],
+        tableName: 'license_migrations',
+        migrations: { ...instanceMigrations, '999_bad': bad },
+        baseline,
+        prefixes: ['license_'],
       });
       expect(findings['999_bad']).to.have.length.greaterThan(0);
     });

@@ -31,7 +31,7 @@ function startNode(db: TestDb, vendor: TestVendor): Node {
   const waiters: Array<() => void> = [];
   const feed = (chunk: Buffer) => {
     out += chunk.toString();
-    waiters.forEach((w) => w());
+    for (const w of waiters) w();
   };
   child.stdout!.on('data', feed);
   child.stderr!.on('data', feed);
@@ -75,10 +75,13 @@ withDbs(
 
     const cases: Array<[string, (knex: Knex, db: TestDb) => Promise<string[]>]> = [
       ['an empty database (every migration pending)', async () => []],
-      ['a 0.1.0 database with its rows (the migrations since 0.1.0 pending)', async (knex, db) => {
-        await loadReleased(knex, '0.1.0', db.kind, 'instance');
-        return readDump('0.1.0', db.kind, 'instance').migrations;
-      }],
+      [
+        'a 0.1.0 database with its rows (the migrations since 0.1.0 pending)',
+        async (knex, db) => {
+          await loadReleased(knex, '0.1.0', db.kind, 'instance');
+          return readDump('0.1.0', db.kind, 'instance').migrations;
+        },
+      ],
     ];
     for (const [what, prepare] of cases) {
       it(`on ${what}: both wait for the lock another node holds, both come up, each migration ran once`, async function () {
@@ -106,7 +109,9 @@ withDbs(
         const ids = await Promise.all(
           ports.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/admin/license/api/status`)).json()) as { serverId: string }).serverId),
         );
-        expect(ids[0]).to.match(/^[0-9A-F]{8}-/).and.equal(ids[1]);
+        expect(ids[0])
+          .to.match(/^[0-9A-F]{8}-/)
+          .and.equal(ids[1]);
 
         const rows = (await knex('license_migrations').orderBy('id').select('name', 'batch')) as Array<{ name: string; batch: number }>;
         const names = rows.map((r) => r.name);
@@ -114,7 +119,9 @@ withDbs(
         expect(names).to.have.members(Object.keys(instanceMigrations));
         // what the two nodes ran is one batch: one node ran it all
         const ran = rows.filter((r) => !before.includes(r.name));
-        expect(ran.length).to.equal(Object.keys(instanceMigrations).length - before.length).and.greaterThan(0);
+        expect(ran.length)
+          .to.equal(Object.keys(instanceMigrations).length - before.length)
+          .and.greaterThan(0);
         expect(new Set(ran.map((r) => Number(r.batch))).size).to.equal(1);
         for (const n of pair) expect(n.output()).not.to.match(/corrupt|MigrationLocked|Error/);
       });

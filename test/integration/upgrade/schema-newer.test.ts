@@ -36,7 +36,17 @@ async function migrateAsNewer(knex: Knex, version: string): Promise<void> {
 
 function capture(cwd = process.cwd()) {
   const out = { stdout: '', stderr: '' };
-  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => NOW, cwd };
+  const io: CliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: {},
+    now: () => NOW,
+    cwd,
+  };
   return { io, out };
 }
 
@@ -53,8 +63,14 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
   });
   const manager = (db: TestDb, more: { migrate?: boolean } = {}) => {
     const lm = createLicenseManager({
-      db: db.url, publicKeys: [vendor.pair.publicJwk], productName: 'Scanner', baseUrl: 'https://scanner.example/admin/license',
-      authorize: () => true, getGlobalAdmins: async () => [], now: () => NOW, ...more,
+      db: db.url,
+      publicKeys: [vendor.pair.publicJwk],
+      productName: 'Scanner',
+      baseUrl: 'https://scanner.example/admin/license',
+      authorize: () => true,
+      getGlobalAdmins: async () => [],
+      now: () => NOW,
+      ...more,
     });
     managers.push(lm);
     return lm;
@@ -82,7 +98,12 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
 
   it(`starts on a database migrated by ${NEXT_MINOR}, serves its license, refuses every write with SCHEMA_NEWER naming both versions`, async () => {
     const { db, knex, serverId } = await databaseOf(NEXT_MINOR);
-    const before = { keys: await knex('license_keys').count({ n: '*' }), audit: await knex('license_audit').count({ n: '*' }), loc: await knex('license_loc_branches').select('*'), jobRuns: await knex('license_job_runs').count({ n: '*' }) };
+    const before = {
+      keys: await knex('license_keys').count({ n: '*' }),
+      audit: await knex('license_audit').count({ n: '*' }),
+      loc: await knex('license_loc_branches').select('*'),
+      jobRuns: await knex('license_job_runs').count({ n: '*' }),
+    };
     const lm = manager(db);
     await lm.start();
     expect(lm.serverId).to.equal(serverId);
@@ -100,7 +121,10 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
       () => lm.usageReport(),
     ];
     for (const write of refusals) {
-      const err = await write().then(() => undefined, (e: unknown) => e as { code?: string; status?: number; message: string });
+      const err = await write().then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; status?: number; message: string },
+      );
       expect(err?.code, String(write)).to.equal('SCHEMA_NEWER');
       expect(err?.status).to.equal(503);
       expect(err?.message).to.include(NEXT_MINOR).and.include(moduleVersion);
@@ -112,7 +136,7 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
     expect(await knex('license_audit').count({ n: '*' })).to.deep.equal(before.audit);
     expect(await knex('license_loc_branches').select('*')).to.deep.equal(before.loc);
     expect(await knex('license_job_runs').count({ n: '*' })).to.deep.equal(before.jobRuns);
-    expect((await knex('license_migrations').pluck('name'))).to.include(FUTURE);
+    expect(await knex('license_migrations').pluck('name')).to.include(FUTURE);
     expect(await knex.schema.hasColumn('license_keys', 'future_note')).to.equal(true);
     expect((await knex('license_migrations_version').first('version')).version).to.equal(NEXT_MINOR);
   });
@@ -129,7 +153,11 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
       const status = await fetch(`${base}/api/status`);
       expect(status.status).to.equal(200);
       expect(((await status.json()) as { warnings: Array<{ code: string }> }).warnings.map((w) => w.code)).to.include('SCHEMA_NEWER');
-      const put = await fetch(`${base}/api/loc-threshold`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ percent: 70 }) });
+      const put = await fetch(`${base}/api/loc-threshold`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ percent: 70 }),
+      });
       const body = (await put.json()) as { error: { code: string; message: string } };
       expect([put.status, body.error.code], body.error.message).to.deep.equal([503, 'SCHEMA_NEWER']);
     } finally {
@@ -145,12 +173,17 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
     expect(lm.status().warnings.map((w) => w.code)).not.to.include('SCHEMA_NEWER');
     await lm.recordAnalysis({ project: 'api', branch: 'main', loc: 150 });
     expect(lm.status().loc.used).to.equal(150);
-    expect((await knex('license_migrations').pluck('name'))).to.include(FUTURE);
+    expect(await knex('license_migrations').pluck('name')).to.include(FUTURE);
   });
 
   it('with migrate: false, start() on a database that lacks migrations names the command to run; it starts once migrated', async () => {
     const db = await dbs.fresh();
-    const refused = await manager(db, { migrate: false }).start().then(() => undefined, (e: unknown) => e as Error);
+    const refused = await manager(db, { migrate: false })
+      .start()
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(refused).to.be.instanceOf(TypeError);
     expect(refused?.message).to.include('license-manager migrate --db URL').and.include('"migrate" is false');
     const knex = open(db);
@@ -206,7 +239,10 @@ withDbs('a node older than its database (SCHEMA_NEWER)', (dbs) => {
       const { db, knex } = await databaseOf(NEXT_MINOR);
       const run = capture();
       expect(await runCli(['migrate', '--db', db.url], run.io)).to.equal(1);
-      expect(run.out.stderr).to.match(/^SCHEMA_NEWER: /).and.include(NEXT_MINOR).and.include(moduleVersion);
+      expect(run.out.stderr)
+        .to.match(/^SCHEMA_NEWER: /)
+        .and.include(NEXT_MINOR)
+        .and.include(moduleVersion);
       expect(await knex('license_migrations').pluck('name')).to.include(FUTURE);
     });
   });

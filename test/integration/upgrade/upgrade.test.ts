@@ -39,8 +39,13 @@ for (const version of releasedVersions()) {
       secretBefore = (await upgraded('license_identity').first('key_secret')).key_secret as string;
       const e = expected(kind);
       lm = createLicenseManager({
-        db: b.url, publicKeys: [e.vendorPublicJwk], productName: 'Scanner', baseUrl: 'https://scanner.example/admin/license',
-        authorize: () => true, getGlobalAdmins: async () => [], now: () => new Date(e.now),
+        db: b.url,
+        publicKeys: [e.vendorPublicJwk],
+        productName: 'Scanner',
+        baseUrl: 'https://scanner.example/admin/license',
+        authorize: () => true,
+        getGlobalAdmins: async () => [],
+        now: () => new Date(e.now),
       });
       await lm.open(); // what start() does to the database first: migrate, server ID, keys
     });
@@ -50,7 +55,7 @@ for (const version of releasedVersions()) {
       await upgraded?.destroy();
     });
 
-    it(`the ${version} migrations build the committed ${version} schema`, async function () {
+    it(`the ${version} migrations build the committed ${version} schema`, async () => {
       // the fixture's frozen migrations are the release's: rebuilt here, read back, equal to the dump
       const kind = dbs.kind;
       const again = open(await dbs.fresh('lm_rel'));

@@ -42,7 +42,10 @@ describe('web: an actorOf that returns an email address', () => {
       page: (await browser.get()).html,
       support: await (await fetch(`${web.base}/api/support-info`)).text(),
     };
-    expect(lines.some((l) => l.includes('alice.admin')), 'the log names the actor').to.equal(true);
+    expect(
+      lines.some((l) => l.includes('alice.admin')),
+      'the log names the actor',
+    ).to.equal(true);
     expect(outputs.page).to.contain('alice.admin');
     for (const [where, text] of Object.entries(outputs)) expect(text, where).not.to.contain('corp.example');
   });

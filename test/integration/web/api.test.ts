@@ -84,7 +84,10 @@ describe('web: JSON API (SPEC 8)', () => {
     await api(web.base, 'POST', '/license/retire', { lid: b });
     const { listAudit } = await import('../../../lib/audit/index.js');
     const entries = (await listAudit(web.lm.knex, { limit: 10 })).filter((e) => e.action === 'license_activated' || e.action === 'license_retired');
-    expect(entries.map((e) => [e.action, e.actor, e.detail.lid])).to.deep.equal([['license_retired', 'admin', b], ['license_activated', 'admin', a]]);
+    expect(entries.map((e) => [e.action, e.actor, e.detail.lid])).to.deep.equal([
+      ['license_retired', 'admin', b],
+      ['license_activated', 'admin', a],
+    ]);
   });
 
   it('POST api/license refuses a bad key with 422 and its code, and the current license stays', async () => {
@@ -160,13 +163,27 @@ describe('web: JSON API (SPEC 8)', () => {
   it('a body whose Content-Encoding does not decode is 400 VALIDATION_FAILED, not 500 (SPEC 15.6), on the API and the page', async () => {
     const { gzipSync } = await import('node:zlib');
     for (const encoding of ['gzip', 'deflate', 'br']) {
-      const res = await fetch(`${web.base}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: '{"list":"x"}' });
+      const res = await fetch(`${web.base}/api/revocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: '{"list":"x"}',
+      });
       expect(res.status, encoding).to.equal(400);
-      expect(await res.json()).to.deep.equal({ error: { code: 'VALIDATION_FAILED', message: 'The request body does not decode as its Content-Encoding says.' } });
+      expect(await res.json()).to.deep.equal({
+        error: { code: 'VALIDATION_FAILED', message: 'The request body does not decode as its Content-Encoding says.' },
+      });
     }
-    const gzipped = await fetch(`${web.base}/api/license/preview`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"key":"abc"}') });
+    const gzipped = await fetch(`${web.base}/api/license/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync('{"key":"abc"}'),
+    });
     expect((await gzipped.json()).error.code).to.equal('KEY_MALFORMED'); // a real gzip body is read
-    const page = await fetch(`${web.base}/revocations`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' }, body: 'list=x' });
+    const page = await fetch(`${web.base}/revocations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-encoding': 'gzip' },
+      body: 'list=x',
+    });
     expect(page.status).to.equal(400);
     expect(await page.text()).to.contain('does not decode as its Content-Encoding says');
   });

@@ -79,7 +79,9 @@ describe('web: authorize comes before every route', () => {
       expect(text).not.to.contain('Secret Customer');
       expect(text).not.to.contain(web.serverId);
       if (route.path.startsWith('/api/')) {
-        expect(JSON.parse(text)).to.deep.equal({ error: { code: 'FORBIDDEN', message: 'You are not allowed to do this: only global administrators manage the license.' } });
+        expect(JSON.parse(text)).to.deep.equal({
+          error: { code: 'FORBIDDEN', message: 'You are not allowed to do this: only global administrators manage the license.' },
+        });
       } else {
         expect(res.headers.get('content-type')).to.match(/^text\/html/);
         expect(text).to.contain('data-code="FORBIDDEN"');
@@ -91,8 +93,14 @@ describe('web: authorize comes before every route', () => {
     const served = new Set(servedRoutes(web.lm.router()));
     const listed = new Set(ROUTES.map(routeName));
     expect(served.size).to.be.above(20);
-    expect([...served].filter((r) => !listed.has(r)), 'routes missing from ROUTES').to.deep.equal([]);
-    expect([...listed].filter((r) => !served.has(r)), 'rows for routes that do not exist').to.deep.equal([]);
+    expect(
+      [...served].filter((r) => !listed.has(r)),
+      'routes missing from ROUTES',
+    ).to.deep.equal([]);
+    expect(
+      [...listed].filter((r) => !served.has(r)),
+      'rows for routes that do not exist',
+    ).to.deep.equal([]);
   });
 
   it('answers the same routes when authorize says yes', async () => {

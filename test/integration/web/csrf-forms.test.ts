@@ -18,7 +18,10 @@ describe('web: every page form checks its CSRF token', () => {
   });
   after(() => web.close());
 
-  const formPosts = () => servedRoutes(web.lm.router()).filter((r) => r.startsWith('POST ') && !r.startsWith('POST /api/')).map((r) => r.slice(5));
+  const formPosts = () =>
+    servedRoutes(web.lm.router())
+      .filter((r) => r.startsWith('POST ') && !r.startsWith('POST /api/'))
+      .map((r) => r.slice(5));
 
   it('the page has the forms this test expects (the route list is read, not empty)', () => {
     expect(formPosts()).to.include.members(['/license', '/license/preview', '/keys/activate', '/keys/retire', '/loc-threshold', '/test-email', '/revocations']);
@@ -38,10 +41,13 @@ describe('web: every page form checks its CSRF token', () => {
         ['no token', () => browser.post(path, fields)],
         ['forged token', () => browser.post(path, { ...fields, _csrf: 'A'.repeat(token.length) })],
         ['no cookie', () => stranger.post(path, { ...fields, _csrf: token })],
-        ['multipart, no token', async () => {
-          const res = await fetch(web.base + path, { method: 'POST', body: multipart, headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
-          return { res, html: await res.text() };
-        }],
+        [
+          'multipart, no token',
+          async () => {
+            const res = await fetch(web.base + path, { method: 'POST', body: multipart, headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
+            return { res, html: await res.text() };
+          },
+        ],
       ];
       for (const [what, attempt] of attempts) {
         const { res, html } = await attempt();

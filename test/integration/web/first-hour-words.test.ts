@@ -22,7 +22,9 @@ describe('web: words on screen (issue 23.7)', () => {
     await web.setLicense(await web.issue({ serverId: '*', type: 'trial', users: undefined }));
     await web.lm.reportUsers(5);
     const { html } = await new FormClient(web.base).get();
-    expect(html).to.contain('<dt>Issued for</dt><dd>Any server (not bound to one)</dd>').and.not.match(/Issued for<\/dt><dd[^>]*>\*</);
+    expect(html)
+      .to.contain('<dt>Issued for</dt><dd>Any server (not bound to one)</dd>')
+      .and.not.match(/Issued for<\/dt><dd[^>]*>\*</);
     expect(html).to.not.contain('-----BEGIN');
     expect(html).to.contain('placeholder="eyJhbGciOiJFZERTQSIs… (the key from your vendor: three parts separated by dots)"');
     expect(html).to.contain('data-testid="users-gauge"');
@@ -39,8 +41,12 @@ describe('web: Send test email without mail (issue 23.7)', () => {
     const vendor = await testVendor();
     const db = await dbs.fresh();
     const lm = createLicenseManager({
-      db: db.config, publicKeys: [vendor.pair.publicJwk], productName: 'Scanner', baseUrl: 'http://localhost/admin/license',
-      authorize: () => true, getGlobalAdmins: async () => [{ name: 'admin', email: 'admin@host.example' }],
+      db: db.config,
+      publicKeys: [vendor.pair.publicJwk],
+      productName: 'Scanner',
+      baseUrl: 'http://localhost/admin/license',
+      authorize: () => true,
+      getGlobalAdmins: async () => [{ name: 'admin', email: 'admin@host.example' }],
     });
     await lm.start();
     const app = express();

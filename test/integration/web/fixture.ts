@@ -94,7 +94,15 @@ export async function startWeb(options: { supportEmail?: string; now?: Date; act
     issue: ({ startsAt, ext, ...o } = {}) =>
       signLicenseKey(
         {
-          ...buildPayload({ serverId: lm.serverId, licensee: 'Acme Corp', type: 'production', expires: '2027-12-31', edition: 'enterprise', ...o, now: startsAt ?? new Date(clock.now.getTime() - 86_400_000) }),
+          ...buildPayload({
+            serverId: lm.serverId,
+            licensee: 'Acme Corp',
+            type: 'production',
+            expires: '2027-12-31',
+            edition: 'enterprise',
+            ...o,
+            now: startsAt ?? new Date(clock.now.getTime() - 86_400_000),
+          }),
           ...(ext ? { ext } : {}),
         },
         pair.privateJwk as PrivateJwk,
@@ -152,7 +160,13 @@ export class FormClient {
 }
 
 /** A JSON API call; `type` overrides the content type (for the refusal tests). */
-export async function api(base: string, method: string, path: string, body?: unknown, type = 'application/json'): Promise<{ status: number; json: any; res: Response }> {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  type = 'application/json',
+): Promise<{ status: number; json: any; res: Response }> {
   const res = await fetch(`${base}/api${path}`, {
     method,
     headers: body === undefined ? {} : { 'content-type': type },
@@ -173,10 +187,16 @@ export async function api(base: string, method: string, path: string, body?: unk
  * be made to do on demand: an authorize that throws, a section whose source fails, a logger to
  * read. `change` edits the port before the router is built.
  */
-export async function serveMemoryPort(change: (port: MemoryPort) => void = () => undefined): Promise<{ base: string; port: MemoryPort; close: () => Promise<void> }> {
+export async function serveMemoryPort(
+  change: (port: MemoryPort) => void = () => undefined,
+): Promise<{ base: string; port: MemoryPort; close: () => Promise<void> }> {
   vendor ??= generateKeyPair();
   const pair = await vendor;
-  const port = memoryPort({ serverId: '1A2B3C4D-ABCDEFGHIJKLMNOPQRST', publicKeys: [pair.publicJwk as PublicJwk], now: () => new Date('2026-11-23T12:00:00Z') });
+  const port = memoryPort({
+    serverId: '1A2B3C4D-ABCDEFGHIJKLMNOPQRST',
+    publicKeys: [pair.publicJwk as PublicJwk],
+    now: () => new Date('2026-11-23T12:00:00Z'),
+  });
   change(port);
   const http = await serve(createRouter(port));
   return { base: `${http.origin}${MOUNT}`, port, close: http.close };
@@ -189,8 +209,12 @@ export async function serveMemoryPort(change: (port: MemoryPort) => void = () =>
 export function servedRoutes(router: Router): string[] {
   const walk = (stack: any[], prefix: string): string[] =>
     stack.flatMap((layer): string[] => {
-      if (layer.route) return Object.keys(layer.route.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${prefix}${layer.route.path}`);
-      if (Array.isArray(layer.handle?.stack)) return walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
+      if (layer.route)
+        return Object.keys(layer.route.methods)
+          .filter((m) => m !== '_all')
+          .map((m) => `${m.toUpperCase()} ${prefix}${layer.route.path}`);
+      if (Array.isArray(layer.handle?.stack))
+        return walk(layer.handle.stack, typeof layer.rawPath === 'string' && layer.rawPath !== '/' ? prefix + layer.rawPath : prefix);
       return [];
     });
   return walk((router as unknown as { stack: any[] }).stack, '');

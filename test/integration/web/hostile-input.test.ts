@@ -43,15 +43,27 @@ describe('hostile input (SPEC 15.6)', () => {
   it('neutralises cells that start with tab, CR, LF or NUL (names stored before these checks)', () => {
     const rows = ['\tcmd', '\rcmd', '\n=cmd', '\0=cmd'].map((project) => ({ project, branch: 'main', loc: 1, share: null, lastAnalysisAt: null }));
     const csv = USAGE_CSV_HEADER + usageCsvRows(rows as never);
-    expect(csv.split('\r\n').slice(1, 5).map((line) => line.slice(0, 3))).to.deep.equal(["'\tc", `"'\r`, `"'\n`, "'\0="]);
+    expect(
+      csv
+        .split('\r\n')
+        .slice(1, 5)
+        .map((line) => line.slice(0, 3)),
+    ).to.deep.equal(["'\tc", `"'\r`, `"'\n`, "'\0="]);
   });
 
   it('answers a body whose Content-Encoding does not decode with 400 VALIDATION_FAILED, not 500', async () => {
     const send = (body: Buffer, encoding: string) =>
-      fetch(`${web.base}/api/license`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, body: new Uint8Array(body) });
+      fetch(`${web.base}/api/license`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: new Uint8Array(body),
+      });
     const garbage = await send(Buffer.from('this is not gzip at all'), 'gzip');
     expect(garbage.status).to.equal(400);
-    expect((await garbage.json()).error).to.deep.equal({ code: 'VALIDATION_FAILED', message: 'The request body does not decode as its Content-Encoding says.' });
+    expect((await garbage.json()).error).to.deep.equal({
+      code: 'VALIDATION_FAILED',
+      message: 'The request body does not decode as its Content-Encoding says.',
+    });
     const gz = gzipSync(JSON.stringify({ key: 'not-a-key' }));
     const truncated = await send(gz.subarray(0, gz.length - 8), 'gzip');
     expect(truncated.status).to.equal(400);

@@ -30,7 +30,11 @@ describe('web: what the page shows', () => {
     const mailto = /href="(mailto:[^"]+)" data-testid="request-license"/.exec(html)?.[1];
     expect(mailto).to.match(/^mailto:support@vendor\.example\?subject=/);
     const body = decodeURIComponent(new URL(mailto!.replace(/&amp;/g, '&')).searchParams.get('body') ?? '');
-    expect(body).to.contain(`Server ID: ${web.serverId}`).and.contain('Code Scanner 3.2.1').and.contain('Edition: datacenter').and.contain(`Current license ID: ${web.status().license!.lid}`);
+    expect(body)
+      .to.contain(`Server ID: ${web.serverId}`)
+      .and.contain('Code Scanner 3.2.1')
+      .and.contain('Edition: datacenter')
+      .and.contain(`Current license ID: ${web.status().license!.lid}`);
     // SPEC 21: the vendor can pin the instance key from the request, before the first usage report
     expect(body).to.contain(`Instance key ID: ${web.lm.instanceKeyId}\r\n`);
     expect(/data-testid="request-text">([^<]*)</.exec(html)?.[1]).to.contain(`Server ID: ${web.serverId}\nInstance key ID: ${web.lm.instanceKeyId}\n`);

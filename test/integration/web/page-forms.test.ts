@@ -20,7 +20,10 @@ describe('web: page forms work without JavaScript', () => {
   it('Set new license: a good key is set, then the page redirects (303) back with a confirmation', async () => {
     const { token } = await browser.get();
     const key = await web.issue({ licensee: 'Globex' });
-    const { res } = await browser.post('/license', { _csrf: token, key: `-----BEGIN LICENSE KEY-----\n${key.match(/.{1,64}/g)!.join('\n')}\n-----END LICENSE KEY-----\n` });
+    const { res } = await browser.post('/license', {
+      _csrf: token,
+      key: `-----BEGIN LICENSE KEY-----\n${key.match(/.{1,64}/g)!.join('\n')}\n-----END LICENSE KEY-----\n`,
+    });
     expect(res.status).to.equal(303);
     const lid = web.status().license!.lid;
     expect(res.headers.get('location')).to.equal(`${MOUNT}/?done=license&lid=${lid}#outcome`);
@@ -52,8 +55,13 @@ describe('web: page forms work without JavaScript', () => {
     const form = new FormData();
     form.set('_csrf', token);
     form.set('key', '');
-    form.set('keyfile', new Blob([`-----BEGIN LICENSE KEY-----\r\n${key}\r\n-----END LICENSE KEY-----\r\n`], { type: 'application/octet-stream' }), 'customer.license.key');
-    const post = (body: FormData) => fetch(`${web.base}/license/preview`, { method: 'POST', body, headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
+    form.set(
+      'keyfile',
+      new Blob([`-----BEGIN LICENSE KEY-----\r\n${key}\r\n-----END LICENSE KEY-----\r\n`], { type: 'application/octet-stream' }),
+      'customer.license.key',
+    );
+    const post = (body: FormData) =>
+      fetch(`${web.base}/license/preview`, { method: 'POST', body, headers: { cookie: browser.cookieHeader }, redirect: 'manual' });
     const ok = await post(form);
     expect(page.status).to.equal(200);
     expect(ok.status).to.equal(200);
@@ -75,7 +83,9 @@ describe('web: page forms work without JavaScript', () => {
     expect(post.res.headers.get('location')).to.equal(`${MOUNT}/?done=activated&lid=${older}#outcome`);
     expect(web.status().license!.lid).to.equal(older);
     expect(web.lm.hasFeature('security-reports')).to.equal(true);
-    expect((await browser.get(`/?done=activated&lid=${older}`)).html).to.contain('Older Better (production, valid until 31 December 2027) is now the current license.');
+    expect((await browser.get(`/?done=activated&lid=${older}`)).html).to.contain(
+      'Older Better (production, valid until 31 December 2027) is now the current license.',
+    );
 
     ({ token } = await browser.get());
     post = await browser.post('/keys/retire', { _csrf: token, lid: newer });

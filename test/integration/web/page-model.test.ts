@@ -6,15 +6,40 @@ import type { LicenseStatus } from '../../../lib/license/types.js';
 import type { LicensePayload } from '../../../lib/keys/claims.js';
 
 const payload: LicensePayload = {
-  v: 1, lid: '6f1c1c1e-8a7b-4b1e-9a51-0a1f7f3e1a11', sub: 's', licensee: 'Acme', serverId: 'AAAAAAAA-ABCDEFGHIJKLMNOPQRST',
-  type: 'production', edition: 'enterprise', features: [], limits: { loc: 100 }, tags: [], iat: 0, nbf: 0, exp: 1_900_000_000,
+  v: 1,
+  lid: '6f1c1c1e-8a7b-4b1e-9a51-0a1f7f3e1a11',
+  sub: 's',
+  licensee: 'Acme',
+  serverId: 'AAAAAAAA-ABCDEFGHIJKLMNOPQRST',
+  type: 'production',
+  edition: 'enterprise',
+  features: [],
+  limits: { loc: 100 },
+  tags: [],
+  iat: 0,
+  nbf: 0,
+  exp: 1_900_000_000,
 };
 
 function status(over: Partial<LicenseStatus>): LicenseStatus {
   return {
-    serverId: 'BBBBBBBB-ABCDEFGHIJKLMNOPQRST', state: 'active', license: payload,
-    loc: { used: 10, limit: 100, percent: 10, threshold: 90, softCap: false }, users: { used: 0, limit: null, reportedAt: null }, warnings: [],
-    details: { daysLeft: 100, validUntil: null, graceUntil: null, graceDaysLeft: null, graceEndsAt: null, expiresAt: null, staging: false, evaluatedAt: '2026-11-23T00:00:00Z', bridgeUntil: null },
+    serverId: 'BBBBBBBB-ABCDEFGHIJKLMNOPQRST',
+    state: 'active',
+    license: payload,
+    loc: { used: 10, limit: 100, percent: 10, threshold: 90, softCap: false },
+    users: { used: 0, limit: null, reportedAt: null },
+    warnings: [],
+    details: {
+      daysLeft: 100,
+      validUntil: null,
+      graceUntil: null,
+      graceDaysLeft: null,
+      graceEndsAt: null,
+      expiresAt: null,
+      staging: false,
+      evaluatedAt: '2026-11-23T00:00:00Z',
+      bridgeUntil: null,
+    },
     ...over,
   };
 }
@@ -27,14 +52,16 @@ describe('web: page banners and chart (pure)', () => {
   });
 
   it('shows every status() warning once: those a banner already says are not repeated', () => {
-    const banners = bannersOf(status({
-      state: 'expiring',
-      warnings: [
-        { code: 'LICENSE_EXPIRING', message: 'expiring (manager words)' },
-        { code: 'SERVER_ID_CHANGED', message: 'The server ID changed from A to B.' },
-        { code: 'SOMETHING_NEW', message: 'A warning the page does not know yet.' },
-      ],
-    }));
+    const banners = bannersOf(
+      status({
+        state: 'expiring',
+        warnings: [
+          { code: 'LICENSE_EXPIRING', message: 'expiring (manager words)' },
+          { code: 'SERVER_ID_CHANGED', message: 'The server ID changed from A to B.' },
+          { code: 'SOMETHING_NEW', message: 'A warning the page does not know yet.' },
+        ],
+      }),
+    );
     expect(banners.map((b) => b.code)).to.deep.equal(['expiring', 'SERVER_ID_CHANGED', 'SOMETHING_NEW']);
     expect(banners[1]!.title).to.equal('Server ID changed');
     expect(banners[2]!.text).to.equal('A warning the page does not know yet.');
@@ -47,8 +74,19 @@ describe('web: page banners and chart (pure)', () => {
 
   it('ends the history with the live consumption of today', () => {
     const s = status({ loc: { used: 70, limit: 100, percent: 70, threshold: 90, softCap: false } });
-    expect(endingNow([{ day: '2026-11-21', used: 10 }, { day: '2026-11-22', used: 20 }, { day: '2026-11-23', used: 30 }], s)).to.deep.equal([
-      { day: '2026-11-21', used: 10 }, { day: '2026-11-22', used: 20 }, { day: '2026-11-23', used: 70 },
+    expect(
+      endingNow(
+        [
+          { day: '2026-11-21', used: 10 },
+          { day: '2026-11-22', used: 20 },
+          { day: '2026-11-23', used: 30 },
+        ],
+        s,
+      ),
+    ).to.deep.equal([
+      { day: '2026-11-21', used: 10 },
+      { day: '2026-11-22', used: 20 },
+      { day: '2026-11-23', used: 70 },
     ]);
     expect(endingNow([], s)).to.deep.equal([{ day: '2026-11-23', used: 70 }]);
   });
@@ -67,11 +105,19 @@ describe('web: page banners and chart (pure)', () => {
   });
 
   it('places a day by its date over the last 90 days: a gap stays a gap, and older days are left out', () => {
-    const chart = historyChart([{ day: '2026-05-01', used: 1 }, { day: '2026-11-21', used: 2 }, { day: '2026-11-23', used: 3 }], 10, 90)!;
+    const chart = historyChart(
+      [
+        { day: '2026-05-01', used: 1 },
+        { day: '2026-11-21', used: 2 },
+        { day: '2026-11-23', used: 3 },
+      ],
+      10,
+      90,
+    )!;
     expect(chart.points.map((p) => p.day)).to.deep.equal(['2026-11-21', '2026-11-23']);
     const [a, b] = chart.points;
     expect(b!.xPct).to.equal(100);
-    expect(Math.round((b!.xPct - a!.xPct) * 89 / 100)).to.equal(2);
+    expect(Math.round(((b!.xPct - a!.xPct) * 89) / 100)).to.equal(2);
     expect(chart.xLabels.map((x) => x.label)).to.deep.equal(['26 Aug', '25 Sept', '25 Oct', '23 Nov']);
   });
 });

@@ -33,10 +33,16 @@ function unboundedReads(knex: Knex): { stop: () => string[] } {
   const seen: string[] = [];
   const listener = (q: { sql: string }) => {
     const sql = q.sql.toLowerCase();
-    if (sql.includes('license_loc_projects') && sql.startsWith('select') && !sql.includes('limit') && !sql.includes('count(') && !sql.includes('sum(')) seen.push(q.sql);
+    if (sql.includes('license_loc_projects') && sql.startsWith('select') && !sql.includes('limit') && !sql.includes('count(') && !sql.includes('sum('))
+      seen.push(q.sql);
   };
   knex.on('query', listener);
-  return { stop: () => (knex.off('query', listener), seen) };
+  return {
+    stop: () => {
+      knex.off('query', listener);
+      return seen;
+    },
+  };
 }
 
 withDbs('bounded reads and paging', (dbs) => {
@@ -120,8 +126,19 @@ withDbs('bounded reads and paging', (dbs) => {
 
   it('notifications: the API pages with limit and cursor, the page shows 10 with a link to older ones', async () => {
     const outbox = createOutbox(lm.knex);
-    const facts = { serverId: lm.serverId, lid: null, licensee: null, edition: null, expiresAt: null, daysLeft: null, graceEndsAt: null, loc: { used: 0, limit: null, threshold: 90, percent: null }, at: new Date(0).toISOString() };
-    for (let i = 0; i < 23; i++) await outbox.enqueue([{ dedupKey: `probe:${i}`, kind: 'grace', lid: null, facts }], new Date(Date.UTC(2026, 10, 1) + i * 1000));
+    const facts = {
+      serverId: lm.serverId,
+      lid: null,
+      licensee: null,
+      edition: null,
+      expiresAt: null,
+      daysLeft: null,
+      graceEndsAt: null,
+      loc: { used: 0, limit: null, threshold: 90, percent: null },
+      at: new Date(0).toISOString(),
+    };
+    for (let i = 0; i < 23; i++)
+      await outbox.enqueue([{ dedupKey: `probe:${i}`, kind: 'grace', lid: null, facts }], new Date(Date.UTC(2026, 10, 1) + i * 1000));
     const ids: number[] = [];
     let cursor: string | null = null;
     const sizes: number[] = [];

@@ -13,7 +13,10 @@ import type { Logger } from '../../../lib/host.js';
 import { startSmtp, type SmtpTestServer } from '../../helpers/smtp.js';
 import { api, serve } from './fixture.js';
 
-const ADMINS = [{ name: 'Ada', email: 'ada.lovelace@customer.example' }, { name: 'Bob', email: 'bob@customer.example' }];
+const ADMINS = [
+  { name: 'Ada', email: 'ada.lovelace@customer.example' },
+  { name: 'Bob', email: 'bob@customer.example' },
+];
 
 function capture(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -85,7 +88,14 @@ describe('secrets stay out of responses, stored errors and logs (SPEC 15.6)', ()
     // NOTE: the fault is real: SQLite itself refuses every write from now on (the pool has one connection)
     await lm.knex.raw('pragma query_only = 1');
     const key = await signLicenseKey(
-      buildPayload({ serverId, licensee: 'Acme Corp', email: 'it@acme.example', type: 'production', expires: '2027-12-31', now: new Date('2026-11-22T00:00:00Z') }),
+      buildPayload({
+        serverId,
+        licensee: 'Acme Corp',
+        email: 'it@acme.example',
+        type: 'production',
+        expires: '2027-12-31',
+        now: new Date('2026-11-22T00:00:00Z'),
+      }),
       pair.privateJwk,
     );
     const { status, json } = await api(base, 'POST', '/license', { key });

@@ -14,7 +14,7 @@ describe('audit chain (pure)', () => {
   it('hashes prev_hash + canonical JSON of the entry with SHA-256', () => {
     const entry = { id: 1, at: '2026-11-23T12:00:00.000Z', actor: 'alice', action: 'license_set', detail: { lid: 'L1' } };
     const expected = createHash('sha256')
-      .update(GENESIS_HASH + '{"action":"license_set","actor":"alice","at":"2026-11-23T12:00:00.000Z","detail":{"lid":"L1"},"id":1}')
+      .update(`${GENESIS_HASH}{"action":"license_set","actor":"alice","at":"2026-11-23T12:00:00.000Z","detail":{"lid":"L1"},"id":1}`)
       .digest('hex');
     expect(entryHash(GENESIS_HASH, entry)).to.equal(expected);
     expect(entryHash(GENESIS_HASH, { ...entry, actor: 'mallory' })).to.not.equal(expected);
@@ -23,7 +23,7 @@ describe('audit chain (pure)', () => {
 
   it('an entry body is its prefix, its ID and "}" (what a database that hashes is given)', () => {
     const entry = { at: '2026-11-23T12:00:00.000Z', actor: 'Zoë', action: 'test_email', detail: { recipients: 3 } };
-    expect(bodyPrefix(entry) + '42}').to.equal(canonicalJson({ ...entry, id: 42 }));
+    expect(`${bodyPrefix(entry)}42}`).to.equal(canonicalJson({ ...entry, id: 42 }));
   });
 
   it('refuses an email address or a key text in the detail, and keeps the actor a name', () => {

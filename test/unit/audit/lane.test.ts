@@ -14,7 +14,7 @@ function gatedWriter(fail: (item: number) => boolean = () => false) {
   const releaseAll = async () => {
     for (let turns = 0; turns < 50; turns++) {
       await new Promise((r) => setImmediate(r));
-      gates.splice(0).forEach((release) => release());
+      for (const release of gates.splice(0)) release();
     }
   };
   return { batches, write, releaseAll };
@@ -35,10 +35,15 @@ describe('audit lane (group commit)', () => {
     const lane = createLane(w.write, 10);
     const seen: string[] = [];
     const first = [lane.add(1), lane.add(2)];
-    const alone = lane.exclusive(async () => {
-      seen.push(`exclusive after ${w.batches.length} batches`);
-      throw new Error('its own failure');
-    }).then(() => 'ok', (e: Error) => e.message);
+    const alone = lane
+      .exclusive(async () => {
+        seen.push(`exclusive after ${w.batches.length} batches`);
+        throw new Error('its own failure');
+      })
+      .then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
     const after = lane.add(3);
     await w.releaseAll();
     await Promise.all(first);
@@ -51,7 +56,12 @@ describe('audit lane (group commit)', () => {
   it('answers a failed batch item by item, so only the failing caller gets the error', async () => {
     const w = gatedWriter((n) => n === 3);
     const lane = createLane(w.write, 10);
-    const outs = [1, 2, 3, 4].map((n) => lane.add(n).then((o) => o, (e: Error) => e.message));
+    const outs = [1, 2, 3, 4].map((n) =>
+      lane.add(n).then(
+        (o) => o,
+        (e: Error) => e.message,
+      ),
+    );
     await w.releaseAll();
     expect(await Promise.all(outs)).to.deep.equal(['entry 1', 'entry 2', 'batch 3 failed', 'entry 4']);
     expect(w.batches).to.deep.equal([[1], [2, 3, 4], [2], [3], [4]]);

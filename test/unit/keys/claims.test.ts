@@ -7,12 +7,16 @@ import type { VendorKeyPair } from '../../../lib/formats/index.js';
 import { joseSign, NOW, publicKeysOf, refused, SERVER_ID, validPayload, vendor } from './fixtures.js';
 
 type Mutation = (p: Record<string, unknown>) => void;
-const set = (claim: string, value: unknown): Mutation => (p) => {
-  p[claim] = value;
-};
-const drop = (claim: string): Mutation => (p) => {
-  delete p[claim];
-};
+const set =
+  (claim: string, value: unknown): Mutation =>
+  (p) => {
+    p[claim] = value;
+  };
+const drop =
+  (claim: string): Mutation =>
+  (p) => {
+    delete p[claim];
+  };
 
 /**
  * Each rule of lib/keys/claims.ts, broken alone in an otherwise valid payload that the vendor key
@@ -131,7 +135,12 @@ describe('license key claims (KEY_CLAIMS_INVALID names the claim)', () => {
       ['no limits (unlimited)', set('limits', {})],
       ['a limit of 0', set('limits', { users: 0 })],
       ['no features and no tags', (p) => Object.assign(p, { features: [], tags: [] })],
-      ['an upper-case UUID lid', (p) => { p.lid = String(p.lid).toUpperCase(); }],
+      [
+        'an upper-case UUID lid',
+        (p) => {
+          p.lid = String(p.lid).toUpperCase();
+        },
+      ],
       ['a claim this version does not know (forward compatible)', set('seats', 5)],
     ];
     for (const [what, mutate] of allowed) {

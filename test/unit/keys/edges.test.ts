@@ -90,12 +90,14 @@ describe('keys that cannot be evaluated (SPEC 15.3)', () => {
       const privateKey = createPrivateKey({ key: es.privateJwk as never, format: 'jwk' });
       const der = nodeSign('sha256', Buffer.from(`${h}.${p}`), { key: privateKey, dsaEncoding: 'der' });
       const err = await refused(verifyLicenseKey(`${h}.${p}.${der.toString('base64url')}`, { publicKeys: publicKeysOf(es) }), 'KEY_BAD_SIGNATURE');
-      expect(err.message).to.match(/DER/).and.match(/r\|\|s/);
+      expect(err.message)
+        .to.match(/DER/)
+        .and.match(/r\|\|s/);
       const p1363 = nodeSign('sha256', Buffer.from(`${h}.${p}`), { key: privateKey, dsaEncoding: 'ieee-p1363' });
       await verifyLicenseKey(`${h}.${p}.${p1363.toString('base64url')}`, { publicKeys: publicKeysOf(es) });
     });
 
-    it('verifies through our own providers, registered in the library\'s provider storage', () => {
+    it("verifies through our own providers, registered in the library's provider storage", () => {
       const providers = (subtle as unknown as { providers: { get(name: string): object | null } }).providers;
       expect(providers.get('ECDSA')).to.be.instanceOf(EcdsaP256Provider);
       expect(providers.get('Ed25519')).to.be.instanceOf(Ed25519Provider);
@@ -117,7 +119,9 @@ describe('keys that cannot be evaluated (SPEC 15.3)', () => {
     it('are refused when the keys are loaded, naming both', async () => {
       const pair = await vendor('kids');
       const wrong = { ...pair.publicJwk, kid: 'vendor-2026' } as PublicJwk;
-      expect(() => new TrustedKeys([wrong])).to.throw(TypeError).that.satisfies((err: Error) => err.message.includes('vendor-2026') && err.message.includes(pair.kid));
+      expect(() => new TrustedKeys([wrong]))
+        .to.throw(TypeError)
+        .that.satisfies((err: Error) => err.message.includes('vendor-2026') && err.message.includes(pair.kid));
       let caught: unknown;
       await verifyLicenseKey('a.b.c', { publicKeys: [wrong] }).catch((err: unknown) => {
         caught = err;

@@ -185,10 +185,7 @@ describe('license key error codes', () => {
       const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'license+jws', kid: pair.kid })).toString('base64url');
       const payload = Buffer.from(JSON.stringify(validPayload())).toString('base64url');
       const der = sign('sha256', Buffer.from(`${header}.${payload}`), createPrivateKey({ key: pair.privateJwk as never, format: 'jwk' }));
-      await refused(
-        verifyLicenseKey(`${header}.${payload}.${der.toString('base64url')}`, { publicKeys: publicKeysOf(pair) }),
-        'KEY_BAD_SIGNATURE',
-      );
+      await refused(verifyLicenseKey(`${header}.${payload}.${der.toString('base64url')}`, { publicKeys: publicKeysOf(pair) }), 'KEY_BAD_SIGNATURE');
     });
   });
 

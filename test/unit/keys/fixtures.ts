@@ -54,17 +54,11 @@ const b64 = (data: string | Uint8Array) => Buffer.from(data as Uint8Array).toStr
  * Signs any header and payload with jose, bypassing our signer's claim checks.
  * `payload` is JSON-encoded unless it is already a string.
  */
-export async function joseSign(
-  pair: VendorKeyPair,
-  payload: unknown,
-  header: Record<string, unknown> = {},
-): Promise<string> {
+export async function joseSign(pair: VendorKeyPair, payload: unknown, header: Record<string, unknown> = {}): Promise<string> {
   const alg = pair.publicJwk.alg as string;
   const key = await jose.importJWK(pair.privateJwk as jose.JWK, alg);
   const bytes = new TextEncoder().encode(typeof payload === 'string' ? payload : JSON.stringify(payload));
-  return new jose.CompactSign(bytes)
-    .setProtectedHeader({ alg, typ: 'license+jws', kid: pair.kid, ...header } as jose.CompactJWSHeaderParameters)
-    .sign(key);
+  return new jose.CompactSign(bytes).setProtectedHeader({ alg, typ: 'license+jws', kid: pair.kid, ...header } as jose.CompactJWSHeaderParameters).sign(key);
 }
 
 /** A compact JWS assembled by hand: no library would make most of these. */
@@ -82,7 +76,9 @@ export async function refused(promise: Promise<unknown>, code: LicenseErrorCode)
   } catch (err) {
     expect(err, `expected a LicenseError ${code}, got ${String(err)}`).to.be.instanceOf(LicenseError);
     expect((err as LicenseError).code, (err as Error).message).to.equal(code);
-    expect((err as LicenseError).message).to.be.a('string').and.not.equal('');
+    expect((err as LicenseError).message)
+      .to.be.a('string')
+      .and.not.equal('');
     return err as LicenseError;
   }
   expect(accepted, `expected ${code}, but the key was accepted`).to.equal(false);

@@ -29,7 +29,13 @@ describe('pasting a license key', () => {
     ['the key wrapped at 76 columns with CRLF', (k) => lines(k, 76).join('\r\n')],
     ['a line break right after each dot', (k) => k.replaceAll('.', '.\n')],
     ['a line break right before each dot', (k) => k.replaceAll('.', '\r\n.')],
-    ['an email reply indent (spaces and tabs on each line)', (k) => lines(k, 60).map((l) => `\t  ${l}  `).join('\n')],
+    [
+      'an email reply indent (spaces and tabs on each line)',
+      (k) =>
+        lines(k, 60)
+          .map((l) => `\t  ${l}  `)
+          .join('\n'),
+    ],
     ['armour on the same line as the key', (k) => `${BEGIN}${k}${END}`],
     ['only the BEGIN line', (k) => `${BEGIN}\n${k}`],
     ['non-breaking and other Unicode spaces around it', (k) => `\u00a0\u2003${k}\u2028`],
@@ -78,7 +84,7 @@ describe('pasting a license key', () => {
       let over = await sized(filler + 1);
       expect(over.length).to.be.greaterThan(MAX_KEY_BYTES);
       await refused(verifyLicenseKey(over, { publicKeys: publicKeysOf(pair) }), 'KEY_TOO_LARGE');
-      over = exact + '\n';
+      over = `${exact}\n`;
       await refused(verifyLicenseKey(over, { publicKeys: publicKeysOf(pair) }), 'KEY_TOO_LARGE');
     });
 

@@ -9,11 +9,13 @@ const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 // NOTE: white space and the armour lines are part of the accepted pasting format (SPEC 3), so an
 // inserted space or line break is no change to the key. Every other character is.
 const isWhiteSpace = (c: string) => /\s/.test(c);
-const anyChar = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom(...BASE64URL) },
-  { weight: 1, arbitrary: fc.constantFrom('.', '=', '+', '/', '"', '\0', 'é', '\u{1F511}') },
-  { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
-).filter((c) => !isWhiteSpace(c));
+const anyChar = fc
+  .oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...BASE64URL) },
+    { weight: 1, arbitrary: fc.constantFrom('.', '=', '+', '/', '"', '\0', 'é', '\u{1F511}') },
+    { weight: 1, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  )
+  .filter((c) => !isWhiteSpace(c));
 
 type Part = 0 | 1 | 2;
 const part = fc.constantFrom<Part>(0, 1, 2);
@@ -46,18 +48,29 @@ function apply(key: string, c: Change): string {
   };
   switch (c.kind) {
     case 'replace':
-      edit(c.part, (s, at) => {
-        const i = Math.max(0, Math.min(at, s.length - 1));
-        // Replace with a different character, so that there is a change.
-        const char = c.char === s[i] ? (s[i] === 'A' ? 'B' : 'A') : c.char;
-        return s.slice(0, i) + char + s.slice(i + 1);
-      }, c.at);
+      edit(
+        c.part,
+        (s, at) => {
+          const i = Math.max(0, Math.min(at, s.length - 1));
+          // Replace with a different character, so that there is a change.
+          const char = c.char === s[i] ? (s[i] === 'A' ? 'B' : 'A') : c.char;
+          return s.slice(0, i) + char + s.slice(i + 1);
+        },
+        c.at,
+      );
       return parts.join('.');
     case 'insert':
       edit(c.part, (s, at) => s.slice(0, at) + c.char + s.slice(at), c.at);
       return parts.join('.');
     case 'delete':
-      edit(c.part, (s, at) => { const i = Math.min(at, s.length - 1); return s.slice(0, i) + s.slice(i + 1); }, c.at);
+      edit(
+        c.part,
+        (s, at) => {
+          const i = Math.min(at, s.length - 1);
+          return s.slice(0, i) + s.slice(i + 1);
+        },
+        c.at,
+      );
       return parts.join('.');
     case 'swap':
       [parts[c.a], parts[c.b]] = [parts[c.b]!, parts[c.a]!];
@@ -149,16 +162,12 @@ for (const alg of ['EdDSA', 'ES256'] as const) {
       const [h, , s] = good.split('.');
       const claims = validPayload();
       await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom(...Object.keys(claims)),
-          fc.jsonValue(),
-          async (claim, value) => {
-            const payload = { ...JSON.parse(Buffer.from(good.split('.')[1]!, 'base64url').toString()), [claim]: value };
-            const p = Buffer.from(JSON.stringify(payload)).toString('base64url');
-            fc.pre(p !== good.split('.')[1]);
-            expect(await outcome(`${h}.${p}.${s}`, publicKeys)).to.be.instanceOf(LicenseError);
-          },
-        ),
+        fc.asyncProperty(fc.constantFrom(...Object.keys(claims)), fc.jsonValue(), async (claim, value) => {
+          const payload = { ...JSON.parse(Buffer.from(good.split('.')[1]!, 'base64url').toString()), [claim]: value };
+          const p = Buffer.from(JSON.stringify(payload)).toString('base64url');
+          fc.pre(p !== good.split('.')[1]);
+          expect(await outcome(`${h}.${p}.${s}`, publicKeys)).to.be.instanceOf(LicenseError);
+        }),
         { numRuns: 300 },
       );
     });
@@ -191,11 +200,14 @@ describe('arbitrary input (property-based)', function () {
 
   it('any value that is not a string is refused with KEY_MALFORMED', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.anything().filter((v) => typeof v !== 'string'), async (value) => {
-        const result = await outcome(value, publicKeys);
-        expect(result).to.be.instanceOf(LicenseError);
-        expect((result as LicenseError).code).to.equal('KEY_MALFORMED');
-      }),
+      fc.asyncProperty(
+        fc.anything().filter((v) => typeof v !== 'string'),
+        async (value) => {
+          const result = await outcome(value, publicKeys);
+          expect(result).to.be.instanceOf(LicenseError);
+          expect((result as LicenseError).code).to.equal('KEY_MALFORMED');
+        },
+      ),
       { numRuns: 200 },
     );
   });

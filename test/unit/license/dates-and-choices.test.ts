@@ -8,9 +8,20 @@ import type { LicensePayload } from '../../../lib/keys/claims.js';
 const SERVER = '1A2B3C4D-ABCDEFGHIJKLMNOPQRST';
 const s = (iso: string) => Date.parse(iso) / 1000;
 const payload = (over: Partial<LicensePayload> = {}): LicensePayload => ({
-  v: 1, lid: '00000000-0000-4000-8000-000000000001', sub: 's', licensee: 'Acme', serverId: SERVER, type: 'production',
-  edition: 'enterprise', features: ['sso', 'audit-log'], limits: { loc: 1000 }, tags: [], iat: s('2026-01-01T00:00:00Z'),
-  nbf: s('2026-01-01T00:00:00Z'), exp: s('2028-01-01T00:00:00Z'), ...over,
+  v: 1,
+  lid: '00000000-0000-4000-8000-000000000001',
+  sub: 's',
+  licensee: 'Acme',
+  serverId: SERVER,
+  type: 'production',
+  edition: 'enterprise',
+  features: ['sso', 'audit-log'],
+  limits: { loc: 1000 },
+  tags: [],
+  iat: s('2026-01-01T00:00:00Z'),
+  nbf: s('2026-01-01T00:00:00Z'),
+  exp: s('2028-01-01T00:00:00Z'),
+  ...over,
 });
 
 describe('dates (SPEC 16): valid until the last day, days left through it', () => {
@@ -37,7 +48,14 @@ describe('dates (SPEC 16): valid until the last day, days left through it', () =
     expect(keyDates(emergency, new Date('2026-02-05T11:00:00Z')).daysLeft).to.equal(0);
     expect(keyDates(emergency, new Date(iat * 1000)).validUntil).to.equal('2026-02-05');
     const exp = Date.parse('2029-01-01T00:00:00Z') / 1000; // valid through 31 December 2028
-    for (const now of ['2028-12-31T23:59:59Z', '2028-12-31T00:00:00Z', '2028-12-30T23:59:59Z', '2029-01-01T00:00:00Z', '2029-01-03T12:00:00Z', '2028-06-01T08:00:00Z']) {
+    for (const now of [
+      '2028-12-31T23:59:59Z',
+      '2028-12-31T00:00:00Z',
+      '2028-12-30T23:59:59Z',
+      '2029-01-01T00:00:00Z',
+      '2029-01-03T12:00:00Z',
+      '2028-06-01T08:00:00Z',
+    ]) {
       expect(daysLeftUntil(exp, new Date(now)), now).to.equal(daysLeftThrough('2028-12-31', new Date(now)));
     }
   });
@@ -67,7 +85,9 @@ describe('changes (SPEC 16): what a key takes away or adds against the current l
   });
 
   it('is no loss when the key only adds, and "first" when nothing is current', () => {
-    expect(compareLicenses(payload(), payload({ features: ['sso', 'audit-log', 'x'], limits: {}, exp: s('2029-01-01T00:00:00Z') }))).to.include({ losses: false });
+    expect(compareLicenses(payload(), payload({ features: ['sso', 'audit-log', 'x'], limits: {}, exp: s('2029-01-01T00:00:00Z') }))).to.include({
+      losses: false,
+    });
     expect(compareLicenses(null, payload())).to.include({ first: true, losses: false });
   });
 });

@@ -9,10 +9,27 @@ const s = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 function key(id: number, over: Partial<RingKey> = {}, payload: Partial<LicensePayload> = {}): RingKey {
   return {
-    id, lid: `k${id}`, compact: 'x.y.z', setBy: 'admin', setAt: NOW, source: 'database',
+    id,
+    lid: `k${id}`,
+    compact: 'x.y.z',
+    setBy: 'admin',
+    setAt: NOW,
+    source: 'database',
     payload: {
-      v: 1, lid: `k${id}`, sub: 's', licensee: `L${id}`, serverId: SERVER, type: 'production', edition: 'e', features: [], limits: {}, tags: [],
-      iat: s('2026-01-01T00:00:00Z'), nbf: s('2026-01-01T00:00:00Z'), exp: s('2028-01-01T00:00:00Z'), ...payload,
+      v: 1,
+      lid: `k${id}`,
+      sub: 's',
+      licensee: `L${id}`,
+      serverId: SERVER,
+      type: 'production',
+      edition: 'e',
+      features: [],
+      limits: {},
+      tags: [],
+      iat: s('2026-01-01T00:00:00Z'),
+      nbf: s('2026-01-01T00:00:00Z'),
+      exp: s('2028-01-01T00:00:00Z'),
+      ...payload,
     },
     ...over,
   };
@@ -41,7 +58,9 @@ describe('key ring: the current key (pure)', () => {
   }
 
   it('a payload whose dates cannot be written is not evaluable (KEY_CLAIMS_INVALID)', () => {
-    expect(() => evaluable(key(1, {}, { exp: 8_640_000_000_001 }).payload!)).to.throw().with.property('code', 'KEY_CLAIMS_INVALID');
+    expect(() => evaluable(key(1, {}, { exp: 8_640_000_000_001 }).payload!))
+      .to.throw()
+      .with.property('code', 'KEY_CLAIMS_INVALID');
     expect(() => evaluable(key(1).payload!)).to.not.throw();
   });
 });

@@ -12,7 +12,7 @@ describe('redaction (SPEC 15.6)', () => {
     expect(redactUrl('postgres://u:PASS WORD@[bad/db')).to.equal('postgres://u:***@[bad/db');
   });
 
-  it('removes knex\'s statement and bound values, keys, addresses and credentials from free text', () => {
+  it("removes knex's statement and bound values, keys, addresses and credentials from free text", () => {
     const knexMessage = `insert into \`license_keys\` (\`compact\`, \`email\`) values ('${KEY}', 'it@acme.example') - SQLITE_READONLY: attempt to write a readonly database`;
     expect(redactText(knexMessage)).to.equal('SQLITE_READONLY: attempt to write a readonly database');
     expect(redactText(`key ${KEY} refused`)).to.equal('key [license key] refused');
@@ -22,7 +22,9 @@ describe('redaction (SPEC 15.6)', () => {
   });
 
   it('logs an error with its frames and causes, redacted', () => {
-    const err = new Error(`update license_settings set value = 'x' - boom for it@acme.example`, { cause: Object.assign(new Error(`token=abc`), { code: 'E1' }) });
+    const err = new Error(`update license_settings set value = 'x' - boom for it@acme.example`, {
+      cause: Object.assign(new Error(`token=abc`), { code: 'E1' }),
+    });
     const text = redactError(err);
     expect(text).to.match(/^Error: boom for \[address\]\n\s+at /);
     expect(text).to.include('caused by Error [E1]: token=***');
@@ -34,12 +36,16 @@ describe('redaction (SPEC 15.6)', () => {
     const logger = redactingLogger({ info: (m, d) => lines.push([m, d]), warn: () => undefined, error: (m, d) => lines.push([m, d]) });
     const at = new Date(0);
     logger.error(`failed for ${KEY}`, { error: new Error('to bob@x.example'), nested: { list: ['smtp://u:p@h'] }, at, n: 1 });
-    expect(lines).to.deep.equal([['failed for [license key]', { error: (lines[0] as [string, { error: string }])[1].error, nested: { list: ['smtp://u:***@h'] }, at, n: 1 }]]);
+    expect(lines).to.deep.equal([
+      ['failed for [license key]', { error: (lines[0] as [string, { error: string }])[1].error, nested: { list: ['smtp://u:***@h'] }, at, n: 1 }],
+    ]);
     expect(JSON.stringify(lines)).to.not.include('bob@x.example');
   });
 
   it('stores failures as a code and a fixed sentence chosen from error codes, never from their text', () => {
-    expect(failureText(mailFailure(Object.assign(new Error('550 <a@b.example> no'), { code: 'EENVELOPE', responseCode: 550 })))).to.equal('MAIL_REJECTED: The mail server refused the message (reply 550).');
+    expect(failureText(mailFailure(Object.assign(new Error('550 <a@b.example> no'), { code: 'EENVELOPE', responseCode: 550 })))).to.equal(
+      'MAIL_REJECTED: The mail server refused the message (reply 550).',
+    );
     expect(mailFailure(Object.assign(new Error('x'), { code: 'ESOCKET' })).code).to.equal('MAIL_UNREACHABLE');
     expect(mailFailure(Object.assign(new Error('x'), { code: 'EAUTH', responseCode: 535 })).code).to.equal('MAIL_AUTH_FAILED');
     expect(mailFailure(Object.assign(new Error('x'), { responseCode: 451 })).code).to.equal('MAIL_DEFERRED');

@@ -13,8 +13,19 @@ let nextId = 1;
 
 function key(lid: string, over: Partial<LicensePayload> = {}): RingKey {
   const payload: LicensePayload = {
-    v: 1, lid, sub: 'sub-1', licensee: 'Acme', serverId: OLD, type: 'production', edition: 'enterprise',
-    features: ['sso'], limits: {}, tags: [], iat: s('2026-01-01T00:00:00Z'), nbf: s('2026-01-01T00:00:00Z'), exp: s('2028-01-01T00:00:00Z'),
+    v: 1,
+    lid,
+    sub: 'sub-1',
+    licensee: 'Acme',
+    serverId: OLD,
+    type: 'production',
+    edition: 'enterprise',
+    features: ['sso'],
+    limits: {},
+    tags: [],
+    iat: s('2026-01-01T00:00:00Z'),
+    nbf: s('2026-01-01T00:00:00Z'),
+    exp: s('2028-01-01T00:00:00Z'),
     ...over,
   };
   return { id: nextId++, lid, compact: 'x.y.z', payload, setBy: 'admin', setAt: new Date('2026-01-01T00:00:00Z'), source: 'database' };

@@ -21,17 +21,24 @@ async function refusal(work: Promise<unknown>): Promise<{ status: number; code: 
 
 describe('multipart form bodies', () => {
   it('reads text fields and a key file as UTF-8, with the file name beside it', async () => {
-    const fields = await parseMultipart(headers, body([
-      { headers: ['Content-Disposition: form-data; name="_csrf"'], value: 'tøken' },
-      { headers: ['Content-Disposition: form-data; name="keyfile"; filename="Zürich.key"', 'Content-Type: application/octet-stream'], value: 'eyJh.eyJi.c2ln' },
-    ]));
+    const fields = await parseMultipart(
+      headers,
+      body([
+        { headers: ['Content-Disposition: form-data; name="_csrf"'], value: 'tøken' },
+        {
+          headers: ['Content-Disposition: form-data; name="keyfile"; filename="Zürich.key"', 'Content-Type: application/octet-stream'],
+          value: 'eyJh.eyJi.c2ln',
+        },
+      ]),
+    );
     expect(fields).to.deep.equal({ _csrf: 'tøken', keyfile: 'eyJh.eyJi.c2ln', keyfileName: 'Zürich.key' });
   });
 
-  it("understands filename* (RFC 5987), as browsers send names that are not ASCII", async () => {
-    const fields = await parseMultipart(headers, body([
-      { headers: [`Content-Disposition: form-data; name="keyfile"; filename="fallback.key"; filename*=UTF-8''%E6%9D%B1%E4%BA%AC.key`], value: 'k' },
-    ]));
+  it('understands filename* (RFC 5987), as browsers send names that are not ASCII', async () => {
+    const fields = await parseMultipart(
+      headers,
+      body([{ headers: [`Content-Disposition: form-data; name="keyfile"; filename="fallback.key"; filename*=UTF-8''%E6%9D%B1%E4%BA%AC.key`], value: 'k' }]),
+    );
     expect(fields.keyfileName).to.equal('東京.key');
   });
 
@@ -42,6 +49,9 @@ describe('multipart form bodies', () => {
 
   it('refuses a content type without a boundary, and a body that is not multipart, with 400', async () => {
     expect(await refusal(parseMultipart({ 'content-type': 'multipart/form-data' }, Buffer.from('x')))).to.include({ status: 400, code: 'VALIDATION_FAILED' });
-    expect(await refusal(parseMultipart(headers, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated`)))).to.include({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(await refusal(parseMultipart(headers, Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="a"\r\n\r\nunterminated`)))).to.include({
+      status: 400,
+      code: 'VALIDATION_FAILED',
+    });
   });
 });

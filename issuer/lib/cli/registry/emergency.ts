@@ -5,7 +5,17 @@ import { smtpMailer } from '../../registry/mailer.js';
 import { describeRestore } from '../../registry/issue-emergency.js';
 import { readPrivateKey, withRegistry, withRegistryOption } from './shared.js';
 
-interface Flags { privateKey: string; account: string; users: number; email: string; issuedBy: string; ticket: string; smtp?: string; from?: string; registry: string }
+interface Flags {
+  privateKey: string;
+  account: string;
+  users: number;
+  email: string;
+  issuedBy: string;
+  ticket: string;
+  smtp?: string;
+  from?: string;
+  registry: string;
+}
 
 /**
  * `vendor emergency`: the 10-day emergency license of SPEC 11. It prints the key even when the
@@ -28,8 +38,8 @@ export function registerEmergency(vendor: Command, io: CliIo): void {
     .addHelpText(
       'after',
       '\nThe license lasts exactly 10 days (grace 0) and cannot be changed. It is allowed only for an account with a\n' +
-        'paid plan whose last license\'s grace period ended within the last 3 days; a refusal says which rule failed.\n' +
-        'It restores the edition, features and lines-of-code limit of the account\'s last production license of a paid\n' +
+        "paid plan whose last license's grace period ended within the last 3 days; a refusal says which rule failed.\n" +
+        "It restores the edition, features and lines-of-code limit of the account's last production license of a paid\n" +
         'subscription, and prints them before issuing.\n',
     )
     .action(async (opts: Flags) => {
@@ -48,10 +58,6 @@ export function registerEmergency(vendor: Command, io: CliIo): void {
         mailer,
       );
       io.stdout(`${license.key}\n`);
-      io.stderr(
-        emailed
-          ? `${license.emailOutcome}\n`
-          : `warning: the mail failed, send the key above by hand. ${license.emailOutcome}\n`,
-      );
+      io.stderr(emailed ? `${license.emailOutcome}\n` : `warning: the mail failed, send the key above by hand. ${license.emailOutcome}\n`);
     });
 }

@@ -5,8 +5,16 @@ import { extensionOf } from '../issue.js';
 import { defaultIssuer, readPrivateKey, withRegistry, withRegistryOption } from './shared.js';
 
 interface Flags {
-  privateKey: string; subscription: string; serverId: string; type: 'production' | 'staging';
-  features?: string[]; tag?: string[]; issuedBy?: string; registry: string; extensionDays?: number; extensionUses?: number;
+  privateKey: string;
+  subscription: string;
+  serverId: string;
+  type: 'production' | 'staging';
+  features?: string[];
+  tag?: string[];
+  issuedBy?: string;
+  registry: string;
+  extensionDays?: number;
+  extensionUses?: number;
 }
 
 /** `vendor issue`: a production or staging key under a subscription's rules; prints the key. */
@@ -18,7 +26,11 @@ export function registerVendorIssue(vendor: Command, io: CliIo): void {
       .requiredOption('--private-key <file>', 'vendor private JWK file (from keygen)')
       .requiredOption('--subscription <id>', 'subscription ID (from subscription add)')
       .requiredOption('--server-id <id>', 'server ID of the instance')
-      .addOption(new Option('--type <type>', 'production (one server ID per subscription) or staging (same dataset part)').choices(['production', 'staging']).default('production'))
+      .addOption(
+        new Option('--type <type>', 'production (one server ID per subscription) or staging (same dataset part)')
+          .choices(['production', 'staging'])
+          .default('production'),
+      )
       .option('--features <a,b>', 'commercial features, comma-separated', list)
       .option('--tag <tag>', 'a tag carried into the key, e.g. true-up or instance:test (repeatable)', repeatable)
       .option('--issued-by <who>', 'who issues it, recorded in the registry (default: your login name)')
@@ -28,8 +40,14 @@ export function registerVendorIssue(vendor: Command, io: CliIo): void {
     const privateJwk = await readPrivateKey(io, opts.privateKey);
     const issued = await withRegistry(io, opts.registry, (r) =>
       r.issue({
-        privateJwk, subscription: opts.subscription, serverId: opts.serverId, type: opts.type,
-        features: opts.features, tags: opts.tag, issuedBy: opts.issuedBy ?? defaultIssuer(io), extension: extensionOf(opts),
+        privateJwk,
+        subscription: opts.subscription,
+        serverId: opts.serverId,
+        type: opts.type,
+        features: opts.features,
+        tags: opts.tag,
+        issuedBy: opts.issuedBy ?? defaultIssuer(io),
+        extension: extensionOf(opts),
       }),
     );
     io.stdout(`${issued.key}\n`);

@@ -17,7 +17,7 @@ function describe(l: IssuedLicense, showKeys: boolean): string {
   ];
   if (l.emailTo) lines.push(`  email ${l.emailOutcome ?? '(not sent)'}`);
   lines.push(`  key ${showKeys ? l.key : `${keyHint(l.key)} (--show-keys prints it)`}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** `vendor list [--account NAME] [--json]`: issued licenses, oldest first. */
@@ -25,7 +25,9 @@ export function registerList(vendor: Command, io: CliIo): void {
   withRegistryOption(
     vendor
       .command('list')
-      .description('List issued licenses, oldest first, with who issued them, the email outcome of emergencies, and the start and end of each key (--show-keys: the whole key).')
+      .description(
+        'List issued licenses, oldest first, with who issued them, the email outcome of emergencies, and the start and end of each key (--show-keys: the whole key).',
+      )
       .option('--account <name>', 'only this customer account')
       .option('--json', 'print a JSON array')
       .option('--show-keys', 'print each full license key (a key is what a customer installs: keep it off shared screens)'),
@@ -33,7 +35,7 @@ export function registerList(vendor: Command, io: CliIo): void {
     const licenses = await withRegistry(io, opts.registry, (r) => r.list({ account: opts.account }), undefined, { existing: true });
     if (opts.json) {
       const rows = opts.showKeys ? licenses : licenses.map(({ key, ...rest }) => ({ ...rest, keyHint: keyHint(key) }));
-      io.stdout(JSON.stringify(rows, null, 2) + '\n');
+      io.stdout(`${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
     if (licenses.length === 0) {

@@ -23,8 +23,14 @@ export function registerVendorMigrate(vendor: Command, io: CliIo): void {
     const knex = knexFactory(config);
     try {
       await migrateCommand({
-        knex, set: { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations }, url: opts.registry, dryRun: opts.dryRun === true, io,
-        product: 'license-manager-issuer', version: issuerVersion, what: 'vendor registry',
+        knex,
+        set: { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations },
+        url: opts.registry,
+        dryRun: opts.dryRun === true,
+        io,
+        product: 'license-manager-issuer',
+        version: issuerVersion,
+        what: 'vendor registry',
       });
     } finally {
       await knex.destroy();

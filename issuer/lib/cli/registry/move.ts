@@ -10,7 +10,8 @@ import { defaultIssuer, readPrivateKey, withRegistry, withRegistryOption } from 
 function describe(r: MoveImport): string {
   const { move, license } = r;
   const head = `Move ${move.id} of subscription ${move.subscription} (${move.account}) from ${move.oldServerId} to ${move.newServerId}`;
-  if (r.duplicate) return `${head} was already imported: ${move.status === 'issued' ? `the key ${move.lid} is issued` : 'it waits for an engineer'}.\n${license ? `${license.key}\n` : ''}`;
+  if (r.duplicate)
+    return `${head} was already imported: ${move.status === 'issued' ? `the key ${move.lid} is issued` : 'it waits for an engineer'}.\n${license ? `${license.key}\n` : ''}`;
   if (license) return `${head}: the key for ${move.newServerId} is issued (license ${license.lid}).\n${license.key}\n`;
   return `${head} waits for an engineer: ${move.whyWaiting}\nReason given: ${move.reason}\n`;
 }
@@ -19,7 +20,8 @@ function describe(r: MoveImport): string {
 async function announce(io: CliIo, registry: VendorRegistry, url: string | undefined, r: MoveImport, event: string): Promise<void> {
   if (!url || r.duplicate) return;
   await enqueueWebhook(registry.db, { dedupeKey: `${event}:${r.move.id}`, url, text: moveText(r.move, event === 'move_approved'), now: registry.now() });
-  if ((await deliverWebhooks(registry.db, registry.now)) === 0) io.stderr('warning: the webhook post failed; it is retried by the next post of the registry.\n');
+  if ((await deliverWebhooks(registry.db, registry.now)) === 0)
+    io.stderr('warning: the webhook post failed; it is retried by the next post of the registry.\n');
 }
 
 /** `vendor move import FILE`, `vendor move approve`, `vendor move list`, `vendor move budget` (SPEC 22). */
@@ -67,10 +69,12 @@ export function registerMove(vendor: Command, io: CliIo): void {
       .option('--json', 'print JSON'),
   ).action(async (opts: { registry: string; subscription?: string; waiting?: boolean; json?: boolean }) => {
     const moves = await withRegistry(io, opts.registry, (reg) => reg.moves({ subscription: opts.subscription, status: opts.waiting ? 'waiting' : undefined }));
-    if (opts.json) return io.stdout(JSON.stringify(moves, null, 2) + '\n');
+    if (opts.json) return io.stdout(`${JSON.stringify(moves, null, 2)}\n`);
     if (moves.length === 0) return io.stdout('No move.\n');
     for (const m of moves) {
-      io.stdout(`${m.id}  ${m.importedAt.toISOString().slice(0, 10)}  ${m.subscription}  ${m.oldServerId} -> ${m.newServerId}  ${m.status === 'issued' ? `issued ${m.lid}` : 'WAITING'}  ${m.reason}\n`);
+      io.stdout(
+        `${m.id}  ${m.importedAt.toISOString().slice(0, 10)}  ${m.subscription}  ${m.oldServerId} -> ${m.newServerId}  ${m.status === 'issued' ? `issued ${m.lid}` : 'WAITING'}  ${m.reason}\n`,
+      );
     }
   });
   withRegistryOption(
@@ -81,7 +85,9 @@ export function registerMove(vendor: Command, io: CliIo): void {
       .requiredOption('--per-year <n>', 'moves a year issued at once (0: every move is reviewed)', wholeNumber('--per-year'))
       .option('--actor <name>', 'who sets it (default: the login name)'),
   ).action(async (opts: { registry: string; subscription: string; perYear: number; actor?: string }) => {
-    const n = await withRegistry(io, opts.registry, (reg) => reg.setMoveBudget({ subscription: opts.subscription, perYear: opts.perYear, actor: opts.actor ?? defaultIssuer(io) }));
+    const n = await withRegistry(io, opts.registry, (reg) =>
+      reg.setMoveBudget({ subscription: opts.subscription, perYear: opts.perYear, actor: opts.actor ?? defaultIssuer(io) }),
+    );
     io.stdout(`Subscription ${opts.subscription}: ${n} move${n === 1 ? '' : 's'} a year without review.\n`);
   });
 }

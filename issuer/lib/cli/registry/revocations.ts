@@ -16,9 +16,13 @@ export function registerRevocations(vendor: Command, io: CliIo): void {
       .requiredOption('--reason <text>', 'why, kept with the revocation')
       .option('--issued-by <who>', 'who revokes it (default: the login name)'),
   ).action(async (opts: { license: string; reason: string; issuedBy?: string; registry: string }) => {
-    const r = await withRegistry(io, opts.registry, (reg) => reg.revoke({ lid: opts.license, reason: opts.reason, issuedBy: opts.issuedBy ?? defaultIssuer(io) }));
-    io.stdout(`Revoked ${r.lid} on ${r.at.toISOString().slice(0, 10)} by ${r.issuedBy}: ${r.reason}\n` +
-      'Write a new list with "vendor revocations" and send it to the customer.\n');
+    const r = await withRegistry(io, opts.registry, (reg) =>
+      reg.revoke({ lid: opts.license, reason: opts.reason, issuedBy: opts.issuedBy ?? defaultIssuer(io) }),
+    );
+    io.stdout(
+      `Revoked ${r.lid} on ${r.at.toISOString().slice(0, 10)} by ${r.issuedBy}: ${r.reason}\n` +
+        'Write a new list with "vendor revocations" and send it to the customer.\n',
+    );
   });
 
   withRegistryOption(
@@ -30,7 +34,9 @@ export function registerRevocations(vendor: Command, io: CliIo): void {
   ).action(async (opts: { privateKey: string; out: string; registry: string }) => {
     const privateJwk = await readPrivateKey(io, opts.privateKey);
     const list = await withRegistry(io, opts.registry, (reg) => reg.revocationList({ privateJwk }));
-    await writeText(io.cwd, opts.out, list.text + '\n', 'revocation list');
-    io.stdout(`Revocation list number ${list.number} with ${list.revoked.length} revoked license${list.revoked.length === 1 ? '' : 's'} written to ${opts.out}.\n`);
+    await writeText(io.cwd, opts.out, `${list.text}\n`, 'revocation list');
+    io.stdout(
+      `Revocation list number ${list.number} with ${list.revoked.length} revoked license${list.revoked.length === 1 ? '' : 's'} written to ${opts.out}.\n`,
+    );
   });
 }

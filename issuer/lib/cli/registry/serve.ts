@@ -12,8 +12,19 @@ import { UsageError, type CliIo } from 'license-manager/shared';
 import { readPrivateKey, withRegistryOption } from './shared.js';
 
 interface Flags {
-  registry: string; privateKey: string; port: number; host: string; webhook?: string; smtp?: string; from?: string; baseUrl?: string;
-  oidcIssuer?: string; oidcClientId?: string; oidcClientSecretFile?: string; oidcRoleClaim: string; passwordLogin: boolean;
+  registry: string;
+  privateKey: string;
+  port: number;
+  host: string;
+  webhook?: string;
+  smtp?: string;
+  from?: string;
+  baseUrl?: string;
+  oidcIssuer?: string;
+  oidcClientId?: string;
+  oidcClientSecretFile?: string;
+  oidcRoleClaim: string;
+  passwordLogin: boolean;
 }
 
 /**
@@ -47,10 +58,10 @@ export function registerVendorServe(vendor: Command, io: CliIo): void {
       .option('--smtp <url>', 'SMTP server for keys mailed to customers, smtp://user:pass@host:port (default: SMTP_URL)')
       .option('--from <addr>', 'sender address (default: SMTP_FROM)')
       .option('--base-url <url>', 'the portal address people use (links in webhook posts, the single sign-on callback)')
-      .option('--oidc-issuer <url>', 'OpenID Connect single sign-on: the identity provider\'s issuer URL')
-      .option('--oidc-client-id <id>', 'the portal\'s client ID at the identity provider')
+      .option('--oidc-issuer <url>', "OpenID Connect single sign-on: the identity provider's issuer URL")
+      .option('--oidc-client-id <id>', "the portal's client ID at the identity provider")
       .option('--oidc-client-secret-file <file>', 'file whose first line is the client secret')
-      .option('--oidc-role-claim <claim>', 'the claim that lists a person\'s groups (mapped to roles with vendor sso map)', 'groups')
+      .option('--oidc-role-claim <claim>', "the claim that lists a person's groups (mapped to roles with vendor sso map)", 'groups')
       .option('--no-password-login', 'turn password sign-in off: single sign-on only'),
   )
     .addHelpText('after', '\nCreate the first user with: license-manager vendor user add --name NAME --role admin --password-file FILE\n')
@@ -59,19 +70,32 @@ export function registerVendorServe(vendor: Command, io: CliIo): void {
       if (opts.webhook !== undefined && !/^https?:\/\//.test(opts.webhook)) throw new UsageError('--webhook must be an http:// or https:// URL.');
       const oidcSet = [opts.oidcIssuer, opts.oidcClientId, opts.oidcClientSecretFile].filter((v) => v !== undefined).length;
       if (oidcSet !== 0 && oidcSet !== 3) throw new UsageError('Single sign-on needs all of --oidc-issuer, --oidc-client-id and --oidc-client-secret-file.');
-      if (!opts.passwordLogin && oidcSet === 0) throw new UsageError('--no-password-login needs single sign-on (--oidc-issuer …): otherwise nobody could sign in.');
+      if (!opts.passwordLogin && oidcSet === 0)
+        throw new UsageError('--no-password-login needs single sign-on (--oidc-issuer …): otherwise nobody could sign in.');
       if (opts.oidcIssuer !== undefined && !/^https?:\/\//.test(opts.oidcIssuer)) throw new UsageError('--oidc-issuer must be an http:// or https:// URL.');
-      const oidc = oidcSet === 3
-        ? {
-          issuer: opts.oidcIssuer!, clientId: opts.oidcClientId!, roleClaim: opts.oidcRoleClaim,
-          clientSecret: (await readText(io.cwd, opts.oidcClientSecretFile!, 'client secret')).split(/\r?\n/)[0]!,
-        }
-        : undefined;
+      const oidc =
+        oidcSet === 3
+          ? {
+              issuer: opts.oidcIssuer!,
+              clientId: opts.oidcClientId!,
+              roleClaim: opts.oidcRoleClaim,
+              clientSecret: (await readText(io.cwd, opts.oidcClientSecretFile!, 'client secret')).split(/\r?\n/)[0]!,
+            }
+          : undefined;
       const now = portalClock(io);
       const smtp = opts.smtp ?? io.env.SMTP_URL;
       const mail = smtp ? smtpMailer(smtp, { from: opts.from ?? io.env.SMTP_FROM }) : undefined;
       const registry = await openVendorRegistry({ db: knexConfigFromUrl(opts.registry, io.cwd), now, mailer: mail });
-      const portal = await createVendorPortal({ registry, privateJwk, now, mail, webhookUrl: opts.webhook, baseUrl: opts.baseUrl, oidc, passwordLogin: opts.passwordLogin });
+      const portal = await createVendorPortal({
+        registry,
+        privateJwk,
+        now,
+        mail,
+        webhookUrl: opts.webhook,
+        baseUrl: opts.baseUrl,
+        oidc,
+        passwordLogin: opts.passwordLogin,
+      });
       const server = createServer(portal);
       await new Promise<void>((done, fail) => {
         server.once('error', fail);
@@ -83,13 +107,18 @@ export function registerVendorServe(vendor: Command, io: CliIo): void {
       });
       const { port } = server.address() as AddressInfo;
       const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-      io.stdout(`Vendor portal ready: http://${host}:${port}/\n(registry ${redact(opts.registry)}; mail ${smtp ? redact(smtp) : 'not configured'}; webhook ${opts.webhook ? 'on' : 'off'}; single sign-on ${oidc ? oidc.issuer : 'off'}${opts.passwordLogin ? '' : ', no password sign-in'})\n`);
+      io.stdout(
+        `Vendor portal ready: http://${host}:${port}/\n(registry ${redact(opts.registry)}; mail ${smtp ? redact(smtp) : 'not configured'}; webhook ${opts.webhook ? 'on' : 'off'}; single sign-on ${oidc ? oidc.issuer : 'off'}${opts.passwordLogin ? '' : ', no password sign-in'})\n`,
+      );
       await new Promise<void>((done) => {
         const shutdown = () => {
           io.stdout('Stopping…\n');
           server.close(() => undefined);
           server.closeAllConnections();
-          portal.close().then(() => registry.close()).then(done, done);
+          portal
+            .close()
+            .then(() => registry.close())
+            .then(done, done);
         };
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);

@@ -18,12 +18,20 @@ export function withRegistryOption(cmd: Command): Command {
  * Opens the registry named by `--registry` (a relative SQLite path is relative to the working
  * directory), runs the work and always closes it, so the CLI process can exit.
  */
-export async function withRegistry<T>(io: CliIo, url: string, work: (registry: VendorRegistry) => Promise<T>, mailer?: Mailer, options: { existing?: boolean } = {}): Promise<T> {
+export async function withRegistry<T>(
+  io: CliIo,
+  url: string,
+  work: (registry: VendorRegistry) => Promise<T>,
+  mailer?: Mailer,
+  options: { existing?: boolean } = {},
+): Promise<T> {
   const config = knexConfigFromUrl(url, io.cwd);
   const filename = (config.connection as { filename?: string } | undefined)?.filename;
   if (options.existing && filename && filename !== ':memory:' && !existsSync(filename)) {
     // a read never creates an empty registry (and then reports it empty)
-    throw new UsageError(`There is no vendor registry at ${filename}${url === DEFAULT_REGISTRY_URL ? ' (the default, ./vendor-registry.db of the working folder)' : ''}; give the registry with --registry URL, or add a customer first (vendor customer add).`);
+    throw new UsageError(
+      `There is no vendor registry at ${filename}${url === DEFAULT_REGISTRY_URL ? ' (the default, ./vendor-registry.db of the working folder)' : ''}; give the registry with --registry URL, or add a customer first (vendor customer add).`,
+    );
   }
   // NOTE: knex prints a failed connect with its stack by itself; the CLI says it once, as a sentence
   const registry = await openVendorRegistry({ db: { ...config, log: quiet }, now: io.now, mailer });

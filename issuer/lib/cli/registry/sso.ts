@@ -22,16 +22,16 @@ export function registerVendorSso(vendor: Command, io: CliIo): void {
     });
     io.stdout(`Group ${m.group} signs in as ${m.role}.\n`);
   });
-  withRegistryOption(sso.command('unmap').description('Remove a group\'s role: its people lose access at their next sign-in.').requiredOption('--group <group>', 'the group')).action(
-    async (opts: { group: string; registry: string }) => {
-      const by = defaultIssuer(io);
-      await withRegistry(io, opts.registry, async (r) => {
-        await ssoGroups(r.db).unmap(opts.group);
-        await r.recordEvent({ actor: by, action: 'sso_group_unmapped', detail: { group: opts.group } });
-      });
-      io.stdout(`Group ${opts.group} no longer has a role.\n`);
-    },
-  );
+  withRegistryOption(
+    sso.command('unmap').description("Remove a group's role: its people lose access at their next sign-in.").requiredOption('--group <group>', 'the group'),
+  ).action(async (opts: { group: string; registry: string }) => {
+    const by = defaultIssuer(io);
+    await withRegistry(io, opts.registry, async (r) => {
+      await ssoGroups(r.db).unmap(opts.group);
+      await r.recordEvent({ actor: by, action: 'sso_group_unmapped', detail: { group: opts.group } });
+    });
+    io.stdout(`Group ${opts.group} no longer has a role.\n`);
+  });
   withRegistryOption(sso.command('list').description('The group → role map.')).action(async (opts: { registry: string }) => {
     const list = await withRegistry(io, opts.registry, (r) => ssoGroups(r.db).list());
     io.stdout(list.length ? list.map((m) => `${m.group}\t${m.role}\n`).join('') : 'No group is mapped: nobody can sign in through single sign-on.\n');

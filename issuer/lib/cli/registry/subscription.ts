@@ -3,8 +3,22 @@ import type { CliIo } from 'license-manager/shared';
 import { wholeNumber } from 'license-manager/shared';
 import { withRegistry, withRegistryOption } from './shared.js';
 
-interface AddFlags { account: string; plan: string; ends: string; users?: number; loc?: number; edition: string; registry: string }
-interface RenewFlags { subscription: string; ends: string; users?: number; loc?: number; registry: string }
+interface AddFlags {
+  account: string;
+  plan: string;
+  ends: string;
+  users?: number;
+  loc?: number;
+  edition: string;
+  registry: string;
+}
+interface RenewFlags {
+  subscription: string;
+  ends: string;
+  users?: number;
+  loc?: number;
+  registry: string;
+}
 
 /** `vendor subscription add` (prints the new subscription ID) and `vendor subscription renew`. */
 export function registerSubscription(vendor: Command, io: CliIo): void {
@@ -34,7 +48,9 @@ export function registerSubscription(vendor: Command, io: CliIo): void {
       .option('--users <n>', 'new user limit', wholeNumber('--users'))
       .option('--loc <n>', 'new lines-of-code limit', wholeNumber('--loc')),
   ).action(async (opts: RenewFlags) => {
-    const sub = await withRegistry(io, opts.registry, (r) => r.renewSubscription({ subscription: opts.subscription, ends: opts.ends, users: opts.users, loc: opts.loc }));
+    const sub = await withRegistry(io, opts.registry, (r) =>
+      r.renewSubscription({ subscription: opts.subscription, ends: opts.ends, users: opts.users, loc: opts.loc }),
+    );
     io.stdout(`${sub.id} ends ${sub.ends}\n`);
   });
 }

@@ -8,7 +8,7 @@ const when = (d: Date | null) => (d ? d.toISOString().replace(/\.\d{3}Z$/, 'Z') 
 
 /** `vendor token add|list|revoke`: API tokens for /api/v1 (SPEC 23); the secret is printed once. */
 export function registerVendorToken(vendor: Command, io: CliIo): void {
-  const token = vendor.command('token').description('API tokens for the portal\'s /api/v1 (a role each; the secret is shown once).');
+  const token = vendor.command('token').description("API tokens for the portal's /api/v1 (a role each; the secret is shown once).");
   withRegistryOption(
     token
       .command('add')
@@ -30,19 +30,21 @@ export function registerVendorToken(vendor: Command, io: CliIo): void {
       if (opts.json) return io.stdout(`${JSON.stringify(list, null, 2)}\n`);
       if (!list.length) return io.stdout('No API tokens.\n');
       for (const t of list) {
-        io.stdout(`${t.name}\t${t.role}\t${t.hint}…\tcreated ${when(t.createdAt)} by ${t.createdBy}\tlast used ${when(t.lastUsedAt)}${t.revokedAt ? `\trevoked ${when(t.revokedAt)} by ${t.revokedBy}` : ''}\n`);
+        io.stdout(
+          `${t.name}\t${t.role}\t${t.hint}…\tcreated ${when(t.createdAt)} by ${t.createdBy}\tlast used ${when(t.lastUsedAt)}${t.revokedAt ? `\trevoked ${when(t.revokedAt)} by ${t.revokedBy}` : ''}\n`,
+        );
       }
     },
   );
-  withRegistryOption(token.command('revoke').description('Revoke an API token: it is refused from now on.').requiredOption('--name <name>', 'the token')).action(
-    async (opts: { name: string; registry: string }) => {
-      const by = defaultIssuer(io);
-      const t = await withRegistry(io, opts.registry, async (r) => {
-        const revoked = await apiTokens(r.db).revoke({ name: opts.name, revokedBy: by }, io.now());
-        await r.recordEvent({ actor: by, action: 'api_token_revoked', detail: { name: revoked.name } });
-        return revoked;
-      });
-      io.stdout(`Revoked API token ${t.name}.\n`);
-    },
-  );
+  withRegistryOption(
+    token.command('revoke').description('Revoke an API token: it is refused from now on.').requiredOption('--name <name>', 'the token'),
+  ).action(async (opts: { name: string; registry: string }) => {
+    const by = defaultIssuer(io);
+    const t = await withRegistry(io, opts.registry, async (r) => {
+      const revoked = await apiTokens(r.db).revoke({ name: opts.name, revokedBy: by }, io.now());
+      await r.recordEvent({ actor: by, action: 'api_token_revoked', detail: { name: revoked.name } });
+      return revoked;
+    });
+    io.stdout(`Revoked API token ${t.name}.\n`);
+  });
 }

@@ -8,9 +8,7 @@ import { withRegistry, withRegistryOption } from './shared.js';
 const figure = (n: number | null) => (n === null ? 'unlimited' : String(n));
 
 function describeSummary(s: UsageSummary): string {
-  const lines = [
-    `subscription ${s.subscription}  instance ${s.serverId ?? '-'}  instance key ${s.instanceKeyId ?? '(no report imported yet)'}`,
-  ];
+  const lines = [`subscription ${s.subscription}  instance ${s.serverId ?? '-'}  instance key ${s.instanceKeyId ?? '(no report imported yet)'}`];
   if (s.months.length === 0) lines.push('No usage report imported yet.');
   for (const mo of s.months) {
     lines.push(
@@ -24,9 +22,11 @@ function describeSummary(s: UsageSummary): string {
   if (s.missing.length) lines.push(`warning: report${s.missing.length > 1 ? 's' : ''} ${s.missing.join(', ')} never imported.`);
   // SPEC 22: the customer's self-service extensions, as their reports told them
   for (const e of s.extensions) {
-    lines.push(`extension ${e.use} of license ${e.lid}: ${e.days} day${e.days === 1 ? '' : 's'}, used by ${e.actor} on ${e.at.toISOString().slice(0, 10)}, grace until ${formatDay(lastValidDay(Math.floor(e.until.getTime() / 1000)))} (report ${e.reportSeq})`);
+    lines.push(
+      `extension ${e.use} of license ${e.lid}: ${e.days} day${e.days === 1 ? '' : 's'}, used by ${e.actor} on ${e.at.toISOString().slice(0, 10)}, grace until ${formatDay(lastValidDay(Math.floor(e.until.getTime() / 1000)))} (report ${e.reportSeq})`,
+    );
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** `vendor usage import FILE` and `vendor usage show --subscription SUB [--json]` (SPEC 18.1). */
@@ -44,7 +44,7 @@ export function registerUsage(vendor: Command, io: CliIo): void {
       r.duplicate
         ? `Report ${r.seq} of ${r.serverId} was already imported: nothing changed.\n`
         : `Imported report ${r.seq} of ${r.serverId} (${r.period.from} to ${r.period.to}) under subscription ${r.subscription}` +
-          `${r.pinned ? `; instance key ${r.instanceKeyId} is now pinned to it` : ''}.\n`,
+            `${r.pinned ? `; instance key ${r.instanceKeyId} is now pinned to it` : ''}.\n`,
     );
     for (const w of r.warnings) io.stderr(`warning: ${w}\n`);
   });
@@ -56,6 +56,6 @@ export function registerUsage(vendor: Command, io: CliIo): void {
       .option('--json', 'print a JSON object'),
   ).action(async (opts: { subscription: string; json?: boolean; registry: string }) => {
     const summary = await withRegistry(io, opts.registry, (reg) => reg.usage(opts.subscription), undefined, { existing: true });
-    io.stdout(opts.json ? JSON.stringify(summary, null, 2) + '\n' : describeSummary(summary));
+    io.stdout(opts.json ? `${JSON.stringify(summary, null, 2)}\n` : describeSummary(summary));
   });
 }

@@ -6,7 +6,12 @@ import { readText } from 'license-manager/shared';
 import type { CliIo } from 'license-manager/shared';
 import { withRegistry, withRegistryOption } from './shared.js';
 
-interface Flags { name: string; role: string; passwordFile?: string; registry: string }
+interface Flags {
+  name: string;
+  role: string;
+  passwordFile?: string;
+  registry: string;
+}
 
 /** `vendor user add`: a portal user; the password from a file, or a generated one printed once. */
 export function registerVendorUser(vendor: Command, io: CliIo): void {
@@ -19,7 +24,10 @@ export function registerVendorUser(vendor: Command, io: CliIo): void {
       .addOption(new Option('--role <role>', 'what the user may do').choices([...ROLES]).makeOptionMandatory())
       .option('--password-file <file>', 'file whose first line is the password (at least 12 characters)'),
   )
-    .addHelpText('after', '\nRoles: support (emergency licenses, reads), engineer (customers, subscriptions, issue, revoke),\nsales (approves keys for prospects), admin (all, and users).\n')
+    .addHelpText(
+      'after',
+      '\nRoles: support (emergency licenses, reads), engineer (customers, subscriptions, issue, revoke),\nsales (approves keys for prospects), admin (all, and users).\n',
+    )
     .action(async (opts: Flags) => {
       const generated = opts.passwordFile === undefined ? randomBytes(18).toString('base64url') : undefined;
       const password = generated ?? (await readText(io.cwd, opts.passwordFile!, 'password')).split(/\r?\n/)[0]!;

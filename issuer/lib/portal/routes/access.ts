@@ -13,11 +13,15 @@ async function accessPage(req: Request, res: Response, deps: PortalDeps, extra: 
 
 export const accessRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/access', permission: 'users.manage',
+    method: 'get',
+    path: '/access',
+    permission: 'users.manage',
     handle: (req, res, deps) => accessPage(req, res, deps),
   },
   {
-    method: 'post', path: '/access/tokens', permission: 'users.manage',
+    method: 'post',
+    path: '/access/tokens',
+    permission: 'users.manage',
     async handle(req, res, deps) {
       const values = { name: field(req, 'name'), role: field(req, 'role') };
       const actor = currentUser(res).name;
@@ -33,7 +37,9 @@ export const accessRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/access/tokens/revoke', permission: 'users.manage',
+    method: 'post',
+    path: '/access/tokens/revoke',
+    permission: 'users.manage',
     async handle(req, res, deps) {
       const actor = currentUser(res).name;
       try {
@@ -47,7 +53,9 @@ export const accessRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/access/sso', permission: 'users.manage',
+    method: 'post',
+    path: '/access/sso',
+    permission: 'users.manage',
     async handle(req, res, deps) {
       const values = { group: field(req, 'group'), role: field(req, 'role') };
       const actor = currentUser(res).name;
@@ -62,7 +70,9 @@ export const accessRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/access/sso/unmap', permission: 'users.manage',
+    method: 'post',
+    path: '/access/sso/unmap',
+    permission: 'users.manage',
     async handle(req, res, deps) {
       const group = field(req, 'group');
       const actor = currentUser(res).name;

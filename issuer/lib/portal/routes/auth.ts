@@ -16,13 +16,17 @@ const save = (req: Request) => new Promise<void>((resolve, reject) => req.sessio
 /** Sign in and out: the only routes without a signed-in user (the permission column is unused). */
 export const authRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/login', permission: 'read',
+    method: 'get',
+    path: '/login',
+    permission: 'read',
     async handle(req, res, deps) {
       await page(req, res, deps, 'login', { title: 'Sign in', next: safeNext(param(req, 'next')) });
     },
   },
   {
-    method: 'post', path: '/login', permission: 'read',
+    method: 'post',
+    path: '/login',
+    permission: 'read',
     async handle(req, res, deps) {
       const name = field(req, 'name');
       const next = safeNext(field(req, 'next'));
@@ -41,16 +45,20 @@ export const authRoutes: PortalRoute[] = [
         res.redirect(303, `${req.baseUrl}${next}`);
       } catch (err) {
         const error = formError(err);
-        if (error.code === 'LOGIN_LOCKED') await deps.registry.recordEvent({ actor: name.slice(0, 64) || '-', action: 'sign_in_locked' }).catch(() => undefined);
+        if (error.code === 'LOGIN_LOCKED')
+          await deps.registry.recordEvent({ actor: name.slice(0, 64) || '-', action: 'sign_in_locked' }).catch(() => undefined);
         await page(req, res, deps, 'login', { title: 'Sign in', next, values: { name }, error }, error.status);
       }
     },
   },
   {
     // Single sign-on, step 1: to the identity provider with PKCE, state and nonce kept in the session.
-    method: 'get', path: '/auth/oidc/login', permission: 'read',
+    method: 'get',
+    path: '/auth/oidc/login',
+    permission: 'read',
     async handle(req, res, deps) {
-      if (!deps.oidc) return page(req, res, deps, 'refusal', { title: 'Not found', code: 'NOT_FOUND', message: 'Single sign-on is not set up for this portal.' }, 404);
+      if (!deps.oidc)
+        return page(req, res, deps, 'refusal', { title: 'Not found', code: 'NOT_FOUND', message: 'Single sign-on is not set up for this portal.' }, 404);
       const { url, pending } = await deps.oidc.start(callbackUrl(deps.publicUrl(req)), safeNext(param(req, 'next')));
       req.session.oidc = pending;
       await save(req);
@@ -59,11 +67,20 @@ export const authRoutes: PortalRoute[] = [
   },
   {
     // Step 2: the code exchanged (state, nonce and PKCE checked), the role from the groups, a new session.
-    method: 'get', path: '/auth/oidc/callback', permission: 'read',
+    method: 'get',
+    path: '/auth/oidc/callback',
+    permission: 'read',
     async handle(req, res, deps) {
       const pending = req.session.oidc;
       const refuse = async (err: VendorError) => {
-        await page(req, res, deps, 'login', { title: 'Sign in', next: pending?.next ?? '/customers', error: { code: err.code, message: err.message, status: err.status } }, err.status);
+        await page(
+          req,
+          res,
+          deps,
+          'login',
+          { title: 'Sign in', next: pending?.next ?? '/customers', error: { code: err.code, message: err.message, status: err.status } },
+          err.status,
+        );
       };
       if (!deps.oidc || !pending) return refuse(new VendorError('SSO_FAILED'));
       delete req.session.oidc; // one use: a replayed callback finds nothing to check against
@@ -72,7 +89,9 @@ export const authRoutes: PortalRoute[] = [
         const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
         identity = await deps.oidc.finish(new URL(`${callbackUrl(deps.publicUrl(req))}${query}`), pending);
       } catch (err) {
-        await deps.registry.recordEvent({ actor: '-', action: 'sso_failed', detail: { error: (err as { code?: string }).code ?? (err as Error).name } }).catch(() => undefined);
+        await deps.registry
+          .recordEvent({ actor: '-', action: 'sso_failed', detail: { error: (err as { code?: string }).code ?? (err as Error).name } })
+          .catch(() => undefined);
         return refuse(new VendorError('SSO_FAILED'));
       }
       const role = await ssoGroups(deps.registry.db).roleFor(identity.groups);
@@ -94,7 +113,9 @@ export const authRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/logout', permission: 'read',
+    method: 'post',
+    path: '/logout',
+    permission: 'read',
     async handle(req, res) {
       await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
       res.clearCookie('vendor_portal.sid', { path: '/' });

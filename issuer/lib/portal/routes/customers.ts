@@ -6,7 +6,9 @@ const enc = encodeURIComponent;
 /** Customers: search by company or account ID, add one (maybe a prospect), the prospect flag. */
 export const customerRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/customers', permission: 'read',
+    method: 'get',
+    path: '/customers',
+    permission: 'read',
     async handle(req, res, deps) {
       const query = param(req, 'q').slice(0, 100);
       const customers = await deps.registry.searchCustomers({ query, limit: 100 });
@@ -14,13 +16,17 @@ export const customerRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'get', path: '/customers/new', permission: 'customers.write',
+    method: 'get',
+    path: '/customers/new',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       await page(req, res, deps, 'customer-new', { title: 'New customer' });
     },
   },
   {
-    method: 'post', path: '/customers', permission: 'customers.write',
+    method: 'post',
+    path: '/customers',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const values = { company: field(req, 'company'), accountId: field(req, 'accountId'), prospect: field(req, 'prospect') === 'on' };
       try {
@@ -33,7 +39,9 @@ export const customerRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'get', path: '/customers/:account', permission: 'read',
+    method: 'get',
+    path: '/customers/:account',
+    permission: 'read',
     async handle(req, res, deps) {
       const account = await deps.registry.getCustomer(String(req.params.account));
       const subscriptions = await deps.registry.subscriptionsOf(account.name);
@@ -42,11 +50,18 @@ export const customerRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/customers/:account/prospect', permission: 'customers.write',
+    method: 'post',
+    path: '/customers/:account/prospect',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const prospect = field(req, 'prospect') === 'on';
       const account = await deps.registry.setProspect({ account: String(req.params.account), prospect, actor: currentUser(res).name });
-      await redirectWithFlash(req, res, `/customers/${enc(account.name)}`, prospect ? `${account.name} is marked as a prospect.` : `${account.name} is a customer, no longer a prospect.`);
+      await redirectWithFlash(
+        req,
+        res,
+        `/customers/${enc(account.name)}`,
+        prospect ? `${account.name} is marked as a prospect.` : `${account.name} is a customer, no longer a prospect.`,
+      );
     },
   },
 ];

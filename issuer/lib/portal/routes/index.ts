@@ -8,4 +8,12 @@ import { subscriptionRoutes } from './subscriptions.js';
 import { moveRoutes } from './moves.js';
 
 /** Every route behind the sign-in, each with the one permission it needs. Order matters (`/customers/new` before `/customers/:account`). */
-export const PORTAL_ROUTES: readonly PortalRoute[] = [...adminRoutes, ...accessRoutes, ...customerRoutes, ...subscriptionRoutes, ...licenseRoutes, ...emergencyRoutes, ...moveRoutes];
+export const PORTAL_ROUTES: readonly PortalRoute[] = [
+  ...adminRoutes,
+  ...accessRoutes,
+  ...customerRoutes,
+  ...subscriptionRoutes,
+  ...licenseRoutes,
+  ...emergencyRoutes,
+  ...moveRoutes,
+];

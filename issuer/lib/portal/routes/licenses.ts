@@ -13,9 +13,16 @@ const enc = encodeURIComponent;
 /** The generate form's fields as typed, kept through preview and errors. */
 function formValues(req: Request) {
   return {
-    type: field(req, 'type') || 'production', serverId: field(req, 'serverId'), features: field(req, 'features'), tags: field(req, 'tags'),
-    users: field(req, 'users'), loc: field(req, 'loc'), expires: field(req, 'expires'), opportunityId: field(req, 'opportunityId'),
-    extensionDays: field(req, 'extensionDays'), extensionUses: field(req, 'extensionUses'),
+    type: field(req, 'type') || 'production',
+    serverId: field(req, 'serverId'),
+    features: field(req, 'features'),
+    tags: field(req, 'tags'),
+    users: field(req, 'users'),
+    loc: field(req, 'loc'),
+    expires: field(req, 'expires'),
+    opportunityId: field(req, 'opportunityId'),
+    extensionDays: field(req, 'extensionDays'),
+    extensionUses: field(req, 'extensionUses'),
   };
 }
 
@@ -23,9 +30,11 @@ function formValues(req: Request) {
 function extensionField(req: Request): IssueRequest['extension'] {
   const days = numberField(req, 'extensionDays');
   const uses = numberField(req, 'extensionUses');
-  if (Number.isNaN(days) || Number.isNaN(uses)) throw new LicenseError('VALIDATION_FAILED', { detail: 'Days per extension and Number of extensions are whole numbers (or empty for none).' });
+  if (Number.isNaN(days) || Number.isNaN(uses))
+    throw new LicenseError('VALIDATION_FAILED', { detail: 'Days per extension and Number of extensions are whole numbers (or empty for none).' });
   if (days === undefined) {
-    if (uses !== undefined) throw new LicenseError('VALIDATION_FAILED', { detail: 'Give the days per extension too, or leave both self-service extension fields empty.' });
+    if (uses !== undefined)
+      throw new LicenseError('VALIDATION_FAILED', { detail: 'Give the days per extension too, or leave both self-service extension fields empty.' });
     return null;
   }
   return { days, uses: uses ?? 1 };
@@ -35,9 +44,15 @@ function issueRequest(req: Request, subscription: string): Omit<IssueRequest, 'p
   const type = field(req, 'type') || 'production';
   if (type !== 'production' && type !== 'staging') throw new LicenseError('VALIDATION_FAILED', { detail: 'Type is production or staging.' });
   return {
-    subscription, type, serverId: field(req, 'serverId'), features: listField(req, 'features'), tags: listField(req, 'tags'),
-    users: limitField(req, 'users', 'Users') ?? null, loc: limitField(req, 'loc', 'Lines of code') ?? null,
-    expires: field(req, 'expires') || undefined, opportunityId: field(req, 'opportunityId') || undefined,
+    subscription,
+    type,
+    serverId: field(req, 'serverId'),
+    features: listField(req, 'features'),
+    tags: listField(req, 'tags'),
+    users: limitField(req, 'users', 'Users') ?? null,
+    loc: limitField(req, 'loc', 'Lines of code') ?? null,
+    expires: field(req, 'expires') || undefined,
+    opportunityId: field(req, 'opportunityId') || undefined,
     extension: extensionField(req),
   };
 }
@@ -50,18 +65,30 @@ async function generatePage(req: Request, res: Response, deps: PortalDeps, value
 
 export const licenseRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/subscriptions/:id/generate', permission: 'licenses.issue',
+    method: 'get',
+    path: '/subscriptions/:id/generate',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       const sub = await deps.registry.getSubscription(String(req.params.id));
       // NOTE: users, LOC and expiry start as the subscription's; the instance is typed in.
       await generatePage(req, res, deps, {
-        type: 'production', serverId: '', features: '', tags: '', users: sub.users === null ? '' : String(sub.users),
-        loc: sub.loc === null ? '' : String(sub.loc), expires: sub.ends, opportunityId: '', extensionDays: '', extensionUses: '',
+        type: 'production',
+        serverId: '',
+        features: '',
+        tags: '',
+        users: sub.users === null ? '' : String(sub.users),
+        loc: sub.loc === null ? '' : String(sub.loc),
+        expires: sub.ends,
+        opportunityId: '',
+        extensionDays: '',
+        extensionUses: '',
       });
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/preview', permission: 'licenses.issue',
+    method: 'post',
+    path: '/subscriptions/:id/preview',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       const values = formValues(req);
       if (field(req, 'edit') === '1') return generatePage(req, res, deps, values);
@@ -77,7 +104,9 @@ export const licenseRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/issue', permission: 'licenses.issue',
+    method: 'post',
+    path: '/subscriptions/:id/issue',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       const values = formValues(req);
       const id = String(req.params.id);
@@ -101,27 +130,35 @@ export const licenseRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'get', path: '/licenses', permission: 'read',
+    method: 'get',
+    path: '/licenses',
+    permission: 'read',
     async handle(req, res, deps) {
       const licenses = await deps.registry.licenses({ limit: 200 });
       await page(req, res, deps, 'licenses', { title: 'Licenses', licenses, now: deps.now(), statusOf: licenseStatus });
     },
   },
   {
-    method: 'get', path: '/licenses/:lid', permission: 'read',
+    method: 'get',
+    path: '/licenses/:lid',
+    permission: 'read',
     async handle(req, res, deps) {
       await licensePage(req, res, deps, String(req.params.lid));
     },
   },
   {
-    method: 'get', path: '/licenses/:lid/download', permission: 'read',
+    method: 'get',
+    path: '/licenses/:lid/download',
+    permission: 'read',
     async handle(req, res, deps) {
       const license = await deps.registry.getLicense(String(req.params.lid));
       res.attachment(`license-${license.lid}.key`).type('text/plain; charset=utf-8').send(`${license.key}\n`);
     },
   },
   {
-    method: 'post', path: '/licenses/:lid/email', permission: 'licenses.issue',
+    method: 'post',
+    path: '/licenses/:lid/email',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       const lid = String(req.params.lid);
       const mailFailed = (message: string) => ({ code: 'MAIL_FAILED', message, status: 502 });
@@ -134,7 +171,13 @@ export const licenseRoutes: PortalRoute[] = [
         } else {
           try {
             await deps.mail.send(issuedKeyMail(to, license));
-            await deps.registry.recordEvent({ actor: currentUser(res).name, action: 'license_emailed', account: license.account, subscription: license.subscription, detail: { lid } });
+            await deps.registry.recordEvent({
+              actor: currentUser(res).name,
+              action: 'license_emailed',
+              account: license.account,
+              subscription: license.subscription,
+              detail: { lid },
+            });
             await redirectWithFlash(req, res, `/licenses/${enc(lid)}`, 'The key is emailed to the customer.');
             return;
           } catch {
@@ -148,7 +191,9 @@ export const licenseRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/licenses/:lid/revoke', permission: 'licenses.revoke',
+    method: 'post',
+    path: '/licenses/:lid/revoke',
+    permission: 'licenses.revoke',
     async handle(req, res, deps) {
       const lid = String(req.params.lid);
       try {
@@ -161,14 +206,18 @@ export const licenseRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'get', path: '/approvals', permission: 'read',
+    method: 'get',
+    path: '/approvals',
+    permission: 'read',
     async handle(req, res, deps) {
       const requests = await deps.registry.licenseRequests({ limit: 200 });
       await page(req, res, deps, 'approvals', { title: 'Approvals', requests });
     },
   },
   {
-    method: 'post', path: '/approvals/:id/approve', permission: 'licenses.approve',
+    method: 'post',
+    path: '/approvals/:id/approve',
+    permission: 'licenses.approve',
     async handle(req, res, deps) {
       try {
         const license = await deps.registry.approveLicense({ id: String(req.params.id), approvedBy: currentUser(res).name, privateJwk: deps.privateJwk });

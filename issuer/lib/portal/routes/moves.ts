@@ -18,28 +18,44 @@ async function movesPage(req: Request, res: Response, deps: PortalDeps, extra: {
 async function done(req: Request, res: Response, deps: PortalDeps, r: MoveImport, approved: boolean): Promise<void> {
   const { move } = r;
   if (!r.duplicate) {
-    await deps.announce({ dedupeKey: `${approved ? 'move_approved' : move.status === 'issued' ? 'move_issued' : 'move_waiting'}:${move.id}`, text: moveText(move, approved, deps.publicUrl(req)) });
+    await deps.announce({
+      dedupeKey: `${approved ? 'move_approved' : move.status === 'issued' ? 'move_issued' : 'move_waiting'}:${move.id}`,
+      text: moveText(move, approved, deps.publicUrl(req)),
+    });
   }
   if (move.lid) {
     const how = r.duplicate ? 'This move request was already imported' : approved ? 'Move approved' : 'Move within the budget';
     return redirectWithFlash(req, res, `/licenses/${enc(move.lid)}`, `${how}: the key for ${move.newServerId} is issued. Send it to the customer.`);
   }
-  await redirectWithFlash(req, res, '/moves', r.duplicate ? 'This move request was already imported: it waits for an engineer.' : `The move waits for an engineer: ${move.whyWaiting}`);
+  await redirectWithFlash(
+    req,
+    res,
+    '/moves',
+    r.duplicate ? 'This move request was already imported: it waits for an engineer.' : `The move waits for an engineer: ${move.whyWaiting}`,
+  );
 }
 
 export const moveRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/moves', permission: 'read',
+    method: 'get',
+    path: '/moves',
+    permission: 'read',
     async handle(req, res, deps) {
       await movesPage(req, res, deps);
     },
   },
   {
-    method: 'post', path: '/moves/import', permission: 'licenses.issue',
+    method: 'post',
+    path: '/moves/import',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       const request = field(req, 'request');
       try {
-        if (!request) throw new LicenseError('VALIDATION_FAILED', { detail: 'Paste the move request (the text of the .jws file the customer sent).', data: { field: 'request' } });
+        if (!request)
+          throw new LicenseError('VALIDATION_FAILED', {
+            detail: 'Paste the move request (the text of the .jws file the customer sent).',
+            data: { field: 'request' },
+          });
         const r = await deps.registry.importMove({ text: request, privateJwk: deps.privateJwk, importedBy: currentUser(res).name });
         await done(req, res, deps, r, false);
       } catch (err) {
@@ -49,7 +65,9 @@ export const moveRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/moves/:id/approve', permission: 'licenses.issue',
+    method: 'post',
+    path: '/moves/:id/approve',
+    permission: 'licenses.issue',
     async handle(req, res, deps) {
       try {
         const r = await deps.registry.approveMove({ id: String(req.params.id), approvedBy: currentUser(res).name, privateJwk: deps.privateJwk });
@@ -61,12 +79,15 @@ export const moveRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/move-budget', permission: 'customers.write',
+    method: 'post',
+    path: '/subscriptions/:id/move-budget',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const id = String(req.params.id);
       try {
         const n = numberField(req, 'moveBudget');
-        if (n === undefined || Number.isNaN(n)) throw new LicenseError('VALIDATION_FAILED', { detail: 'Moves a year is a whole number, 0 to 100.', data: { field: 'moveBudget' } });
+        if (n === undefined || Number.isNaN(n))
+          throw new LicenseError('VALIDATION_FAILED', { detail: 'Moves a year is a whole number, 0 to 100.', data: { field: 'moveBudget' } });
         await deps.registry.setMoveBudget({ subscription: id, perYear: n, actor: currentUser(res).name });
         await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `Moves a year without review: ${n}.`);
       } catch (err) {

@@ -23,29 +23,50 @@ export async function subscriptionPage(req: Request, res: Response, deps: Portal
     deps.registry.getCustomer(subscription.account),
     deps.registry.moveBudget(id),
   ]);
-  await page(req, res, deps, 'subscription', { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, moveBudget, now: deps.now(), ...extra }, status);
+  await page(
+    req,
+    res,
+    deps,
+    'subscription',
+    { title: `Subscription ${id}`, subscription, account, licenses, timeline, entitlements, moveBudget, now: deps.now(), ...extra },
+    status,
+  );
 }
 
 export const subscriptionRoutes: PortalRoute[] = [
   {
-    method: 'get', path: '/customers/:account/subscriptions/new', permission: 'customers.write',
+    method: 'get',
+    path: '/customers/:account/subscriptions/new',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const account = await deps.registry.getCustomer(String(req.params.account));
       await page(req, res, deps, 'subscription-new', { title: 'New subscription', account, values: { plan: 'enterprise', edition: 'enterprise' } });
     },
   },
   {
-    method: 'post', path: '/customers/:account/subscriptions', permission: 'customers.write',
+    method: 'post',
+    path: '/customers/:account/subscriptions',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const account = await deps.registry.getCustomer(String(req.params.account));
       const values = {
-        plan: field(req, 'plan'), ends: field(req, 'ends'), users: field(req, 'users'), loc: field(req, 'loc'),
-        edition: field(req, 'edition'), crmSubscriptionId: field(req, 'crmSubscriptionId'),
+        plan: field(req, 'plan'),
+        ends: field(req, 'ends'),
+        users: field(req, 'users'),
+        loc: field(req, 'loc'),
+        edition: field(req, 'edition'),
+        crmSubscriptionId: field(req, 'crmSubscriptionId'),
       };
       try {
         const sub = await deps.registry.addSubscription({
-          account: account.name, plan: values.plan, ends: values.ends, users: limitField(req, 'users', 'Users'), loc: limitField(req, 'loc', 'Lines of code'),
-          edition: values.edition || undefined, crmSubscriptionId: values.crmSubscriptionId, actor: currentUser(res).name,
+          account: account.name,
+          plan: values.plan,
+          ends: values.ends,
+          users: limitField(req, 'users', 'Users'),
+          loc: limitField(req, 'loc', 'Lines of code'),
+          edition: values.edition || undefined,
+          crmSubscriptionId: values.crmSubscriptionId,
+          actor: currentUser(res).name,
         });
         await redirectWithFlash(req, res, `/subscriptions/${enc(sub.id)}`, `The subscription ${sub.id} is created.`);
       } catch (err) {
@@ -55,18 +76,25 @@ export const subscriptionRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'get', path: '/subscriptions/:id', permission: 'read',
+    method: 'get',
+    path: '/subscriptions/:id',
+    permission: 'read',
     async handle(req, res, deps) {
       await subscriptionPage(req, res, deps, String(req.params.id));
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/renew', permission: 'customers.write',
+    method: 'post',
+    path: '/subscriptions/:id/renew',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const id = String(req.params.id);
       try {
         await deps.registry.renewSubscription({
-          subscription: id, ends: field(req, 'ends'), users: limitField(req, 'users', 'Users'), loc: limitField(req, 'loc', 'Lines of code'),
+          subscription: id,
+          ends: field(req, 'ends'),
+          users: limitField(req, 'users', 'Users'),
+          loc: limitField(req, 'loc', 'Lines of code'),
           actor: currentUser(res).name,
         });
         await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription now runs until ${field(req, 'ends')}.`);
@@ -77,7 +105,9 @@ export const subscriptionRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/crm', permission: 'customers.write',
+    method: 'post',
+    path: '/subscriptions/:id/crm',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const id = String(req.params.id);
       try {
@@ -90,7 +120,9 @@ export const subscriptionRoutes: PortalRoute[] = [
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/hosted', permission: 'customers.write',
+    method: 'post',
+    path: '/subscriptions/:id/hosted',
+    permission: 'customers.write',
     async handle(req, res, deps) {
       const id = String(req.params.id);
       const enabled = field(req, 'hostedServices') === 'on';
@@ -101,16 +133,28 @@ export const subscriptionRoutes: PortalRoute[] = [
         return;
       }
       await deps.registry.setHostedServices({ subscription: id, enabled, actor: currentUser(res).name });
-      await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, enabled ? 'Hosted services are enabled for this subscription.' : 'Hosted services are turned off for this subscription.');
+      await redirectWithFlash(
+        req,
+        res,
+        `/subscriptions/${enc(id)}`,
+        enabled ? 'Hosted services are enabled for this subscription.' : 'Hosted services are turned off for this subscription.',
+      );
     },
   },
   {
-    method: 'post', path: '/subscriptions/:id/archive', permission: 'licenses.revoke',
+    method: 'post',
+    path: '/subscriptions/:id/archive',
+    permission: 'licenses.revoke',
     async handle(req, res, deps) {
       const id = String(req.params.id);
       try {
         const { revoked } = await deps.registry.archiveSubscription({ subscription: id, reason: field(req, 'reason'), actor: currentUser(res).name });
-        await redirectWithFlash(req, res, `/subscriptions/${enc(id)}`, `The subscription is archived; ${revoked.length} license${revoked.length === 1 ? ' is' : 's are'} revoked.`);
+        await redirectWithFlash(
+          req,
+          res,
+          `/subscriptions/${enc(id)}`,
+          `The subscription is archived; ${revoked.length} license${revoked.length === 1 ? ' is' : 's are'} revoked.`,
+        );
       } catch (err) {
         const error = formError(err);
         await subscriptionPage(req, res, deps, id, { archiveError: error }, error.status);

@@ -31,7 +31,10 @@ withDbs('vendor API v1', (dbs) => {
     checker.check(method, path, reply);
     return reply;
   }
-  const as = (role: Role) => ({ get: (path: string) => call('get', path, { token: secrets[role] }), post: (path: string, body: unknown) => call('post', path, { token: secrets[role], body }) });
+  const as = (role: Role) => ({
+    get: (path: string) => call('get', path, { token: secrets[role] }),
+    post: (path: string, body: unknown) => call('post', path, { token: secrets[role], body }),
+  });
 
   beforeEach(async () => {
     clock.set('2026-03-02T10:00:00Z');
@@ -45,9 +48,13 @@ withDbs('vendor API v1', (dbs) => {
   });
   afterEach(async () => p?.close());
 
-  it('refuses a missing, unknown or revoked token with API_TOKEN_INVALID (401) before anything else, and shows each token\'s last use', async () => {
+  it("refuses a missing, unknown or revoked token with API_TOKEN_INVALID (401) before anything else, and shows each token's last use", async () => {
     for (const token of [null, 'lmv_nope', `${secrets.admin}x`, 'Basic abc']) {
-      for (const [method, path] of [['get', '/customers'], ['post', '/customers'], ['get', '/no/such/route']] as const) {
+      for (const [method, path] of [
+        ['get', '/customers'],
+        ['post', '/customers'],
+        ['get', '/no/such/route'],
+      ] as const) {
         const r = await call(method, path, { token, body: method === 'post' ? { company: 'Acme', accountId: 'A1' } : undefined });
         expect(r.status, `${token} ${method} ${path}`).to.equal(401);
         expect(r.body.error.code).to.equal('API_TOKEN_INVALID');
@@ -68,7 +75,7 @@ withDbs('vendor API v1', (dbs) => {
     expect(JSON.stringify(rows)).not.to.contain(secrets.admin.slice(8));
   });
 
-  it('every operation for every role: allowed exactly when the role holds the operation\'s permission (the pages\' table)', async function () {
+  it("every operation for every role: allowed exactly when the role holds the operation's permission (the pages' table)", async function () {
     this.timeout(60_000);
     const { privateJwk } = await vendorKeys();
     const account = await p.registry.addCustomer({ company: 'Acme Corp', accountId: 'A1001' });
@@ -88,7 +95,10 @@ withDbs('vendor API v1', (dbs) => {
           if (r.method === 'post') expect(reply.body.error.code).to.be.oneOf(['VALIDATION_FAILED', 'NOT_FOUND']);
         } else {
           expect(reply.status, `${role} ${r.method} ${r.path}`).to.equal(403);
-          expect(reply.body.error).to.deep.equal({ code: 'FORBIDDEN', message: `This token's role (${role}) does not allow this: it needs the permission ${permissionOf(r)}.` });
+          expect(reply.body.error).to.deep.equal({
+            code: 'FORBIDDEN',
+            message: `This token's role (${role}) does not allow this: it needs the permission ${permissionOf(r)}.`,
+          });
         }
       }
     }
@@ -96,7 +106,7 @@ withDbs('vendor API v1', (dbs) => {
     expect((await p.registry.events({ limit: 100 })).filter((e) => e.actor.startsWith('token:'))).to.have.length(0);
   });
 
-  it('runs the license workflow: customer, subscription, issue, list, renew, revoke, archive; each write audited with the token\'s name', async () => {
+  it("runs the license workflow: customer, subscription, issue, list, renew, revoke, archive; each write audited with the token's name", async () => {
     const engineer = as('engineer');
     const c = await engineer.post('/customers', { company: 'Acme Corp', accountId: 'A1001' });
     expect(c.status).to.equal(201);
@@ -123,8 +133,12 @@ withDbs('vendor API v1', (dbs) => {
     expect((await engineer.get(`/customers/${c.body.name}/subscriptions`)).body.items).to.have.length(1);
     const actions = (await p.registry.events({ limit: 50 })).map((e) => `${e.actor} ${e.action}`).reverse();
     expect(actions).to.deep.equal([
-      'token:engineer-bot customer_added', 'token:engineer-bot subscription_added', 'token:engineer-bot license_issued',
-      'token:engineer-bot subscription_renewed', 'token:engineer-bot license_revoked', 'token:engineer-bot subscription_archived',
+      'token:engineer-bot customer_added',
+      'token:engineer-bot subscription_added',
+      'token:engineer-bot license_issued',
+      'token:engineer-bot subscription_renewed',
+      'token:engineer-bot license_revoked',
+      'token:engineer-bot subscription_archived',
     ]);
   });
 

@@ -12,7 +12,13 @@ describe('vendor token and sso CLI', () => {
   let dir: string;
   let out: string;
   let err: string;
-  const io = () => ({ stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), env: { USER: 'ops' }, now: () => new Date('2026-03-01T00:00:00Z'), cwd: dir });
+  const io = () => ({
+    stdout: (t: string) => void (out += t),
+    stderr: (t: string) => void (err += t),
+    env: { USER: 'ops' },
+    now: () => new Date('2026-03-01T00:00:00Z'),
+    cwd: dir,
+  });
   const run = (...args: string[]) => runCli(args, io());
   const withRegistry = async <T>(work: (r: Awaited<ReturnType<typeof openVendorRegistry>>) => Promise<T>) => {
     const registry = await openVendorRegistry({ db: `sqlite:${join(dir, 'reg.db')}` });

@@ -9,9 +9,13 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 const ID = 'https://test.invalid/openapi.json';
 const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
-export interface ApiReply { status: number; body: any } // eslint-disable-line @typescript-eslint/no-explicit-any
+export interface ApiReply {
+  status: number;
+  body: any;
+} // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export function responseChecker(doc: any) { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function responseChecker(doc: any) {
+  // eslint-disable-line @typescript-eslint/no-explicit-any
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ ...doc, $id: ID }, undefined, undefined, false);
@@ -36,7 +40,10 @@ export function responseChecker(doc: any) { // eslint-disable-line @typescript-e
       if (!response) throw new Error(`${method.toUpperCase()} ${template} answered ${reply.status}, which the document does not list`);
       const key = `${ID}#/paths/${esc(template)}/${method}/responses/${reply.status}/content/application~1json/schema`;
       const v = ajv.getSchema(key) ?? ajv.compile({ $ref: key });
-      if (!v(reply.body)) throw new Error(`${method.toUpperCase()} ${template} ${reply.status} does not match the document: ${ajv.errorsText(v.errors)}\n${JSON.stringify(reply.body).slice(0, 400)}`);
+      if (!v(reply.body))
+        throw new Error(
+          `${method.toUpperCase()} ${template} ${reply.status} does not match the document: ${ajv.errorsText(v.errors)}\n${JSON.stringify(reply.body).slice(0, 400)}`,
+        );
       checked++;
     },
   };

@@ -53,10 +53,21 @@ withDbs('self-service extension, from the vendor and back (SPEC 22)', (dbs) => {
       expect(imported.code, imported.stderr).to.equal(0);
       const shown = await run('vendor', 'usage', 'show', '--subscription', sub.id, '--registry', registryDb.url);
       expect(shown.code, shown.stderr).to.equal(0);
-      expect(shown.stdout, shown.stdout).to.include(`extension 1 of license ${issued.lid}: 7 days, used by night-ops on 2026-05-16, grace until 23 May 2026 (report 1)`);
+      expect(shown.stdout, shown.stdout).to.include(
+        `extension 1 of license ${issued.lid}: 7 days, used by night-ops on 2026-05-16, grace until 23 May 2026 (report 1)`,
+      );
       const json = JSON.parse((await run('vendor', 'usage', 'show', '--subscription', sub.id, '--json', '--registry', registryDb.url)).stdout) as UsageSummary;
       expect(json.extensions).to.deep.equal([
-        { lid: issued.lid, serverId: lm.serverId, use: 1, days: 7, at: '2026-05-16T02:00:00.000Z', until: '2026-05-24T00:00:00.000Z', actor: 'night-ops', reportSeq: 1 },
+        {
+          lid: issued.lid,
+          serverId: lm.serverId,
+          use: 1,
+          days: 7,
+          at: '2026-05-16T02:00:00.000Z',
+          until: '2026-05-24T00:00:00.000Z',
+          actor: 'night-ops',
+          reportSeq: 1,
+        },
       ]);
 
       // a later report lists it again: still once

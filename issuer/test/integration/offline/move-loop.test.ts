@@ -64,7 +64,20 @@ withDbs('a move without a ticket, instance to vendor and back (SPEC 22)', (dbs) 
       expect(moved.serverId).to.not.equal(prod.serverId);
       expect(moved.status().details.bridgeUntil).to.not.equal(null);
       writeFileSync(join(c.cwd, 'move1.jws'), (await moved.moveRequest({ reason: 'Restored on the new cluster', actor: 'dba' })).text);
-      const r1 = await c.run('vendor', 'move', 'import', 'move1.jws', '--registry', registryDb.url, '--private-key', 'vendor.private.json', '--imported-by', 'eve', '--webhook', hook.url);
+      const r1 = await c.run(
+        'vendor',
+        'move',
+        'import',
+        'move1.jws',
+        '--registry',
+        registryDb.url,
+        '--private-key',
+        'vendor.private.json',
+        '--imported-by',
+        'eve',
+        '--webhook',
+        hook.url,
+      );
       expect(r1.code, r1.stderr).to.equal(0);
       expect(r1.stdout).to.contain(`from ${prod.serverId} to ${moved.serverId}`).and.contain('is issued');
       const second = keyOf(r1.stdout);
@@ -74,7 +87,9 @@ withDbs('a move without a ticket, instance to vendor and back (SPEC 22)', (dbs) 
       expect(moved.status().license!.features).to.deep.equal(['sso']); // the same contract as the key in force
       expect(moved.status().license!.tags).to.deep.equal(['true-up']);
       expect(moved.status().warnings.map((w) => w.code)).to.not.include('SERVER_ID_CHANGED');
-      expect(hook.accepted().map((r) => JSON.parse(r.body).text)).to.satisfy((texts: string[]) => texts.some((t) => t.includes('Move issued within the budget') && t.includes('Restored on the new cluster')));
+      expect(hook.accepted().map((r) => JSON.parse(r.body).text)).to.satisfy((texts: string[]) =>
+        texts.some((t) => t.includes('Move issued within the budget') && t.includes('Restored on the new cluster')),
+      );
 
       // the same request again changes nothing and prints the same key
       const again = await c.run('vendor', 'move', 'import', 'move1.jws', '--registry', registryDb.url, '--private-key', 'vendor.private.json');
@@ -95,19 +110,51 @@ withDbs('a move without a ticket, instance to vendor and back (SPEC 22)', (dbs) 
       const thirdDb = await copyDatabase(dbs, movedDb, dbs.kind === 'sqlite' ? undefined : await dbs.fresh('movet'));
       const third = await managers.start(thirdDb, vendor, clock);
       writeFileSync(join(c.cwd, 'move2.jws'), (await third.moveRequest({ reason: 'Second data centre', actor: 'dba' })).text);
-      const r2 = await c.run('vendor', 'move', 'import', 'move2.jws', '--registry', registryDb.url, '--private-key', 'vendor.private.json', '--imported-by', 'eve', '--webhook', hook.url);
+      const r2 = await c.run(
+        'vendor',
+        'move',
+        'import',
+        'move2.jws',
+        '--registry',
+        registryDb.url,
+        '--private-key',
+        'vendor.private.json',
+        '--imported-by',
+        'eve',
+        '--webhook',
+        hook.url,
+      );
       expect(r2.code, r2.stderr).to.equal(0);
-      expect(r2.stdout).to.contain('waits for an engineer').and.contain('Beyond the move budget: 1 move in the last 12 months').and.contain('Second data centre');
+      expect(r2.stdout)
+        .to.contain('waits for an engineer')
+        .and.contain('Beyond the move budget: 1 move in the last 12 months')
+        .and.contain('Second data centre');
       reg = await openRegistry(registryDb, clock.now);
       const [waiting] = await reg.moves({ status: 'waiting' });
       expect(waiting).to.include({ subscription: sub.id, oldServerId: moved.serverId, newServerId: third.serverId, reason: 'Second data centre' });
       await reg.close();
-      const r3 = await c.run('vendor', 'move', 'approve', '--registry', registryDb.url, '--id', waiting!.id, '--private-key', 'vendor.private.json', '--approved-by', 'frank', '--webhook', hook.url);
+      const r3 = await c.run(
+        'vendor',
+        'move',
+        'approve',
+        '--registry',
+        registryDb.url,
+        '--id',
+        waiting!.id,
+        '--private-key',
+        'vendor.private.json',
+        '--approved-by',
+        'frank',
+        '--webhook',
+        hook.url,
+      );
       expect(r3.code, r3.stderr).to.equal(0);
       await third.setLicense(keyOf(r3.stdout));
       expect(third.status()).to.deep.include({ state: 'active' });
       expect(third.status().license!.serverId).to.equal(third.serverId);
-      expect((await c.run('vendor', 'move', 'approve', '--registry', registryDb.url, '--id', waiting!.id, '--private-key', 'vendor.private.json')).code).to.equal(1);
+      expect(
+        (await c.run('vendor', 'move', 'approve', '--registry', registryDb.url, '--id', waiting!.id, '--private-key', 'vendor.private.json')).code,
+      ).to.equal(1);
 
       reg = await openRegistry(registryDb, clock.now);
       const timeline = (await reg.events({ subscription: sub.id })).map((e) => e.action);
@@ -145,19 +192,32 @@ withDbs('a move without a ticket, instance to vendor and back (SPEC 22)', (dbs) 
       // the same content signed by another instance's key
       const other = deriveInstanceKey(randomBytes(32).toString('hex'), '0BADC0DE-AAAAAAAAAAAAAAAAAAAA');
       const forged = await signMoveRequest(genuine.payload, other);
-      const refused = await registry.importMove({ text: forged, privateJwk: pair.privateJwk, importedBy: 'eve' }).then(() => null, (e: unknown) => e as { code: string; message: string });
+      const refused = await registry.importMove({ text: forged, privateJwk: pair.privateJwk, importedBy: 'eve' }).then(
+        () => null,
+        (e: unknown) => e as { code: string; message: string },
+      );
       expect(refused?.code).to.equal('MOVE_REJECTED');
       expect(refused?.message).to.contain(`signed by instance key ${other.kid}`).and.contain(`pinned to instance key ${prod.instanceKeyId}`);
 
       // a request naming another subscription, and one from a server ID no subscription has
-      const wrongSub = await registry.importMove({ text: await signMoveRequest({ ...genuine.payload, sub: 'another-subscription' }, other), privateJwk: pair.privateJwk, importedBy: 'eve' }).catch((e: { code: string; message: string }) => e);
+      const wrongSub = await registry
+        .importMove({ text: await signMoveRequest({ ...genuine.payload, sub: 'another-subscription' }, other), privateJwk: pair.privateJwk, importedBy: 'eve' })
+        .catch((e: { code: string; message: string }) => e);
       expect(wrongSub).to.deep.include({ code: 'MOVE_REJECTED' });
       expect((wrongSub as { message: string }).message).to.contain('names subscription another-subscription');
-      const stranger = await registry.importMove({ text: await signMoveRequest({ ...genuine.payload, oldServerId: '0BADC0DE-AAAAAAAAAAAAAAAAAAAA' }, other), privateJwk: pair.privateJwk, importedBy: 'eve' }).catch((e: { code: string; message: string }) => e);
+      const stranger = await registry
+        .importMove({
+          text: await signMoveRequest({ ...genuine.payload, oldServerId: '0BADC0DE-AAAAAAAAAAAAAAAAAAAA' }, other),
+          privateJwk: pair.privateJwk,
+          importedBy: 'eve',
+        })
+        .catch((e: { code: string; message: string }) => e);
       expect((stranger as { message: string }).message).to.contain('no subscription has the server ID 0BADC0DE-AAAAAAAAAAAAAAAAAAAA');
       // a damaged signature
       const [h, p, s] = (await moved.moveRequest({ reason: 'moved' })).text.split('.');
-      const damaged = await registry.importMove({ text: `${h}.${p}.${s!.slice(0, -4)}AAAA`, privateJwk: pair.privateJwk, importedBy: 'eve' }).catch((e: { code: string }) => e);
+      const damaged = await registry
+        .importMove({ text: `${h}.${p}.${s!.slice(0, -4)}AAAA`, privateJwk: pair.privateJwk, importedBy: 'eve' })
+        .catch((e: { code: string }) => e);
       expect(damaged).to.deep.include({ code: 'MOVE_REJECTED' });
 
       expect(await registry.moves()).to.deep.equal([]);

@@ -24,7 +24,7 @@ async function licensedInstance(dbs: DbFactory, managers: Managers, pair: Vendor
   const registry = await openRegistry(await dbs.fresh('revv'), clock.now);
   const account = await registry.addCustomer({ company: 'Acme Corp', accountId: 'A1' });
   const sub = await registry.addSubscription({ account: account.name, plan: 'enterprise', ends: '2027-06-30' });
-  const issue = async () => (await registry.issue({ privateJwk: pair.privateJwk, subscription: sub.id, serverId: lms[0]!.serverId, features: ['sso'] }));
+  const issue = async () => await registry.issue({ privateJwk: pair.privateJwk, subscription: sub.id, serverId: lms[0]!.serverId, features: ['sso'] });
   const license = await issue();
   await lms[0]!.setLicense(license.key);
   return { db, lms, registry, license, issue };
@@ -44,7 +44,12 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
 
   it('a revoked key is revoked on two managers sharing the database, with no feature and the date; it cannot be set again', async () => {
     const clock = testClock('2026-03-01T10:00:00Z');
-    const { lms: [one, two], registry, license, issue } = await licensedInstance(dbs, managers, pair, clock, 2);
+    const {
+      lms: [one, two],
+      registry,
+      license,
+      issue,
+    } = await licensedInstance(dbs, managers, pair, clock, 2);
     registries.push(registry);
     await two!.refresh();
     expect(two!.hasFeature('sso')).to.equal(true);
@@ -56,7 +61,9 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
     const status = await one!.setRevocations(list.text, { actor: 'bob' });
     expect(status.state).to.equal('revoked');
     expect(status.details.revokedAt).to.equal('2026-03-05T09:00:00.000Z');
-    expect(status.warnings.find((w) => w.code === 'LICENSE_REVOKED')?.message).to.include('2026-03-05').and.include(license.lid);
+    expect(status.warnings.find((w) => w.code === 'LICENSE_REVOKED')?.message)
+      .to.include('2026-03-05')
+      .and.include(license.lid);
     expect(one!.hasFeature('sso')).to.equal(false);
     expect(status.loc.limit).to.equal(null);
     // the other node: on its next refresh (what its refreshSeconds timer runs)
@@ -81,7 +88,11 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
 
   it('refuses an older or the same list (REVOCATIONS_STALE) and a list signed by an untrusted key, changing nothing', async () => {
     const clock = testClock('2026-03-01T10:00:00Z');
-    const { lms: [lm], registry, license } = await licensedInstance(dbs, managers, pair, clock);
+    const {
+      lms: [lm],
+      registry,
+      license,
+    } = await licensedInstance(dbs, managers, pair, clock);
     registries.push(registry);
     const older = await registry.revocationList({ privateJwk: pair.privateJwk }); // number 1, nothing revoked
     await registry.revoke({ lid: license.lid, reason: 'leaked', issuedBy: 'alice' });
@@ -90,7 +101,9 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
     for (const list of [older, newer]) {
       const err = await lm!.setRevocations(list.text).catch((e: unknown) => e);
       expect(err, `list ${list.number}`).to.have.property('code', 'REVOCATIONS_STALE');
-      expect((err as Error).message).to.include(`number ${list.number}`).and.include('number 2 is already in force');
+      expect((err as Error).message)
+        .to.include(`number ${list.number}`)
+        .and.include('number 2 is already in force');
     }
     const stranger = await generateKeyPair();
     const forged = await registry.revocationList({ privateJwk: stranger.privateJwk }); // number 3, but not our vendor's key
@@ -114,91 +127,111 @@ withDbs('revocation lists on the instance (SPEC 18.2)', (dbs) => {
   });
 });
 
-withDbs('revocation lists: the page upload, the API, the CLI and the option (SPEC 18.2)', (dbs) => {
-  const managers = new Managers();
-  afterEach(() => managers.stopAll());
+withDbs(
+  'revocation lists: the page upload, the API, the CLI and the option (SPEC 18.2)',
+  (dbs) => {
+    const managers = new Managers();
+    afterEach(() => managers.stopAll());
 
-  it('takes a list from POST api/revocations, from the page form (file upload), from set-revocations and from the revocations option', async () => {
-    const pair = await generateKeyPair();
-    const clock = testClock('2026-03-01T10:00:00Z');
-    const { db, lms: [lm], registry, license } = await licensedInstance(dbs, managers, pair, clock);
-    const lists = [];
-    try {
-      await registry.revoke({ lid: license.lid, reason: 'r', issuedBy: 'alice' });
-      for (let i = 0; i < 4; i++) lists.push(await registry.revocationList({ privateJwk: pair.privateJwk }));
-    } finally {
-      await registry.close();
-    }
-    const app = express();
-    app.use('/admin/license', lm!.router());
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/license`;
-    const cwd = mkdtempSync(join(tmpdir(), 'lm-rev-cli-'));
-    try {
-      // 1. the JSON API
-      const api = await fetch(`${base}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ list: lists[0]!.text }) });
-      expect(api.status).to.equal(200);
-      expect(((await api.json()) as { state: string }).state).to.equal('revoked');
-      const stale = await fetch(`${base}/api/revocations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ list: lists[0]!.text }) });
-      expect(stale.status).to.equal(409);
-      expect(((await stale.json()) as { error: { code: string } }).error.code).to.equal('REVOCATIONS_STALE');
-      expect(await (await fetch(`${base}/metrics`)).text()).to.match(/^license_state\{state="revoked"\} 1$/m);
-
-      // 2. the page: the form's token, then the file uploaded as multipart/form-data
-      const page = await fetch(`${base}/`);
-      const html = await page.text();
-      expect(html).to.include('Download usage report').and.include(lm!.instanceKeyId).and.include('License revoked');
-      const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
-      const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
-      const form = new FormData();
-      form.set('_csrf', token);
-      form.set('file', new Blob([lists[1]!.text], { type: 'application/jose' }), 'revocations.jws');
-      form.set('list', '');
-      const posted = await fetch(`${base}/revocations`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
-      expect(posted.status, await posted.clone().text()).to.equal(303);
-      expect(posted.headers.get('location')).to.include('done=revocations');
-      const after = await (await fetch(`${base}/?done=revocations`, { headers: { cookie } })).text();
-      expect(after).to.include('The revocation list is installed.').and.include('Number 2');
-      const refusedForm = new FormData();
-      refusedForm.set('_csrf', token);
-      refusedForm.set('list', lists[0]!.text);
-      const refused = await fetch(`${base}/revocations`, { method: 'POST', body: refusedForm, headers: { cookie } });
-      expect(refused.status).to.equal(409);
-      expect(await refused.text()).to.include('data-code="REVOCATIONS_STALE"');
-
-      // 3. the CLI
-      writeFileSync(join(cwd, 'vendor.jwk.json'), JSON.stringify(pair.publicJwk));
-      writeFileSync(join(cwd, 'list.jws'), lists[2]!.text);
-      let out = '';
-      let err = '';
-      const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: {}, now: clock.now, cwd };
-      expect(await runCli(['set-revocations', '--db', db.url, '--file', 'list.jws', '--public-key', 'vendor.jwk.json'], io), err).to.equal(0);
-      expect(out).to.include('License state: revoked');
-      expect(await runCli(['set-revocations', '--db', db.url, '--file', 'list.jws', '--public-key', 'vendor.jwk.json'], io)).to.equal(1);
-      expect(err).to.include('REVOCATIONS_STALE');
-      // a SQLite path that does not exist is refused, not created empty
-      for (const argv of [['set-revocations', '--file', 'list.jws'], ['usage-report', '--out', 'r.jws']]) {
-        err = '';
-        expect(await runCli([...argv, '--db', 'sqlite:missing.db', '--public-key', 'vendor.jwk.json'], io), argv[0]).to.equal(2);
-        expect(err).to.include('There is no SQLite database at');
-        expect(existsSync(join(cwd, 'missing.db'))).to.equal(false);
+    it('takes a list from POST api/revocations, from the page form (file upload), from set-revocations and from the revocations option', async () => {
+      const pair = await generateKeyPair();
+      const clock = testClock('2026-03-01T10:00:00Z');
+      const {
+        db,
+        lms: [lm],
+        registry,
+        license,
+      } = await licensedInstance(dbs, managers, pair, clock);
+      const lists = [];
+      try {
+        await registry.revoke({ lid: license.lid, reason: 'r', issuedBy: 'alice' });
+        for (let i = 0; i < 4; i++) lists.push(await registry.revocationList({ privateJwk: pair.privateJwk }));
+      } finally {
+        await registry.close();
       }
-    } finally {
-      await new Promise((r) => server.close(r));
-      rmSync(cwd, { recursive: true, force: true });
-    }
+      const app = express();
+      app.use('/admin/license', lm!.router());
+      const server = app.listen(0, '127.0.0.1');
+      await new Promise((r) => server.once('listening', r));
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/license`;
+      const cwd = mkdtempSync(join(tmpdir(), 'lm-rev-cli-'));
+      try {
+        // 1. the JSON API
+        const api = await fetch(`${base}/api/revocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ list: lists[0]!.text }),
+        });
+        expect(api.status).to.equal(200);
+        expect(((await api.json()) as { state: string }).state).to.equal('revoked');
+        const stale = await fetch(`${base}/api/revocations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ list: lists[0]!.text }),
+        });
+        expect(stale.status).to.equal(409);
+        expect(((await stale.json()) as { error: { code: string } }).error.code).to.equal('REVOCATIONS_STALE');
+        expect(await (await fetch(`${base}/metrics`)).text()).to.match(/^license_state\{state="revoked"\} 1$/m);
 
-    // 4. the option: a newer list is installed at start, an overtaken one is fine, a forged one stops start()
-    const opt = await managers.start(db, { pair } as TestVendor, clock, { revocations: lists[3]!.text });
-    expect((await opt.refresh()).state).to.equal('revoked');
-    await managers.start(db, { pair } as TestVendor, clock, { revocations: lists[0]!.text });
-    const stranger = await generateKeyPair();
-    const other = await openRegistry(await dbs.fresh('revo'), clock.now);
-    const forged = await other.revocationList({ privateJwk: stranger.privateJwk });
-    await other.close();
-    const failed = await managers.start(db, { pair } as TestVendor, clock, { revocations: forged.text }).catch((e: unknown) => e);
-    expect(failed).to.be.instanceOf(TypeError);
-    expect((failed as Error).message).to.include('"revocations"');
-  });
-}, ['sqlite']);
+        // 2. the page: the form's token, then the file uploaded as multipart/form-data
+        const page = await fetch(`${base}/`);
+        const html = await page.text();
+        expect(html).to.include('Download usage report').and.include(lm!.instanceKeyId).and.include('License revoked');
+        const token = /name="_csrf" value="([^"]+)"/.exec(html)![1]!;
+        const cookie = page.headers.get('set-cookie')!.split(';')[0]!;
+        const form = new FormData();
+        form.set('_csrf', token);
+        form.set('file', new Blob([lists[1]!.text], { type: 'application/jose' }), 'revocations.jws');
+        form.set('list', '');
+        const posted = await fetch(`${base}/revocations`, { method: 'POST', body: form, headers: { cookie }, redirect: 'manual' });
+        expect(posted.status, await posted.clone().text()).to.equal(303);
+        expect(posted.headers.get('location')).to.include('done=revocations');
+        const after = await (await fetch(`${base}/?done=revocations`, { headers: { cookie } })).text();
+        expect(after).to.include('The revocation list is installed.').and.include('Number 2');
+        const refusedForm = new FormData();
+        refusedForm.set('_csrf', token);
+        refusedForm.set('list', lists[0]!.text);
+        const refused = await fetch(`${base}/revocations`, { method: 'POST', body: refusedForm, headers: { cookie } });
+        expect(refused.status).to.equal(409);
+        expect(await refused.text()).to.include('data-code="REVOCATIONS_STALE"');
+
+        // 3. the CLI
+        writeFileSync(join(cwd, 'vendor.jwk.json'), JSON.stringify(pair.publicJwk));
+        writeFileSync(join(cwd, 'list.jws'), lists[2]!.text);
+        let out = '';
+        let err = '';
+        const io: CliIo = { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: {}, now: clock.now, cwd };
+        expect(await runCli(['set-revocations', '--db', db.url, '--file', 'list.jws', '--public-key', 'vendor.jwk.json'], io), err).to.equal(0);
+        expect(out).to.include('License state: revoked');
+        expect(await runCli(['set-revocations', '--db', db.url, '--file', 'list.jws', '--public-key', 'vendor.jwk.json'], io)).to.equal(1);
+        expect(err).to.include('REVOCATIONS_STALE');
+        // a SQLite path that does not exist is refused, not created empty
+        for (const argv of [
+          ['set-revocations', '--file', 'list.jws'],
+          ['usage-report', '--out', 'r.jws'],
+        ]) {
+          err = '';
+          expect(await runCli([...argv, '--db', 'sqlite:missing.db', '--public-key', 'vendor.jwk.json'], io), argv[0]).to.equal(2);
+          expect(err).to.include('There is no SQLite database at');
+          expect(existsSync(join(cwd, 'missing.db'))).to.equal(false);
+        }
+      } finally {
+        await new Promise((r) => server.close(r));
+        rmSync(cwd, { recursive: true, force: true });
+      }
+
+      // 4. the option: a newer list is installed at start, an overtaken one is fine, a forged one stops start()
+      const opt = await managers.start(db, { pair } as TestVendor, clock, { revocations: lists[3]!.text });
+      expect((await opt.refresh()).state).to.equal('revoked');
+      await managers.start(db, { pair } as TestVendor, clock, { revocations: lists[0]!.text });
+      const stranger = await generateKeyPair();
+      const other = await openRegistry(await dbs.fresh('revo'), clock.now);
+      const forged = await other.revocationList({ privateJwk: stranger.privateJwk });
+      await other.close();
+      const failed = await managers.start(db, { pair } as TestVendor, clock, { revocations: forged.text }).catch((e: unknown) => e);
+      expect(failed).to.be.instanceOf(TypeError);
+      expect((failed as Error).message).to.include('"revocations"');
+    });
+  },
+  ['sqlite'],
+);

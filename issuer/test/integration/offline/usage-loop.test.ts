@@ -89,7 +89,9 @@ withDbs('the air-gapped month: usage reports from instance to vendor (SPEC 18.1)
       // the vendor imports both and reads the true-up
       const imported1 = await c.run('vendor', 'usage', 'import', first, '--registry', registryDb.url);
       expect(imported1.code, imported1.stderr).to.equal(0);
-      expect(imported1.stdout).to.include(`Imported report 1 of ${lm.serverId} (2026-01 to 2026-02)`).and.include(`instance key ${lm.instanceKeyId} is now pinned`);
+      expect(imported1.stdout)
+        .to.include(`Imported report 1 of ${lm.serverId} (2026-01 to 2026-02)`)
+        .and.include(`instance key ${lm.instanceKeyId} is now pinned`);
       const imported2 = await c.run('vendor', 'usage', 'import', 'report-2.jws', '--registry', registryDb.url);
       expect(imported2).to.deep.include({ code: 0, stderr: '' });
       expect(imported2.stdout).to.include('Imported report 2').and.include('(2026-02 to 2026-03)');
@@ -104,8 +106,24 @@ withDbs('the air-gapped month: usage reports from instance to vendor (SPEC 18.1)
       // day 30 is 2026-01-31, day 58 is 2026-02-28, day 59 is 2026-03-01
       expect(summary.months).to.deep.equal([
         { month: '2026-01', peakLoc: locOn(30), peakUsers: usersOn(30), limitLoc: 1000, limitUsers: 10, overLoc: locOn(30) - 1000, overUsers: 0 },
-        { month: '2026-02', peakLoc: locOn(58), peakUsers: usersOn(58), limitLoc: 1000, limitUsers: 10, overLoc: locOn(58) - 1000, overUsers: usersOn(58) - 10 },
-        { month: '2026-03', peakLoc: locOn(59), peakUsers: usersOn(59), limitLoc: 1000, limitUsers: 10, overLoc: locOn(59) - 1000, overUsers: usersOn(59) - 10 },
+        {
+          month: '2026-02',
+          peakLoc: locOn(58),
+          peakUsers: usersOn(58),
+          limitLoc: 1000,
+          limitUsers: 10,
+          overLoc: locOn(58) - 1000,
+          overUsers: usersOn(58) - 10,
+        },
+        {
+          month: '2026-03',
+          peakLoc: locOn(59),
+          peakUsers: usersOn(59),
+          limitLoc: 1000,
+          limitUsers: 10,
+          overLoc: locOn(59) - 1000,
+          overUsers: usersOn(59) - 10,
+        },
       ]);
       const text = await c.run('vendor', 'usage', 'show', '--subscription', sub.id, '--registry', registryDb.url);
       expect(text.stdout).to.include(`2026-02  lines of code ${locOn(58)} of 1000  OVER BY ${locOn(58) - 1000}`);

@@ -9,7 +9,6 @@ import { dialectOf } from '../../../../lib/store/dialects/index.js';
 import { deriveInstanceKey } from '../../../../lib/instance-key/derive.js';
 import { generateUsageReport } from '../../../../lib/usage-report/generate.js';
 
-
 withDbs('vendor usage import (SPEC 18.1)', (dbs) => {
   const clock = clockAt('2026-02-01T09:00:00Z');
   let registry: VendorRegistry;
@@ -36,7 +35,10 @@ withDbs('vendor usage import (SPEC 18.1)', (dbs) => {
     const inst = await instance(dbs);
     open.push(inst.knex);
     await inst.snapshot('2026-01-10', 900, 8);
-    const refused = await inst.report('2026-01-31T12:00:00Z', null, { to: '2026-03' }).then(() => null, (err: unknown) => err as { code?: string; message?: string });
+    const refused = await inst.report('2026-01-31T12:00:00Z', null, { to: '2026-03' }).then(
+      () => null,
+      (err: unknown) => err as { code?: string; message?: string },
+    );
     expect(refused).to.include({ code: 'VALIDATION_FAILED' });
     expect(refused!.message).to.contain('2026-01');
     expect(await inst.knex('license_usage_reports').count({ n: '*' }).first()).to.satisfy((r: { n: unknown }) => Number(r.n) === 0);
@@ -73,10 +75,20 @@ withDbs('vendor usage import (SPEC 18.1)', (dbs) => {
 
     // the same server ID, but signed by another instance's key
     const foreignKey = deriveInstanceKey(randomBytes(32).toString('hex'), inst.serverId);
-    const foreign = await generateUsageReport({ knex: inst.knex, dialect: dialectOf(inst.knex), serverId: inst.serverId, instanceKey: foreignKey, license: null, now: new Date('2026-02-01T00:00:00Z') });
+    const foreign = await generateUsageReport({
+      knex: inst.knex,
+      dialect: dialectOf(inst.knex),
+      serverId: inst.serverId,
+      instanceKey: foreignKey,
+      license: null,
+      now: new Date('2026-02-01T00:00:00Z'),
+    });
     const e1 = await registry.importUsageReport(foreign.text).catch((e: unknown) => e);
     expect(e1).to.have.property('code', 'USAGE_REPORT_REJECTED');
-    expect((e1 as Error).message).to.include(foreignKey.kid).and.include(inst.instanceKey.kid).and.include(sub.id);
+    expect((e1 as Error).message)
+      .to.include(foreignKey.kid)
+      .and.include(inst.instanceKey.kid)
+      .and.include(sub.id);
 
     // a payload changed after signing (a lower peak)
     const honest = await inst.report('2026-02-02T00:00:00Z');

@@ -11,7 +11,13 @@ describe('vendor portal CLI', () => {
   let dir: string;
   let out: string;
   let err: string;
-  const io = () => ({ stdout: (t: string) => void (out += t), stderr: (t: string) => void (err += t), env: {}, now: () => new Date('2026-03-01T00:00:00Z'), cwd: dir });
+  const io = () => ({
+    stdout: (t: string) => void (out += t),
+    stderr: (t: string) => void (err += t),
+    env: {},
+    now: () => new Date('2026-03-01T00:00:00Z'),
+    cwd: dir,
+  });
   const run = (...args: string[]) => runCli(args, io());
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'lm-portal-cli-'));

@@ -43,7 +43,11 @@ export async function startPortal(db: TestDb, o: { now: () => Date; users?: bool
   };
 }
 
-export interface Reply { status: number; location: string | null; text: string }
+export interface Reply {
+  status: number;
+  location: string | null;
+  text: string;
+}
 
 /** A client that keeps cookies and the last CSRF token it saw, like a browser tab. */
 export class Client {
@@ -56,9 +60,12 @@ export class Client {
   }
 
   async request(method: 'GET' | 'POST', path: string, form?: Record<string, string>, o: { csrf?: boolean } = {}): Promise<Reply> {
-    const body = form === undefined && method === 'GET' ? undefined : new URLSearchParams({ ...(o.csrf === false ? {} : { _csrf: this.token }), ...(form ?? {}) });
+    const body =
+      form === undefined && method === 'GET' ? undefined : new URLSearchParams({ ...(o.csrf === false ? {} : { _csrf: this.token }), ...(form ?? {}) });
     const res = await fetch(this.base + path, {
-      method, redirect: 'manual', body,
+      method,
+      redirect: 'manual',
+      body,
       headers: { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
     });
     for (const c of res.headers.getSetCookie()) {

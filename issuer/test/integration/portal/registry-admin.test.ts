@@ -34,7 +34,7 @@ withDbs('vendor registry for the portal', (dbs) => {
 
   it('searches customers by company or account ID, any case, and marks prospects', async () => {
     await registry.addCustomer({ company: 'Acme Corp', accountId: 'A1001' });
-    await registry.addCustomer({ company: 'Globex 100%_off', accountId: 'G7' , prospect: true, actor: 'carol' });
+    await registry.addCustomer({ company: 'Globex 100%_off', accountId: 'G7', prospect: true, actor: 'carol' });
     expect((await registry.searchCustomers({ query: 'acme' })).map((a) => a.name)).to.deep.equal(['Acme_Corp-A1001']);
     expect((await registry.searchCustomers({ query: 'g7' })).map((a) => a.prospect)).to.deep.equal([true]);
     expect((await registry.searchCustomers({ query: '%' })).map((a) => a.name)).to.deep.equal(['Globex_100_off-G7']);

@@ -42,7 +42,9 @@ withDbs('vendor registry: revocations (SPEC 18.2)', (dbs) => {
     expect([one.number, two.number]).to.deep.equal([1, 2]);
     const verified = await verifyRevocationList(two.text, new TrustedKeys([publicJwk]));
     expect(verified.payload).to.deep.equal({
-      v: 1, number: 2, issuedAt: Date.parse('2025-12-06T10:00:00Z') / 1000,
+      v: 1,
+      number: 2,
+      issuedAt: Date.parse('2025-12-06T10:00:00Z') / 1000,
       revoked: [{ lid: license.lid, at: Date.parse('2025-12-05T10:00:00Z') / 1000 }],
     });
     const header = JSON.parse(Buffer.from(two.text.split('.')[0]!, 'base64url').toString()) as Record<string, unknown>;
@@ -67,7 +69,10 @@ withDbs('vendor registry: revocations (SPEC 18.2)', (dbs) => {
       let stdout = '';
       let stderr = '';
       const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: { USER: 'carol' }, now: clock.now, cwd };
-      expect(await runCli(['vendor', 'revoke', '--license', license.lid, '--reason', 'fraud', '--issued-by', 'dave', '--registry', dbUrl], io), stderr).to.equal(0);
+      expect(
+        await runCli(['vendor', 'revoke', '--license', license.lid, '--reason', 'fraud', '--issued-by', 'dave', '--registry', dbUrl], io),
+        stderr,
+      ).to.equal(0);
       expect(stdout).to.include(`Revoked ${license.lid}`).and.include('dave');
       expect(await runCli(['vendor', 'revoke', '--license', 'nope', '--reason', 'x', '--registry', dbUrl], io)).to.equal(1);
       expect(stderr).to.include('VALIDATION_FAILED');

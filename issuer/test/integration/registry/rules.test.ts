@@ -27,8 +27,16 @@ describe('vendor registry rules', () => {
   });
 
   it('refuses account IDs with a dash or space and company names with nothing left', () => {
-    for (const [company, id] of [['Acme', 'A-1'], ['Acme', 'A 1'], ['Acme', ''], ['!!!', '1'], ['   ', '1']]) {
-      expect(() => accountName(company!, id!)).to.throw(LicenseError).with.property('code', 'VALIDATION_FAILED');
+    for (const [company, id] of [
+      ['Acme', 'A-1'],
+      ['Acme', 'A 1'],
+      ['Acme', ''],
+      ['!!!', '1'],
+      ['   ', '1'],
+    ]) {
+      expect(() => accountName(company!, id!))
+        .to.throw(LicenseError)
+        .with.property('code', 'VALIDATION_FAILED');
     }
   });
 
@@ -55,6 +63,8 @@ describe('vendor registry rules', () => {
 
   it('checks the paid plan first, then that a license exists', () => {
     expect(ruleOf(() => checkEmergencyEligible({ account: 'A-1', plans: [], lastLicense: null }, at('2026-01-01T00:00:00Z')))).to.equal('no_paid_plan');
-    expect(ruleOf(() => checkEmergencyEligible({ account: 'A-1', plans: ['free', 'enterprise'], lastLicense: null }, at('2026-01-01T00:00:00Z')))).to.equal('no_license');
+    expect(ruleOf(() => checkEmergencyEligible({ account: 'A-1', plans: ['free', 'enterprise'], lastLicense: null }, at('2026-01-01T00:00:00Z')))).to.equal(
+      'no_license',
+    );
   });
 });

@@ -26,7 +26,17 @@ const FUTURE = '999_from_a_newer_issuer';
 
 function capture() {
   const out = { stdout: '', stderr: '' };
-  const io: CliIo = { stdout: (t) => { out.stdout += t; }, stderr: (t) => { out.stderr += t; }, env: {}, now: () => NOW, cwd: process.cwd() };
+  const io: CliIo = {
+    stdout: (t) => {
+      out.stdout += t;
+    },
+    stderr: (t) => {
+      out.stderr += t;
+    },
+    env: {},
+    now: () => NOW,
+    cwd: process.cwd(),
+  };
   return { io, out };
 }
 
@@ -85,7 +95,12 @@ withDbs('vendor registry upgrades', (dbs) => {
     it(`each registry migration added since ${version} only adds`, async function () {
       this.timeout(120_000);
       const baseline = readDump(version, dbs.kind, 'registry').migrations;
-      const findings = await judgeMigrations(open(await dbs.fresh()), { tableName: VENDOR_MIGRATIONS_TABLE, migrations: vendorMigrations, baseline, prefixes: ['vendor_'] });
+      const findings = await judgeMigrations(open(await dbs.fresh()), {
+        tableName: VENDOR_MIGRATIONS_TABLE,
+        migrations: vendorMigrations,
+        baseline,
+        prefixes: ['vendor_'],
+      });
       expect(Object.keys(findings)).to.include.members(Object.keys(vendorMigrations).filter((n) => !baseline.includes(n)));
       expect(Object.fromEntries(Object.entries(findings).filter(([, f]) => f.length > 0))).to.deep.equal({});
     });
@@ -93,7 +108,7 @@ withDbs('vendor registry upgrades', (dbs) => {
 
   it(`tools older than the registry refuse it with SCHEMA_NEWER naming both versions, and never migrate it down`, async () => {
     const db = await dbs.fresh();
-    (await openVendorRegistry({ db: db.url, now: () => NOW }).then((r) => r.close()));
+    await openVendorRegistry({ db: db.url, now: () => NOW }).then((r) => r.close());
     const knex = open(db);
     await knex('vendor_migrations').insert({ name: FUTURE, batch: 99, migration_time: new Date() });
     await knex('vendor_migrations_version').where({ id: 1 }).update({ version: NEXT_MINOR });

@@ -80,8 +80,29 @@ describe('issue checks its own signature (SPEC 15.6)', () => {
       await writeFile(join(dir, 'mixed.jwk.json'), JSON.stringify({ ...a, d: b.d }));
       let stdout = '';
       let stderr = '';
-      const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), env: {}, now: () => new Date('2026-11-23T12:00:00Z'), cwd: dir };
-      const code = await runCli(['issue', '--private-key', 'mixed.jwk.json', '--server-id', '1A2B3C4D-ABCDEFGHIJKLMNOPQRST', '--licensee', 'Acme', '--type', 'production', '--expires', '2027-12-31'], io);
+      const io: CliIo = {
+        stdout: (t) => void (stdout += t),
+        stderr: (t) => void (stderr += t),
+        env: {},
+        now: () => new Date('2026-11-23T12:00:00Z'),
+        cwd: dir,
+      };
+      const code = await runCli(
+        [
+          'issue',
+          '--private-key',
+          'mixed.jwk.json',
+          '--server-id',
+          '1A2B3C4D-ABCDEFGHIJKLMNOPQRST',
+          '--licensee',
+          'Acme',
+          '--type',
+          'production',
+          '--expires',
+          '2027-12-31',
+        ],
+        io,
+      );
       expect(code).to.not.equal(0);
       expect(stderr).to.include('does not match its own public half');
       expect(stdout).to.equal('');

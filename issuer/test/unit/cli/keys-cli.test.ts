@@ -52,8 +52,18 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
   let dir: string;
   let publicJwk: PublicJwk;
   const issueArgs = (...more: string[]) => [
-    'issue', '--private-key', 'keys/private.jwk.json', '--server-id', SERVER_ID,
-    '--licensee', 'Acme Corp', '--type', 'production', '--expires', '2027-01-31', ...more,
+    'issue',
+    '--private-key',
+    'keys/private.jwk.json',
+    '--server-id',
+    SERVER_ID,
+    '--licensee',
+    'Acme Corp',
+    '--type',
+    'production',
+    '--expires',
+    '2027-01-31',
+    ...more,
   ];
   const issue = async (...more: string[]) => {
     const run = await cli(dir, ...issueArgs(...more));
@@ -84,7 +94,9 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       expect(priv).to.include({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
       expect(priv.d).to.be.a('string');
       expect(pub).to.not.have.property('d');
-      expect(pub.kid).to.equal(priv.kid).and.equal(await jose.calculateJwkThumbprint(pub as jose.JWK));
+      expect(pub.kid)
+        .to.equal(priv.kid)
+        .and.equal(await jose.calculateJwkThumbprint(pub as jose.JWK));
       expect(run.stdout).to.include(`kid ${pub.kid}`);
       expect((await stat(privatePath)).mode & 0o777).to.equal(0o600);
     });
@@ -159,8 +171,24 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
 
     it('takes --edition, --features a,b, --loc, --users and repeatable --tag', async () => {
       const { payload } = await issue(
-        '--edition', 'datacenter', '--features', 'sso, audit,,reports', '--loc', '500000', '--users', '25',
-        '--tag', 'true-up', '--tag', 'partner', '--subscription', 'sub-42', '--email', 'it@acme.example', '--grace', '30',
+        '--edition',
+        'datacenter',
+        '--features',
+        'sso, audit,,reports',
+        '--loc',
+        '500000',
+        '--users',
+        '25',
+        '--tag',
+        'true-up',
+        '--tag',
+        'partner',
+        '--subscription',
+        'sub-42',
+        '--email',
+        'it@acme.example',
+        '--grace',
+        '30',
       );
       expect(payload).to.deep.include({
         edition: 'datacenter',
@@ -188,8 +216,20 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
     });
 
     it('issues a trial key for any server ("*")', async () => {
-      const run = await cli(dir, 'issue', '--private-key', 'keys/private.jwk.json', '--server-id', '*',
-        '--licensee', 'Trial', '--type', 'trial', '--expires', '2026-02-14');
+      const run = await cli(
+        dir,
+        'issue',
+        '--private-key',
+        'keys/private.jwk.json',
+        '--server-id',
+        '*',
+        '--licensee',
+        'Trial',
+        '--type',
+        'trial',
+        '--expires',
+        '2026-02-14',
+      );
       expect(run.code, run.stderr).to.equal(0);
       const { payload } = await verifyLicenseKey(run.stdout, { publicKeys: [publicJwk] });
       expect(payload).to.include({ serverId: '*', type: 'trial' });
@@ -231,7 +271,7 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       expect(new Date(payload.exp * 1000).toISOString()).to.equal('2026-01-16T00:00:00.000Z');
     });
 
-    it('reads a key file holding both halves, like the demo host\'s vendor key', async () => {
+    it("reads a key file holding both halves, like the demo host's vendor key", async () => {
       const pair = { privateJwk: await readJson(join(dir, 'keys/private.jwk.json')), publicJwk, note: 'DEMO ONLY' };
       await writeFile(join(dir, 'both.json'), JSON.stringify(pair));
       const run = await cli(dir, ...issueArgs().map((a) => (a === 'keys/private.jwk.json' ? 'both.json' : a)));
@@ -405,8 +445,12 @@ describe('CLI: vendor key tools (keygen, issue, inspect)', () => {
       const run = promisify(execFile);
       const { key } = await issue();
       const tampered = `${key.slice(0, -2)}${key.endsWith('AA') ? 'BA' : 'AA'}`;
-      const refusedRun = await run('npx', ['tsx', 'lib/cli/main.ts', 'inspect', tampered, '--public-key', join(dir, 'keys/public.jwk.json')], { cwd: root })
-        .then(() => expect.fail('exit code 0 for a tampered key'), (err: { code: number; stdout: string; stderr: string }) => err);
+      const refusedRun = await run('npx', ['tsx', 'lib/cli/main.ts', 'inspect', tampered, '--public-key', join(dir, 'keys/public.jwk.json')], {
+        cwd: root,
+      }).then(
+        () => expect.fail('exit code 0 for a tampered key'),
+        (err: { code: number; stdout: string; stderr: string }) => err,
+      );
       expect(refusedRun.code).to.equal(1);
       expect(refusedRun.stderr).to.match(/^KEY_BAD_SIGNATURE: .+$/m);
       expect(refusedRun.stderr).to.not.match(STACK_LINE);
