@@ -40,11 +40,11 @@ export async function tarballFiles(tarball: string): Promise<string[]> {
 }
 
 /** An empty folder with a package.json, then `npm install --omit=dev` of what is given. */
-export async function scratchInstall(name: string, specs: string[]): Promise<string> {
+export async function scratchInstall(name: string, specs: string[], npmFlags: string[] = []): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `lm-${name}-`));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `scratch-${name}`, private: true, type: 'module' }));
   if (specs.length > 0) {
-    await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...specs], {
+    await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...npmFlags, ...specs], {
       cwd: dir,
       maxBuffer: 64 << 20,
     });
