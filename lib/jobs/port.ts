@@ -4,6 +4,9 @@ import type { LicenseStatus } from '../license/types.js';
 import type { GlobalAdmin, Logger, MailOptions } from '../host.js';
 import type { Ticker } from './schedule.js';
 import type { WebhookOption } from '../notify/webhooks/index.js';
+import type { NotificationRow } from '../notify/types.js';
+
+export type { NotificationRow };
 
 /** What the job and notifications need from the manager (wired in lib/manager.ts). */
 export interface JobDeps {
@@ -41,20 +44,6 @@ export interface JobRunResult {
   pending: number;
   outcome: 'ok' | 'partial' | 'failed' | 'skipped';
   error?: string;
-}
-
-export interface NotificationRow {
-  id: number;
-  dedupKey: string;
-  kind: string;
-  status: 'pending' | 'sent' | 'failed';
-  recipients: number;
-  createdAt: string;
-  sentAt: string | null;
-  lastError: string | null;
-  attempts: number;
-  /** the webhook a delivery went to (SPEC 17.2), as its format and origin; null for mail */
-  target: string | null;
 }
 
 export interface JobHealth {

@@ -5,7 +5,7 @@
  * So two nodes never send the same notification, and an SMTP outage loses nothing.
  */
 import type { Knex } from 'knex';
-import type { NotificationRow } from '../jobs/port.js';
+import type { NotificationRow } from './types.js';
 import type { DueNotification, NotificationFacts, NotificationKind } from './types.js';
 
 const T = 'license_notifications';

@@ -42,3 +42,18 @@ export interface LocArm {
   epoch: number;
   armedFor: string | null;
 }
+
+/** A notification as the page, the API and the outbox show it. */
+export interface NotificationRow {
+  id: number;
+  dedupKey: string;
+  kind: string;
+  status: 'pending' | 'sent' | 'failed';
+  recipients: number;
+  createdAt: string;
+  sentAt: string | null;
+  lastError: string | null;
+  attempts: number;
+  /** the webhook a delivery went to (SPEC 17.2), as its format and origin; null for mail */
+  target: string | null;
+}
