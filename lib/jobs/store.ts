@@ -5,30 +5,19 @@ import type { Knex } from 'knex';
 import type { LocArm } from '../notify/types.js';
 import type { JobRunResult } from './port.js';
 import type { LicenseStatus } from '../license/types.js';
+import { createSnapshotStore, type DayFigures } from '../usage/snapshots.js';
+
+export { utcDay, type DayFigures } from '../usage/snapshots.js';
 
 const RUNS = 'license_job_runs';
-const SNAPSHOTS = 'license_loc_snapshots';
 const STATE = 'license_job_state';
 const LOC_ARM = 'loc_threshold_arm';
 
 /** pg returns BIGINT as strings */
 const num = (v: unknown): number => Number(v ?? 0);
 
-/** What a day's snapshot keeps (SPEC 6, 16, 18.1): usage and the limits in force that day. */
-export interface DayFigures {
-  loc: number;
-  users: number;
-  limitLoc: number | null;
-  limitUsers: number | null;
-}
-
 export function dayFigures(status: LicenseStatus): DayFigures {
   return { loc: status.loc.used, users: status.users.used, limitLoc: status.loc.limit, limitUsers: status.users.limit };
-}
-
-/** The UTC calendar day of an instant, `YYYY-MM-DD`. */
-export function utcDay(at: Date): string {
-  return at.toISOString().slice(0, 10);
 }
 
 interface RunRow {
@@ -73,6 +62,7 @@ export interface JobStore {
 }
 
 export function createJobStore(knex: Knex): JobStore {
+  const snapshots = createSnapshotStore(knex);
   return {
     async recordRun(node, run) {
       await knex(RUNS).insert({
@@ -109,26 +99,9 @@ export function createJobStore(knex: Knex): JobStore {
       return row?.at === null || row?.at === undefined ? null : num(row.at);
     },
 
-    async snapshotDay(at, f) {
-      const row = { used: f.loc, users: f.users, limit_loc: f.limitLoc, limit_users: f.limitUsers, taken_at: at.getTime() };
-      await knex(SNAPSHOTS)
-        .insert({ day: utcDay(at), ...row })
-        .onConflict('day')
-        .merge(Object.keys(row));
-    },
-
-    async usersHistory(since) {
-      const rows: { day: string; users: number | string | null }[] = await knex(SNAPSHOTS)
-        .select('day', 'users')
-        .where('day', '>=', since)
-        .orderBy('day', 'asc');
-      return rows.map((r) => ({ day: r.day, users: num(r.users) }));
-    },
-
-    async locHistory(since) {
-      const rows: { day: string; used: number | string }[] = await knex(SNAPSHOTS).select('day', 'used').where('day', '>=', since).orderBy('day', 'asc');
-      return rows.map((r) => ({ day: r.day, used: num(r.used) }));
-    },
+    snapshotDay: (at, f) => snapshots.record(at, f),
+    usersHistory: (since) => snapshots.usersHistory(since),
+    locHistory: (since) => snapshots.locHistory(since),
 
     async locArm() {
       const row = await knex(STATE).select('value').where({ name: LOC_ARM }).first();

@@ -16,6 +16,7 @@ import {
   type UsageReportPayload,
 } from './build.js';
 import { readExtensions } from '../license/extension-store.js';
+import { createSnapshotStore } from '../usage/snapshots.js';
 
 export interface UsageReport {
   /** the compact JWS to hand to the vendor */
@@ -36,23 +37,7 @@ export interface UsageReportDeps {
 }
 
 const num = (v: unknown): number => Number(v ?? 0);
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const DEFAULT_BACK_MONTHS = 12;
-
-async function snapshots(knex: Knex, from: string, to: string): Promise<DaySnapshot[]> {
-  const rows: Record<string, unknown>[] = await knex('license_loc_snapshots')
-    .select('day', 'used', 'users', 'limit_loc', 'limit_users')
-    .where('day', '>=', `${from}-01`)
-    .andWhere('day', '<=', `${to}-31`)
-    .orderBy('day', 'asc');
-  return rows.map((r) => ({
-    day: r.day as string,
-    loc: num(r.used),
-    users: num(r.users),
-    limitLoc: numOrNull(r.limit_loc),
-    limitUsers: numOrNull(r.limit_users),
-  }));
-}
 
 /**
  * The default period: up to this month, from the last month of the previous report (a month
@@ -62,8 +47,7 @@ async function defaultPeriod(knex: Knex, now: Date, last: { period_to: string } 
   const to = monthOf(now);
   // biome-ignore lint/complexity/useMathMinMax: months are YYYY-MM strings, which Math.min would turn into NaN
   if (last) return { from: last.period_to <= to ? last.period_to : to, to };
-  const first = await knex('license_loc_snapshots').min({ day: 'day' }).first();
-  const earliest = (first?.day as string | null | undefined)?.slice(0, 7);
+  const earliest = (await createSnapshotStore(knex).firstDay())?.slice(0, 7);
   const floor = monthsBack(to, DEFAULT_BACK_MONTHS - 1);
   // biome-ignore lint/complexity/useMathMinMax: months are YYYY-MM strings, which Math.min would turn into NaN
   const from = earliest && earliest <= to ? (earliest > floor ? earliest : floor) : to;
@@ -96,7 +80,7 @@ export async function generateUsageReport(deps: UsageReportDeps, asked: { from?:
         data: { field: 'to' },
       });
     }
-    const days = await snapshots(knex, period.from, period.to);
+    const days = await createSnapshotStore(knex).months(period.from, period.to);
     const extensions = await reportedExtensions(knex);
     const again = last && (await sameAsLast(deps, last, period, days, extensions));
     if (again) return again;
